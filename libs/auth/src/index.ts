@@ -1,0 +1,2 @@
+export * from './operator-token';
+export * from './operator.guard';

@@ -1,0 +1,147 @@
+import { ConfigError, env, loadEnv, type EnvSource } from './env-schema';
+
+/**
+ * The shared variables of ARCHITECTURE.md ("Configuration"), grouped the way the libraries
+ * take them. Each service composes the groups it needs with its own variables.
+ */
+
+export const kafkaEnv = {
+  KAFKA_BROKERS: env.hostPortList('comma-separated host:port list, e.g. 127.0.0.1:9092'),
+  KAFKA_TOPIC_PREFIX: env.string('topic name prefix', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
+  KAFKA_SASL_MECHANISM: env.optionalOneOf(['scram-sha-512', 'aws-msk-iam'] as const),
+  KAFKA_SASL_USERNAME: env.optionalString('SCRAM user name'),
+  KAFKA_SASL_PASSWORD: env.optionalString('SCRAM password'),
+  KAFKA_SSL: env.bool('TLS to the brokers (true/false)', false),
+  KAFKA_PARTITIONS: env.int('partitions of topics created by geopulse', { default: 6, min: 1, max: 1000 }),
+  KAFKA_REPLICATION_FACTOR: env.int('replication factor of topics created by geopulse', { default: 1, min: 1, max: 10 }),
+  KAFKA_PROVISION_TOPICS: env.bool('create missing topics at start-up (true/false)', true),
+};
+
+export const redisEnv = {
+  REDIS_URL: env.url('redis:// or rediss:// URL', ['redis', 'rediss']),
+};
+
+export const dynamoEnv = {
+  DYNAMODB_ENDPOINT: env.optionalUrl('DynamoDB Local URL (unset in AWS)', ['http', 'https']),
+  DYNAMODB_TABLE_PREFIX: env.string('table name prefix', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
+  AWS_REGION: env.string('AWS region, e.g. eu-west-1', { pattern: /^[a-z0-9-]+$/ }),
+};
+
+export const authEnv = {
+  GEOPULSE_JWT_SECRET: env.optionalString('HS256 signing secret of at least 32 characters', { minLength: 32 }),
+  GEOPULSE_JWT_JWKS_URL: env.optionalUrl('OIDC JWKS URL', ['https', 'http']),
+  GEOPULSE_JWT_ISSUER: env.optionalString('expected JWT issuer'),
+  GEOPULSE_JWT_AUDIENCE: env.optionalString('expected JWT audience'),
+};
+
+export const tracingEnv = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl('OTLP/HTTP base URL, e.g. http://jaeger:4318', ['http', 'https']),
+  OTEL_TRACES_SAMPLER_ARG: env.number('trace sampling ratio for root spans, 0..1', { default: 1, min: 0, max: 1 }),
+};
+
+export const httpEnv = (defaultPort: number) => ({
+  PORT: env.int('HTTP port', { default: defaultPort, min: 1, max: 65535 }),
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, 'info'),
+  SHUTDOWN_TIMEOUT_MS: env.int('graceful shutdown timeout in ms', { default: 10_000, min: 0 }),
+});
+
+/** Operator JWT verification: a development secret or an OIDC issuer, never neither. */
+export type OperatorAuthSettings =
+  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
+  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string };
+
+export function operatorAuthSettings(source: EnvSource): OperatorAuthSettings {
+  const c = loadEnv(authEnv, source);
+  const common = { issuer: c.GEOPULSE_JWT_ISSUER, audience: c.GEOPULSE_JWT_AUDIENCE };
+  if (c.GEOPULSE_JWT_JWKS_URL) return { kind: 'jwks', jwksUrl: c.GEOPULSE_JWT_JWKS_URL, ...common };
+  if (c.GEOPULSE_JWT_SECRET) return { kind: 'secret', secret: c.GEOPULSE_JWT_SECRET, ...common };
+  throw new ConfigError([
+    'GEOPULSE_JWT_SECRET is not set: expected an HS256 secret of at least 32 characters (development), or set GEOPULSE_JWT_JWKS_URL (production OIDC); there is no default',
+  ]);
+}
+
+export interface KafkaSettings {
+  brokers: string[];
+  topicPrefix: string;
+  sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } | { mechanism: 'aws-msk-iam' };
+  ssl: boolean;
+  partitions: number;
+  replicationFactor: number;
+  provisionTopics: boolean;
+}
+
+export function kafkaSettings(source: EnvSource): KafkaSettings {
+  const c = loadEnv(kafkaEnv, source);
+  let sasl: KafkaSettings['sasl'];
+  if (c.KAFKA_SASL_MECHANISM === 'scram-sha-512') {
+    const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter((k) => !c[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((k) => `${k} is not set: required with KAFKA_SASL_MECHANISM=scram-sha-512`));
+    }
+    sasl = { mechanism: 'scram-sha-512', username: c.KAFKA_SASL_USERNAME!, password: c.KAFKA_SASL_PASSWORD! };
+  } else if (c.KAFKA_SASL_MECHANISM === 'aws-msk-iam') {
+    sasl = { mechanism: 'aws-msk-iam' };
+  }
+  return {
+    brokers: c.KAFKA_BROKERS,
+    topicPrefix: c.KAFKA_TOPIC_PREFIX,
+    sasl,
+    ssl: c.KAFKA_SSL,
+    partitions: c.KAFKA_PARTITIONS,
+    replicationFactor: c.KAFKA_REPLICATION_FACTOR,
+    provisionTopics: c.KAFKA_PROVISION_TOPICS,
+  };
+}
+
+export interface TracingSettings {
+  endpoint?: string;
+  sampleRatio: number;
+}
+
+export function tracingSettings(source: EnvSource): TracingSettings {
+  const c = loadEnv(tracingEnv, source);
+  return { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: c.OTEL_TRACES_SAMPLER_ARG };
+}
+
+export interface DynamoSettings {
+  endpoint?: string;
+  tablePrefix: string;
+  region: string;
+}
+
+export function dynamoSettings(source: EnvSource): DynamoSettings {
+  const c = loadEnv(dynamoEnv, source);
+  return { endpoint: c.DYNAMODB_ENDPOINT, tablePrefix: c.DYNAMODB_TABLE_PREFIX, region: c.AWS_REGION };
+}
+
+/**
+ * Runs every group's parser and throws one ConfigError with all problems, so an operator
+ * sees every missing or wrong variable in one start, not one per restart.
+ */
+export function collectConfig<T extends Record<string, unknown>>(parts: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const result: Partial<T> = {};
+  for (const key of Object.keys(parts) as Array<keyof T>) {
+    try {
+      result[key] = parts[key]();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result as T;
+}
+
+/** For main.ts: load config or print every problem, one line each, and exit 1. */
+export function loadOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) process.stderr.write(`geopulse-${service}: config error: ${problem}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

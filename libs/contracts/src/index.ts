@@ -1,0 +1,7 @@
+export * from './topics';
+export * from './event-types';
+export * from './tables';
+export * from './cloudevents';
+export * from './json-body';
+export * from './reading';
+export * from './api-error';

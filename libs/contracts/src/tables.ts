@@ -1,0 +1,18 @@
+/** DynamoDB table names (before DYNAMODB_TABLE_PREFIX). */
+export const TABLES = {
+  devices: 'geopulse-devices',
+  deviceKeys: 'geopulse-device-keys',
+  readings: 'geopulse-readings',
+  aggregates: 'geopulse-aggregates',
+  rules: 'geopulse-rules',
+  alerts: 'geopulse-alerts',
+  geofences: 'geopulse-geofences',
+  subscriptions: 'geopulse-subscriptions',
+  notifications: 'geopulse-notifications',
+} as const;
+
+export type TableKey = keyof typeof TABLES;
+
+export function tableName(key: TableKey, prefix = ''): string {
+  return `${prefix}${TABLES[key]}`;
+}

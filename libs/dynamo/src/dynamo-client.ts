@@ -1,0 +1,97 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoSettings } from '@geopulse/config';
+
+export { DynamoDBDocumentClient };
+
+export function createDynamoClients(settings: DynamoSettings): { client: DynamoDBClient; doc: DynamoDBDocumentClient } {
+  const client = new DynamoDBClient({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: 3,
+  });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { client, doc };
+}
+
+export interface TableDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey?: string;
+  /** Attribute holding the expiry epoch seconds, when items expire. */
+  ttlAttribute?: string;
+  indexes?: Array<{ name: string; partitionKey: string; sortKey?: string }>;
+}
+
+/**
+ * Creates the table when missing (on-demand billing) and waits until it is active.
+ * In AWS, tables usually come from infrastructure code; this keeps local and test setups
+ * one command away.
+ */
+export async function ensureTable(client: DynamoDBClient, def: TableDefinition, timeoutMs = 30_000): Promise<void> {
+  const keys = [def.partitionKey, def.sortKey, ...(def.indexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey])].filter(
+    (k): k is string => k !== undefined,
+  );
+  const attributes: AttributeDefinition[] = [...new Set(keys)].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+  const keySchema = (pk: string, sk?: string): KeySchemaElement[] => [
+    { AttributeName: pk, KeyType: 'HASH' },
+    ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+  ];
+  const indexes: GlobalSecondaryIndex[] | undefined = def.indexes?.map((i) => ({
+    IndexName: i.name,
+    KeySchema: keySchema(i.partitionKey, i.sortKey),
+    Projection: { ProjectionType: 'ALL' },
+  }));
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: def.name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: attributes,
+        KeySchema: keySchema(def.partitionKey, def.sortKey),
+        GlobalSecondaryIndexes: indexes,
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: def.name }));
+      if (Table?.TableStatus === 'ACTIVE') break;
+    } catch (err) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`table ${def.name} did not become active within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  if (def.ttlAttribute) {
+    await client
+      .send(new UpdateTimeToLiveCommand({ TableName: def.name, TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true } }))
+      .catch((err: Error) => {
+        if (!/already enabled/i.test(err.message)) throw err;
+      });
+  }
+}
+
+/** Readiness probe: a one-item ListTables. */
+export async function pingDynamo(client: DynamoDBClient): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}

@@ -1,0 +1,22 @@
+import type { ApiErrorBody } from '@geopulse/contracts';
+
+/**
+ * An error a caller can act on: an HTTP status, a machine-readable code, and the offending
+ * paths. Controllers map their feature's domain errors to it; the filter renders it.
+ */
+export class ApiException extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors?: ApiErrorBody['errors'],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiException';
+  }
+
+  body(): ApiErrorBody {
+    return this.errors ? { code: this.code, message: this.message, errors: this.errors } : { code: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,40 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { metricsRegistry } from '@geopulse/observability';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<{ ok: boolean; error?: string }>;
+}
+
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+/** `/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus). */
+@ApiExcludeController()
+@Controller()
+export class HealthController {
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+
+  @Get('healthz')
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  async readyz(@Res() res: Response): Promise<void> {
+    const results = await Promise.all(
+      this.checks.map(async (c) => {
+        const result = await c.check().catch((err: Error) => ({ ok: false, error: err.message }));
+        return [c.name, result] as const;
+      }),
+    );
+    const ready = results.every(([, r]) => r.ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results) });
+  }
+
+  @Get('metrics')
+  async metrics(@Res() res: Response): Promise<void> {
+    res.set('Content-Type', metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  }
+}

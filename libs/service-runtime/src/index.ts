@@ -1,0 +1,4 @@
+export * from './api-exception';
+export * from './api-exception.filter';
+export * from './health.controller';
+export * from './bootstrap';
