@@ -118,7 +118,7 @@ export function dynamoSettings(source: EnvSource): DynamoSettings {
  * Runs every group's parser and throws one ConfigError with all problems, so an operator
  * sees every missing or wrong variable in one start, not one per restart.
  */
-export function collectConfig<T extends Record<string, unknown>>(parts: { [K in keyof T]: () => T[K] }): T {
+export function collectConfig<T extends object>(parts: { [K in keyof T]: () => T[K] }): T {
   const problems: string[] = [];
   const result: Partial<T> = {};
   for (const key of Object.keys(parts) as Array<keyof T>) {

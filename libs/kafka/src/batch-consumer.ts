@@ -77,6 +77,9 @@ export class BatchConsumer {
   private readonly consumer: Consumer;
   private consecutiveFailures = 0;
   private crashed = false;
+  private running = false;
+  private stopped = false;
+  private starting?: Promise<void>;
 
   constructor(
     kafka: Kafka,
@@ -100,23 +103,45 @@ export class BatchConsumer {
 
   /** True while the consumer runs and batches are not failing repeatedly. */
   healthy(): boolean {
-    return !this.crashed && this.consecutiveFailures < (this.options.unhealthyAfterFailures ?? 5);
+    return this.running && !this.crashed && this.consecutiveFailures < (this.options.unhealthyAfterFailures ?? 5);
   }
 
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: this.options.topics.map((key) => topicName(key, this.settings.topicPrefix)),
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
-    await this.consumer.run({
-      eachBatchAutoResolve: false,
-      autoCommit: true,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+  /**
+   * Joins the group in the background, retrying with bounded backoff while the brokers or
+   * topics are not there yet (e.g. another service is still creating them), so a service
+   * starts and reports not-ready instead of crashing.
+   */
+  start(): void {
+    if (this.starting) return;
+    this.starting = (async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.consumer.connect();
+          await this.consumer.subscribe({
+            topics: this.options.topics.map((key) => topicName(key, this.settings.topicPrefix)),
+            fromBeginning: this.options.fromBeginning ?? true,
+          });
+          await this.consumer.run({
+            eachBatchAutoResolve: false,
+            autoCommit: true,
+            eachBatch: (payload) => this.processBatch(payload),
+          });
+          this.running = true;
+          return;
+        } catch (err) {
+          const delay = Math.min(500 * 2 ** attempt, 10_000);
+          this.log.warn('consumer could not start; retrying', { group: this.options.groupId, error: (err as Error).message, retryInMs: delay });
+          await this.consumer.disconnect().catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    })();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting;
+    this.running = false;
     await this.consumer.disconnect();
   }
 

@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { encodeCloudEvent, topicName, type CloudEvent, type TopicKey } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/observability';
@@ -49,6 +49,8 @@ export class EventProducer {
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
+      // murmur2, as the Java client: a device key lands on the same partition from any client.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Bounded so a long outage ends in an error rather than a send that never settles;
       // downstream consumers deduplicate on the CloudEvent id if a retry wrote twice.
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8 },

@@ -15,7 +15,7 @@ export class KafkaHealth {
   ) {}
 
   async check(): Promise<{ ok: boolean; error?: string }> {
-    if (this.last && Date.now() - this.last.at < this.cacheMs) return this.last;
+    if (this.last && Date.now() - this.last.at < this.cacheMs) return this.result(this.last);
     let timer: NodeJS.Timeout | undefined;
     try {
       this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
@@ -39,7 +39,11 @@ export class KafkaHealth {
     } finally {
       clearTimeout(timer);
     }
-    return this.last;
+    return this.result(this.last);
+  }
+
+  private result({ ok, error }: { ok: boolean; error?: string }): { ok: boolean; error?: string } {
+    return error === undefined ? { ok } : { ok, error };
   }
 
   async close(): Promise<void> {

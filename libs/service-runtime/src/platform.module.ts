@@ -1,0 +1,66 @@
+import { Inject, Injectable, Module, Optional, type DynamicModule, type InjectionToken, type OnApplicationShutdown, type Provider, type Type } from '@nestjs/common';
+import type { KafkaSettings, OperatorAuthSettings } from '@geopulse/config';
+import type { KafkaHealth } from '@geopulse/kafka';
+import type { JsonLogger } from '@geopulse/observability';
+import { createRedisClient, pingRedis, type RedisClient } from '@geopulse/redis';
+import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health.controller';
+import { KAFKA_HEALTH, kafkaProviders, operatorAuthProviders } from './platform.providers';
+
+export const REDIS = Symbol('REDIS');
+
+export interface PlatformModuleOptions {
+  service: string;
+  logger: JsonLogger;
+  kafka: KafkaSettings;
+  auth: OperatorAuthSettings;
+  /** When set, a Redis client is provided as REDIS and checked by /readyz. */
+  redisUrl?: string;
+  controllers?: Type[];
+  providers?: Provider[];
+  /** Service-specific readiness checks (consumers, DynamoDB, ...). */
+  readiness?: { inject: InjectionToken[]; useFactory: (...deps: never[]) => ReadinessCheck[] };
+}
+
+@Injectable()
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(REDIS) private readonly redis?: RedisClient) {}
+  onApplicationShutdown(): void {
+    this.redis?.disconnect();
+  }
+}
+
+/**
+ * The outside every service shares: health/readiness/metrics, Kafka producer and topic
+ * provisioning, operator auth, optional Redis. A service adds its controllers and providers.
+ */
+@Module({})
+export class PlatformModule {
+  static register(options: PlatformModuleOptions): DynamicModule {
+    const redisProviders: Provider[] = options.redisUrl
+      ? [{ provide: REDIS, useFactory: () => createRedisClient(options.redisUrl!, options.service) }, RedisLifecycle]
+      : [];
+    const extra = options.readiness ?? { inject: [], useFactory: () => [] };
+    return {
+      module: PlatformModule,
+      controllers: [HealthController, ...(options.controllers ?? [])],
+      providers: [
+        ...kafkaProviders(options.kafka, options.service, options.logger),
+        ...operatorAuthProviders(options.auth),
+        ...redisProviders,
+        ...(options.providers ?? []),
+        {
+          provide: READINESS_CHECKS,
+          inject: [KAFKA_HEALTH, ...(options.redisUrl ? [REDIS] : []), ...extra.inject],
+          useFactory: (kafka: KafkaHealth, ...rest: unknown[]): ReadinessCheck[] => {
+            const checks: ReadinessCheck[] = [{ name: 'kafka', check: () => kafka.check() }];
+            if (options.redisUrl) {
+              const redis = rest.shift() as RedisClient;
+              checks.push({ name: 'redis', check: () => pingRedis(redis) });
+            }
+            return [...checks, ...extra.useFactory(...(rest as never[]))];
+          },
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import type { KafkaSettings, OperatorAuthSettings } from '@geopulse/config';
+import { createKafkaClient, EventProducer, KafkaHealth, provisionTopics, type Kafka } from '@geopulse/kafka';
+import { OPERATOR_TOKEN_VERIFIER, OperatorGuard, OperatorTokenVerifier } from '@geopulse/auth';
+import type { JsonLogger } from '@geopulse/observability';
+
+export const LOGGER = Symbol('LOGGER');
+export const KAFKA = Symbol('KAFKA');
+export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
+export const KAFKA_HEALTH = Symbol('KAFKA_HEALTH');
+
+/**
+ * Provisions topics and connects the producer when the app starts; disconnects on shutdown
+ * after the service's consumers (declared later, destroyed first) have stopped.
+ */
+@Injectable()
+export class KafkaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA_SETTINGS) private readonly settings: KafkaSettings,
+    private readonly producer: EventProducer,
+    @Inject(KAFKA_HEALTH) private readonly health: KafkaHealth,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const log = this.logger.child('kafka');
+    if (this.settings.provisionTopics) {
+      const created = await provisionTopics(this.kafka, this.settings);
+      if (created.length > 0) log.info('created topics', { topics: created.join(',') });
+    }
+    // The producer connects lazily too; connecting here surfaces a wrong broker list at once.
+    await this.producer.connect().catch((err: Error) => log.warn('producer not connected yet', { error: err.message }));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    await this.health.close();
+  }
+}
+
+/** Logger, Kafka client, producer, health probe and topic provisioning for a service. */
+export function kafkaProviders(settings: KafkaSettings, service: string, logger: JsonLogger): Provider[] {
+  const kafka = createKafkaClient(settings, `geopulse-${service}`, logger.child('kafka'));
+  return [
+    { provide: LOGGER, useValue: logger },
+    { provide: KAFKA, useValue: kafka },
+    { provide: KAFKA_SETTINGS, useValue: settings },
+    { provide: KAFKA_HEALTH, useValue: new KafkaHealth(kafka) },
+    { provide: EventProducer, useValue: new EventProducer(kafka, settings, logger.child('producer')) },
+    KafkaLifecycle,
+  ];
+}
+
+/** Operator JWT verification for management routes (use with @UseGuards(OperatorGuard)). */
+export function operatorAuthProviders(settings: OperatorAuthSettings): Provider[] {
+  return [{ provide: OPERATOR_TOKEN_VERIFIER, useValue: new OperatorTokenVerifier(settings) }, OperatorGuard];
+}

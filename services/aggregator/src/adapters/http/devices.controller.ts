@@ -1,0 +1,40 @@
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ID_PATTERN } from '@geopulse/contracts';
+import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { ApiException } from '@geopulse/service-runtime';
+import { DEVICE_STATE_STORE } from '../../application/tokens';
+import type { DeviceStateStore, NearbyDevice } from '../../application/apply-readings';
+import type { DeviceState } from '../../domain/latest-state';
+import { parseNearbyQuery } from '../../domain/nearby-query';
+
+@ApiTags('devices')
+@ApiBearerAuth('operator')
+@UseGuards(OperatorGuard)
+@Controller('v1/devices')
+export class DevicesController {
+  constructor(@Inject(DEVICE_STATE_STORE) private readonly store: DeviceStateStore) {}
+
+  @Get('nearby')
+  @ApiOperation({ summary: 'Devices whose latest position is within a radius, nearest first (distance in metres)' })
+  @ApiQuery({ name: 'lat', example: 52.37 })
+  @ApiQuery({ name: 'lon', example: 4.89 })
+  @ApiQuery({ name: 'radius', description: 'metres', example: 500 })
+  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiResponse({ status: 200, schema: { example: { items: [{ deviceId: 'van-7', distanceMeters: 42.1, lat: 52.3702, lon: 4.8901 }] } } })
+  async nearby(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: NearbyDevice[] }> {
+    const parsed = parseNearbyQuery(params);
+    if (!parsed.ok) throw new ApiException(400, 'INVALID_QUERY', 'invalid nearby query', parsed.issues);
+    return { items: await this.store.nearby(operator.tenant, parsed.query) };
+  }
+
+  @Get(':id/state')
+  @ApiOperation({ summary: "A device's latest state (newest reading by event time)" })
+  @ApiResponse({ status: 404, description: 'No reading seen for this device in your tenant' })
+  async state(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<DeviceState> {
+    if (!ID_PATTERN.test(id)) throw new ApiException(400, 'INVALID_DEVICE_ID', 'device ids are 1-128 characters of letters, digits, . _ ~ -', [{ path: 'id', message: 'invalid' }]);
+    const state = await this.store.get(operator.tenant, id);
+    if (!state) throw new ApiException(404, 'DEVICE_NOT_FOUND', `no state for device ${id}`);
+    return state;
+  }
+}

@@ -1,0 +1,21 @@
+import type { ValidationIssue } from '@geopulse/contracts';
+
+export type IngestErrorCode =
+  | 'MALFORMED_JSON'
+  | 'EMPTY_BODY'
+  | 'INVALID_READING'
+  | 'BATCH_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'KAFKA_UNAVAILABLE';
+
+/** The one error type of the ingest feature; mapped to HTTP or dead-letter at the edges. */
+export class IngestError extends Error {
+  constructor(
+    readonly code: IngestErrorCode,
+    message: string,
+    readonly issues: ValidationIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}
