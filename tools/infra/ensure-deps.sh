@@ -85,7 +85,9 @@ fetch_jars() {
   mkdir -p "$(dirname "$target")"
   local tmp
   tmp="$(mktemp -d "${target}.tmp.XXXXXX")"
-  if ! mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DoutputDirectory="$tmp/libs" >&2; then
+  # Debian's maven prints colour resets even in batch mode: strip them (pipefail keeps mvn's status).
+  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$tmp/libs" 2>&1 |
+    sed 's/\x1b\[[0-9;]*m//g' >&2; then
     rm -rf "$tmp"
     die "maven could not resolve the ${label} jars (pom: $pom)"
   fi

@@ -1,0 +1,20 @@
+import type { ComponentDefinition, ComponentName } from './component';
+import { dynamoDbComponent } from './dynamodb.component';
+import { kafkaComponent } from './kafka.component';
+import { mosquittoComponent } from './mosquitto.component';
+import { otlpCollectorComponent } from './otlp-collector.component';
+import { redisComponent } from './redis.component';
+import { smtpSinkComponent } from './smtp-sink.component';
+
+const definitions: Record<ComponentName, ComponentDefinition> = {
+  kafka: kafkaComponent,
+  dynamodb: dynamoDbComponent,
+  redis: redisComponent,
+  mosquitto: mosquittoComponent,
+  smtp: smtpSinkComponent,
+  otlp: otlpCollectorComponent,
+};
+
+export function componentDefinition(name: ComponentName): ComponentDefinition {
+  return definitions[name];
+}

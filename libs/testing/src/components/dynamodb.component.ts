@@ -1,0 +1,76 @@
+import * as fs from 'node:fs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDbLocalLibDir, requireExecutable } from '../infra/infra-cache';
+import type { ComponentDefinition, ComponentPorts } from './component';
+
+/** Dummy credentials for DynamoDB Local (2.x+ accepts only letters and digits in the key id). */
+export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'geopulselocal', secretAccessKey: 'geopulselocal' };
+export const DYNAMODB_LOCAL_REGION = 'us-east-1';
+
+/** DynamoDB Local 3.x: the main class moved from com.amazonaws... to software.amazon.dynamodb... */
+const SERVER_RUNNER = 'software.amazon.dynamodb.services.local.main.ServerRunner';
+
+async function probeDynamoDb(ports: ComponentPorts): Promise<boolean> {
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${ports.http}`,
+    region: DYNAMODB_LOCAL_REGION,
+    credentials: DYNAMODB_LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  });
+  try {
+    const answer = await client.send(new ListTablesCommand({}));
+    return Array.isArray(answer.TableNames);
+  } finally {
+    client.destroy();
+  }
+}
+
+export const dynamoDbComponent: ComponentDefinition = {
+  name: 'dynamodb',
+  portNames: ['http'],
+  readyTimeoutMs: 60_000,
+  stopTimeoutMs: 10_000,
+  needs: { java: true, dynamoDbJars: true },
+
+  async prepare({ dir, ports }) {
+    const libDir = dynamoDbLocalLibDir();
+    fs.mkdirSync(dir, { recursive: true });
+    return {
+      command: requireExecutable('java'),
+      args: [
+        '-Xms64m',
+        '-Xmx512m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Xshare:auto',
+        '-Djava.awt.headless=true',
+        // sqlite4java finds libsqlite4java-linux-amd64-<version>.so here.
+        `-Djava.library.path=${libDir}`,
+        '-cp',
+        `${libDir}/*`,
+        SERVER_RUNNER,
+        '-inMemory',
+        // One database for every access key and region, as a real account would look to tests.
+        '-sharedDb',
+        '-disableTelemetry',
+        '-port',
+        String(ports.http),
+      ],
+      env: {},
+      cwd: dir,
+    };
+  },
+
+  probe: probeDynamoDb,
+
+  env(ports) {
+    return {
+      DYNAMODB_ENDPOINT: `http://127.0.0.1:${ports.http}`,
+      AWS_REGION: DYNAMODB_LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: DYNAMODB_LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DYNAMODB_LOCAL_CREDENTIALS.secretAccessKey,
+    };
+  },
+};

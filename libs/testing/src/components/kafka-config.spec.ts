@@ -1,0 +1,76 @@
+import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties } from './kafka-config';
+
+function parseProperties(text: string): Record<string, string> {
+  const entries = text
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const index = line.indexOf('=');
+      return [line.slice(0, index), line.slice(index + 1)] as const;
+    });
+  return Object.fromEntries(entries);
+}
+
+describe('renderServerProperties', () => {
+  const properties = parseProperties(
+    renderServerProperties({ brokerPort: 41000, controllerPort: 41001, dataDir: '/tmp/stack/kafka/data' }),
+  );
+
+  it('runs broker and controller in one KRaft node on loopback', () => {
+    expect(properties).toMatchObject({
+      'process.roles': 'broker,controller',
+      'node.id': '1',
+      listeners: 'PLAINTEXT://127.0.0.1:41000,CONTROLLER://127.0.0.1:41001',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:41000',
+      'controller.listener.names': 'CONTROLLER',
+      'controller.quorum.bootstrap.servers': '127.0.0.1:41001',
+      'log.dirs': '/tmp/stack/kafka/data',
+    });
+    // --standalone formatting forbids static voters.
+    expect(properties['controller.quorum.voters']).toBeUndefined();
+  });
+
+  it('keeps one replica of everything and creates topics only on request', () => {
+    expect(properties).toMatchObject({
+      'offsets.topic.replication.factor': '1',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+      'share.coordinator.state.topic.replication.factor': '1',
+      'share.coordinator.state.topic.min.isr': '1',
+      'default.replication.factor': '1',
+      'min.insync.replicas': '1',
+      'group.initial.rebalance.delay.ms': '0',
+      'auto.create.topics.enable': 'false',
+      'num.partitions': '3',
+    });
+  });
+});
+
+describe('renderLog4j2Properties', () => {
+  it('logs to the given file only', () => {
+    const config = renderLog4j2Properties('/tmp/stack/logs/kafka-server.log');
+    expect(config).toContain('appender.file.fileName = /tmp/stack/logs/kafka-server.log');
+    expect(config).not.toMatch(/type = Console/);
+    expect(config).toContain('rootLogger.appenderRef.file.ref = FILE');
+  });
+});
+
+describe('kafkaJvmArgs', () => {
+  const base = { libDir: '/cache/kafka/libs', log4jConfig: '/s/log4j2.properties' };
+
+  it('uses a small heap, the serial collector, C1 and the cached jars', () => {
+    const args = kafkaJvmArgs(base);
+    expect(args).toEqual(expect.arrayContaining(['-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto']));
+    expect(args.slice(-2)).toEqual(['-cp', '/cache/kafka/libs/*']);
+    expect(args).toContain('-Dlog4j2.configurationFile=/s/log4j2.properties');
+  });
+
+  it('records a class-data archive on the first run and maps it afterwards', () => {
+    expect(kafkaJvmArgs({ ...base, classDataArchive: { path: '/c/k.jsa.1-2.tmp', mode: 'create' } })).toContain(
+      '-XX:ArchiveClassesAtExit=/c/k.jsa.1-2.tmp',
+    );
+    expect(kafkaJvmArgs({ ...base, classDataArchive: { path: '/c/k.jsa', mode: 'use' } })).toContain(
+      '-XX:SharedArchiveFile=/c/k.jsa',
+    );
+  });
+});

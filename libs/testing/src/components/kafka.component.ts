@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { KAFKA_VERSION, kafkaLibDir, requireExecutable } from '../infra/infra-cache';
+import type { ComponentDefinition, ComponentPorts, LaunchSpec } from './component';
+import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties } from './kafka-config';
+
+const execFileAsync = promisify(execFile);
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * AppCDS: the first broker ever started on a machine records the classes it loads
+ * (-XX:ArchiveClassesAtExit) and, after a clean stop, the archive is kept in the jar cache; every
+ * later start maps it, which cuts broker start-up by about a third. The archive is keyed by the
+ * JVM, so a JDK upgrade simply records a new one. Java ignores an unusable archive (-Xshare:auto).
+ */
+async function classDataArchive(java: string, libDir: string): Promise<{ path: string; mode: 'use' | 'create' }> {
+  const { stderr } = await execFileAsync(java, ['-version']);
+  const key = createHash('sha256')
+    .update(fs.realpathSync(java))
+    .update(stderr)
+    .update(fs.readdirSync(libDir).sort().join(','))
+    .digest('hex')
+    .slice(0, 16);
+  const archive = path.join(path.dirname(libDir), 'cds', `kafka-${key}.jsa`);
+  if (fs.existsSync(archive)) return { path: archive, mode: 'use' };
+  fs.mkdirSync(path.dirname(archive), { recursive: true });
+  // Leftovers of brokers that were killed while dumping (a dump is written only at exit).
+  for (const entry of fs.readdirSync(path.dirname(archive))) {
+    const file = path.join(path.dirname(archive), entry);
+    if (entry.endsWith('.tmp') && Date.now() - fs.statSync(file).mtimeMs > 10 * 60_000) fs.rmSync(file, { force: true });
+  }
+  return { path: `${archive}.${process.pid}-${Date.now()}.tmp`, mode: 'create' };
+}
+
+const ARCHIVE_CREATE_FLAG = '-XX:ArchiveClassesAtExit=';
+
+async function probeKafka(ports: ComponentPorts): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'geopulse-stack-probe',
+    brokers: [`127.0.0.1:${ports.broker}`],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 3000,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export const kafkaComponent: ComponentDefinition = {
+  name: 'kafka',
+  portNames: ['broker', 'controller'],
+  readyTimeoutMs: 90_000,
+  stopTimeoutMs: 20_000,
+  needs: { java: true, kafkaJars: true },
+
+  async prepare({ dir, logDir, ports }): Promise<LaunchSpec> {
+    const java = requireExecutable('java');
+    const libDir = kafkaLibDir();
+    const dataDir = path.join(dir, 'data');
+    const propertiesFile = path.join(dir, 'server.properties');
+    const log4jFile = path.join(dir, 'log4j2.properties');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(
+      propertiesFile,
+      renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir }),
+    );
+    fs.writeFileSync(log4jFile, renderLog4j2Properties(path.join(logDir, 'kafka-server.log')));
+
+    const archive = await classDataArchive(java, libDir);
+    const jvm = kafkaJvmArgs({ libDir, log4jConfig: log4jFile, classDataArchive: archive });
+
+    // Format the storage once; restarts of this component reuse the formatted data dir.
+    const formatJvm = kafkaJvmArgs({
+      libDir,
+      log4jConfig: log4jFile,
+      classDataArchive: archive.mode === 'use' ? archive : undefined,
+    }).map((arg) => (arg === '-Xms256m' ? '-Xms64m' : arg));
+    try {
+      await execFileAsync(java, [
+        ...formatJvm,
+        'kafka.tools.StorageTool',
+        'format',
+        '--standalone',
+        '--ignore-formatted',
+        '--cluster-id',
+        newClusterId(),
+        '--config',
+        propertiesFile,
+      ]);
+    } catch (error) {
+      const detail = error as { stdout?: string; stderr?: string; message: string };
+      throw new Error(
+        `Kafka ${KAFKA_VERSION} storage format failed: ${detail.message}\n${detail.stdout ?? ''}${detail.stderr ?? ''}`,
+      );
+    }
+
+    return { command: java, args: [...jvm, 'kafka.Kafka', propertiesFile], env: {}, cwd: dir };
+  },
+
+  probe: probeKafka,
+
+  env(ports) {
+    return { KAFKA_BROKERS: `127.0.0.1:${ports.broker}` };
+  },
+
+  async afterCleanStop(launch) {
+    const flag = launch.args.find((arg) => arg.startsWith(ARCHIVE_CREATE_FLAG));
+    if (!flag) return undefined;
+    const recorded = flag.slice(ARCHIVE_CREATE_FLAG.length);
+    const finalPath = recorded.replace(/\.\d+-\d+\.tmp$/, '');
+    if (fs.existsSync(recorded) && fs.statSync(recorded).size > 0) {
+      fs.renameSync(recorded, finalPath);
+    }
+    if (!fs.existsSync(finalPath)) return undefined;
+    const args = launch.args.flatMap((arg) =>
+      arg === flag ? [`-XX:SharedArchiveFile=${finalPath}`] : [arg],
+    );
+    return { ...launch, args };
+  },
+};
