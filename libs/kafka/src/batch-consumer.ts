@@ -91,7 +91,9 @@ export class BatchConsumer {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      // Short enough that a member lost in a broker restart is evicted quickly and the group
+      // resumes within seconds; heartbeats every 3 s keep live members well inside it.
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
     });

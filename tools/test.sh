@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command (`npm test`; CI runs it through .ci/run). On a fresh machine it installs
+# what is missing (Debian packages, Kafka and DynamoDB Local jars, npm packages), then runs
+# lint, unit tests and builds of every project, then every integration suite against ONE
+# real stack (Kafka, DynamoDB Local, Redis, Mosquitto, SMTP sink, OTLP collector) started
+# here as plain processes and stopped at the end. Suites run one after another because
+# some of them stop and restart Kafka.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${CI:+true}"
+started=$SECONDS
+
+bash tools/infra/ensure-deps.sh
+if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "== lint, unit tests, build"
+npx nx run-many -t lint test build --output-style=stream
+
+echo "== integration suites against real servers"
+stack_dir="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-test-stack.XXXXXX")"
+cleanup() { node tools/stack.js down --dir "$stack_dir" >/dev/null 2>&1 || true; rm -rf "$stack_dir"; }
+trap cleanup EXIT
+eval "$(node tools/stack.js up --dir "$stack_dir")"
+npx nx run-many -t integration --parallel=1 --output-style=stream --skip-nx-cache
+
+echo "== all tests passed in $((SECONDS - started)) s"
