@@ -138,8 +138,11 @@ describe('walking skeleton: ingest -> Kafka -> aggregator', () => {
     const reading = (n: number) => JSON.stringify({ deviceId, id: `${deviceId}-${n}`, ts: new Date().toISOString(), metrics: { n } });
     await kafka.stop();
     try {
+      const started = Date.now();
       const res = await post(telemetryUrl(), token, reading(1));
       expect(res.status).toBe(503);
+      // INGEST_PRODUCE_TIMEOUT_MS=3000 bounds the wait (the default would be 10 s).
+      expect(Date.now() - started).toBeLessThan(8000);
       expect(res.body.code).toBe('KAFKA_UNAVAILABLE');
       expect(res.headers.get('retry-after')).toBe('5');
       const ready = await fetch(`${services.ingest.baseUrl}/readyz`);

@@ -1,5 +1,5 @@
 import { ConfigError, env, loadEnv } from './env-schema';
-import { collectConfig, kafkaSettings, operatorAuthSettings, tracingSettings } from './platform-config';
+import { collectConfig, kafkaSettings, operatorAuthSettings, platformConfig, tracingSettings } from './platform-config';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -83,5 +83,22 @@ describe('collectConfig', () => {
       'KAFKA_BROKERS is not set: expected comma-separated host:port list, e.g. 127.0.0.1:9092',
       'OTEL_TRACES_SAMPLER_ARG is invalid (2 > 1): expected trace sampling ratio for root spans, 0..1',
     ]);
+  });
+});
+
+describe('platformConfig', () => {
+  const base = { KAFKA_BROKERS: 'k:9092', GEOPULSE_JWT_SECRET: 's'.repeat(32) };
+
+  it('requires REDIS_URL only for services that use Redis', () => {
+    expect(platformConfig(base, { defaultPort: 3001, redis: false }).redisUrl).toBeUndefined();
+    expect(problemsOf(() => platformConfig(base, { defaultPort: 3002, redis: true }))).toEqual(['REDIS_URL is not set: expected redis:// or rediss:// URL']);
+    expect(platformConfig({ ...base, REDIS_URL: 'rediss://cache:6379' }, { defaultPort: 3002, redis: true })).toMatchObject({ redisUrl: 'rediss://cache:6379', http: { PORT: 3002 } });
+  });
+
+  it("reports the service's own problems together with the platform's", () => {
+    const problems = problemsOf(() =>
+      platformConfig({ GEOPULSE_JWT_SECRET: 's'.repeat(32) }, { defaultPort: 3001, redis: false }, { own: () => loadEnv({ X: env.int('x') }, {}) }),
+    );
+    expect(problems).toEqual(['KAFKA_BROKERS is not set: expected comma-separated host:port list, e.g. 127.0.0.1:9092', 'X is not set: expected x']);
   });
 });

@@ -145,3 +145,35 @@ export function loadOrExit<T>(service: string, load: () => T): T {
     throw err;
   }
 }
+
+export type HttpSettings = ReturnType<typeof loadEnv<ReturnType<typeof httpEnv>>>;
+
+/** What every service reads: HTTP, Kafka, operator auth, tracing, and Redis when it uses it. */
+export interface PlatformConfig {
+  http: HttpSettings;
+  kafka: KafkaSettings;
+  auth: OperatorAuthSettings;
+  tracing: TracingSettings;
+  /** Set when the service was declared with `redis: true` (then required). */
+  redisUrl?: string;
+}
+
+/**
+ * The platform part of a service's config plus its own groups (`extra`), parsed together so
+ * that every problem of every group is reported in one start.
+ */
+export function platformConfig<E extends object = object>(
+  source: EnvSource,
+  options: { defaultPort: number; redis: boolean },
+  extra: { [K in keyof E]: () => E[K] } = {} as { [K in keyof E]: () => E[K] },
+): PlatformConfig & E {
+  const parts = {
+    http: () => loadEnv(httpEnv(options.defaultPort), source),
+    kafka: () => kafkaSettings(source),
+    auth: () => operatorAuthSettings(source),
+    tracing: () => tracingSettings(source),
+    ...(options.redis ? { redisUrl: () => loadEnv(redisEnv, source).REDIS_URL } : {}),
+    ...extra,
+  };
+  return collectConfig<PlatformConfig & E>(parts as { [K in keyof (PlatformConfig & E)]: () => (PlatformConfig & E)[K] });
+}

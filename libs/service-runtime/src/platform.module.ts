@@ -15,6 +15,8 @@ export interface PlatformModuleOptions {
   auth: OperatorAuthSettings;
   /** When set, a Redis client is provided as REDIS and checked by /readyz. */
   redisUrl?: string;
+  /** How long a publish may wait for Kafka's acknowledgement before it fails (default 10 s). */
+  producerSendTimeoutMs?: number;
   controllers?: Type[];
   providers?: Provider[];
   /** Service-specific readiness checks (consumers, DynamoDB, ...). */
@@ -44,7 +46,7 @@ export class PlatformModule {
       module: PlatformModule,
       controllers: [HealthController, ...(options.controllers ?? [])],
       providers: [
-        ...kafkaProviders(options.kafka, options.service, options.logger),
+        ...kafkaProviders(options.kafka, options.service, options.logger, options.producerSendTimeoutMs),
         ...operatorAuthProviders(options.auth),
         ...redisProviders,
         ...(options.providers ?? []),

@@ -40,14 +40,14 @@ export class KafkaLifecycle implements OnApplicationBootstrap, OnApplicationShut
 }
 
 /** Logger, Kafka client, producer, health probe and topic provisioning for a service. */
-export function kafkaProviders(settings: KafkaSettings, service: string, logger: JsonLogger): Provider[] {
+export function kafkaProviders(settings: KafkaSettings, service: string, logger: JsonLogger, producerSendTimeoutMs?: number): Provider[] {
   const kafka = createKafkaClient(settings, `geopulse-${service}`, logger.child('kafka'));
   return [
     { provide: LOGGER, useValue: logger },
     { provide: KAFKA, useValue: kafka },
     { provide: KAFKA_SETTINGS, useValue: settings },
     { provide: KAFKA_HEALTH, useValue: new KafkaHealth(kafka) },
-    { provide: EventProducer, useValue: new EventProducer(kafka, settings, logger.child('producer')) },
+    { provide: EventProducer, useValue: new EventProducer(kafka, settings, logger.child('producer'), producerSendTimeoutMs) },
     KafkaLifecycle,
   ];
 }

@@ -1,34 +1,9 @@
-import {
-  collectConfig,
-  httpEnv,
-  kafkaSettings,
-  loadEnv,
-  loadOrExit,
-  operatorAuthSettings,
-  redisEnv,
-  tracingSettings,
-  type EnvSource,
-  type KafkaSettings,
-  type OperatorAuthSettings,
-  type TracingSettings,
-} from '@geopulse/config';
+import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
-export interface AggregatorConfig {
-  http: ReturnType<typeof loadEnv<ReturnType<typeof httpEnv>>>;
-  redisUrl: string;
-  kafka: KafkaSettings;
-  auth: OperatorAuthSettings;
-  tracing: TracingSettings;
-}
+export type AggregatorConfig = PlatformConfig & { redisUrl: string };
 
 export function parseAggregatorConfig(source: EnvSource): AggregatorConfig {
-  return collectConfig<AggregatorConfig>({
-    http: () => loadEnv(httpEnv(3002), source),
-    redisUrl: () => loadEnv(redisEnv, source).REDIS_URL,
-    kafka: () => kafkaSettings(source),
-    auth: () => operatorAuthSettings(source),
-    tracing: () => tracingSettings(source),
-  });
+  return platformConfig(source, { defaultPort: 3002, redis: true }) as AggregatorConfig;
 }
 
 export const loadAggregatorConfig = (): AggregatorConfig => loadOrExit('aggregator', () => parseAggregatorConfig(process.env));

@@ -1,34 +1,9 @@
-import {
-  collectConfig,
-  httpEnv,
-  kafkaSettings,
-  loadEnv,
-  loadOrExit,
-  operatorAuthSettings,
-  redisEnv,
-  tracingSettings,
-  type EnvSource,
-  type KafkaSettings,
-  type OperatorAuthSettings,
-  type TracingSettings,
-} from '@geopulse/config';
+import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
-export interface GeoConfig {
-  http: ReturnType<typeof loadEnv<ReturnType<typeof httpEnv>>>;
-  redisUrl: string;
-  kafka: KafkaSettings;
-  auth: OperatorAuthSettings;
-  tracing: TracingSettings;
-}
+export type GeoConfig = PlatformConfig & { redisUrl: string };
 
 export function parseGeoConfig(source: EnvSource): GeoConfig {
-  return collectConfig<GeoConfig>({
-    http: () => loadEnv(httpEnv(3004), source),
-    redisUrl: () => loadEnv(redisEnv, source).REDIS_URL,
-    kafka: () => kafkaSettings(source),
-    auth: () => operatorAuthSettings(source),
-    tracing: () => tracingSettings(source),
-  });
+  return platformConfig(source, { defaultPort: 3004, redis: true }) as GeoConfig;
 }
 
 export const loadGeoConfig = (): GeoConfig => loadOrExit('geo', () => parseGeoConfig(process.env));

@@ -13,6 +13,7 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
     logger,
     kafka: config.kafka,
     auth: config.auth,
+    producerSendTimeoutMs: config.ingest.produceTimeoutMs,
     controllers: [TelemetryController],
     providers: [
       {

@@ -1,17 +1,4 @@
-import {
-  collectConfig,
-  env,
-  httpEnv,
-  kafkaSettings,
-  loadEnv,
-  loadOrExit,
-  operatorAuthSettings,
-  tracingSettings,
-  type EnvSource,
-  type KafkaSettings,
-  type OperatorAuthSettings,
-  type TracingSettings,
-} from '@geopulse/config';
+import { env, loadEnv, loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
 const ingestEnv = {
   INGEST_MAX_BATCH: env.int('readings per request', { default: 1000, min: 1, max: 10_000 }),
@@ -21,23 +8,18 @@ const ingestEnv = {
   INGEST_PRODUCE_TIMEOUT_MS: env.int('deadline for Kafka to acknowledge a request', { default: 10_000, min: 100 }),
 };
 
-export interface IngestConfig {
-  http: ReturnType<typeof loadEnv<ReturnType<typeof httpEnv>>>;
-  ingest: {
-    maxBatch: number;
-    maxBodyBytes: number;
-    maxFutureSkewMs: number;
-    maxAgeMs: number;
-    produceTimeoutMs: number;
-  };
-  kafka: KafkaSettings;
-  auth: OperatorAuthSettings;
-  tracing: TracingSettings;
+export interface IngestSettings {
+  maxBatch: number;
+  maxBodyBytes: number;
+  maxFutureSkewMs: number;
+  maxAgeMs: number;
+  produceTimeoutMs: number;
 }
 
+export type IngestConfig = PlatformConfig & { ingest: IngestSettings };
+
 export function parseIngestConfig(source: EnvSource): IngestConfig {
-  return collectConfig<IngestConfig>({
-    http: () => loadEnv(httpEnv(3001), source),
+  return platformConfig<{ ingest: IngestSettings }>(source, { defaultPort: 3001, redis: false }, {
     ingest: () => {
       const c = loadEnv(ingestEnv, source);
       return {
@@ -48,9 +30,6 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         produceTimeoutMs: c.INGEST_PRODUCE_TIMEOUT_MS,
       };
     },
-    kafka: () => kafkaSettings(source),
-    auth: () => operatorAuthSettings(source),
-    tracing: () => tracingSettings(source),
   });
 }
 

@@ -1,34 +1,9 @@
-import {
-  collectConfig,
-  httpEnv,
-  kafkaSettings,
-  loadEnv,
-  loadOrExit,
-  operatorAuthSettings,
-  redisEnv,
-  tracingSettings,
-  type EnvSource,
-  type KafkaSettings,
-  type OperatorAuthSettings,
-  type TracingSettings,
-} from '@geopulse/config';
+import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
-export interface NotifierConfig {
-  http: ReturnType<typeof loadEnv<ReturnType<typeof httpEnv>>>;
-  redisUrl: string;
-  kafka: KafkaSettings;
-  auth: OperatorAuthSettings;
-  tracing: TracingSettings;
-}
+export type NotifierConfig = PlatformConfig & { redisUrl: string };
 
 export function parseNotifierConfig(source: EnvSource): NotifierConfig {
-  return collectConfig<NotifierConfig>({
-    http: () => loadEnv(httpEnv(3005), source),
-    redisUrl: () => loadEnv(redisEnv, source).REDIS_URL,
-    kafka: () => kafkaSettings(source),
-    auth: () => operatorAuthSettings(source),
-    tracing: () => tracingSettings(source),
-  });
+  return platformConfig(source, { defaultPort: 3005, redis: true }) as NotifierConfig;
 }
 
 export const loadNotifierConfig = (): NotifierConfig => loadOrExit('notifier', () => parseNotifierConfig(process.env));

@@ -1,34 +1,9 @@
-import {
-  collectConfig,
-  httpEnv,
-  kafkaSettings,
-  loadEnv,
-  loadOrExit,
-  operatorAuthSettings,
-  redisEnv,
-  tracingSettings,
-  type EnvSource,
-  type KafkaSettings,
-  type OperatorAuthSettings,
-  type TracingSettings,
-} from '@geopulse/config';
+import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
-export interface RulesConfig {
-  http: ReturnType<typeof loadEnv<ReturnType<typeof httpEnv>>>;
-  redisUrl: string;
-  kafka: KafkaSettings;
-  auth: OperatorAuthSettings;
-  tracing: TracingSettings;
-}
+export type RulesConfig = PlatformConfig & { redisUrl: string };
 
 export function parseRulesConfig(source: EnvSource): RulesConfig {
-  return collectConfig<RulesConfig>({
-    http: () => loadEnv(httpEnv(3003), source),
-    redisUrl: () => loadEnv(redisEnv, source).REDIS_URL,
-    kafka: () => kafkaSettings(source),
-    auth: () => operatorAuthSettings(source),
-    tracing: () => tracingSettings(source),
-  });
+  return platformConfig(source, { defaultPort: 3003, redis: true }) as RulesConfig;
 }
 
 export const loadRulesConfig = (): RulesConfig => loadOrExit('rules', () => parseRulesConfig(process.env));
