@@ -80,6 +80,7 @@ export class BatchConsumer {
   private running = false;
   private stopped = false;
   private starting?: Promise<void>;
+  private assigned: ReadonlyMap<string, readonly number[]> = new Map();
 
   constructor(
     kafka: Kafka,
@@ -101,11 +102,25 @@ export class BatchConsumer {
       this.crashed = !event.payload.restart;
       this.log.error('consumer crashed', { group: options.groupId, error: event.payload.error.message, restart: event.payload.restart });
     });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = new Map(Object.entries(event.payload.memberAssignment));
+    });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.assigned = new Map();
+    });
   }
 
   /** True while the consumer runs and batches are not failing repeatedly. */
   healthy(): boolean {
     return this.running && !this.crashed && this.consecutiveFailures < (this.options.unhealthyAfterFailures ?? 5);
+  }
+
+  /**
+   * The partitions this member owns now, by topic name; empty while the group rebalances.
+   * For work a partition's owner does without records arriving (e.g. timers of idle partitions).
+   */
+  assignment(): ReadonlyMap<string, readonly number[]> {
+    return this.assigned;
   }
 
   /**
@@ -144,6 +159,7 @@ export class BatchConsumer {
     this.stopped = true;
     await this.starting;
     this.running = false;
+    this.assigned = new Map();
     await this.consumer.disconnect();
   }
 

@@ -2,8 +2,8 @@ import type { DynamicModule } from '@nestjs/common';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
 import { PlatformModule, REDIS } from '@geopulse/service-runtime';
-import { ApplyReadings, type DeviceStateStore } from './application/apply-readings';
-import { DEVICE_STATE_STORE } from './application/tokens';
+import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
+import { CLOCK, DEVICE_STATE_STORE } from './application/tokens';
 import { DevicesController } from './adapters/http/devices.controller';
 import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
@@ -18,8 +18,9 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
     redisUrl: config.redisUrl,
     controllers: [DevicesController],
     providers: [
-      { provide: DEVICE_STATE_STORE, useFactory: (redis: RedisClient) => new RedisDeviceStateStore(redis), inject: [REDIS] },
-      { provide: ApplyReadings, useFactory: (store: DeviceStateStore) => new ApplyReadings(store), inject: [DEVICE_STATE_STORE] },
+      { provide: CLOCK, useValue: (() => Date.now()) satisfies Clock },
+      { provide: DEVICE_STATE_STORE, useFactory: (redis: RedisClient) => new RedisDeviceStateStore(redis, config.aggregator.silentHorizonMs), inject: [REDIS] },
+      { provide: ApplyReadings, useFactory: (store: DeviceStateStore, clock: Clock) => new ApplyReadings(store, clock), inject: [DEVICE_STATE_STORE, CLOCK] },
       ReadingsConsumer,
     ],
     readiness: {

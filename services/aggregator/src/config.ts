@@ -1,9 +1,46 @@
-import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { env, loadEnv, loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
-export type AggregatorConfig = PlatformConfig & { redisUrl: string };
+/** The aggregator's own variables (on top of the platform's). */
+export const aggregatorEnv = {
+  AGGREGATOR_SILENT_HORIZON_SECONDS: env.int('seconds after its newest event time a silent device leaves the geo index and its state expires', {
+    default: 86_400,
+    min: 1,
+  }),
+  AGGREGATOR_WINDOW_SECONDS: env.int('tumbling window size in seconds', { default: 60, min: 1, max: 86_400 }),
+  AGGREGATOR_ALLOWED_LATENESS_SECONDS: env.int('how long after a window closed a late reading still revises it (seconds)', {
+    default: 60,
+    min: 0,
+    max: 7 * 86_400,
+  }),
+  AGGREGATOR_IDLE_PARTITION_SECONDS: env.int('seconds without records after which a partition watermark advances with the clock', {
+    default: 30,
+    min: 1,
+  }),
+};
+
+export interface AggregatorSettings {
+  silentHorizonMs: number;
+  windowMs: number;
+  allowedLatenessMs: number;
+  idlePartitionMs: number;
+}
+
+export function aggregatorSettings(source: EnvSource): AggregatorSettings {
+  const c = loadEnv(aggregatorEnv, source);
+  return {
+    silentHorizonMs: c.AGGREGATOR_SILENT_HORIZON_SECONDS * 1000,
+    windowMs: c.AGGREGATOR_WINDOW_SECONDS * 1000,
+    allowedLatenessMs: c.AGGREGATOR_ALLOWED_LATENESS_SECONDS * 1000,
+    idlePartitionMs: c.AGGREGATOR_IDLE_PARTITION_SECONDS * 1000,
+  };
+}
+
+export type AggregatorConfig = PlatformConfig & { redisUrl: string; aggregator: AggregatorSettings };
 
 export function parseAggregatorConfig(source: EnvSource): AggregatorConfig {
-  return platformConfig(source, { defaultPort: 3002, redis: true }) as AggregatorConfig;
+  return platformConfig<{ aggregator: AggregatorSettings }>(source, { defaultPort: 3002, redis: true }, {
+    aggregator: () => aggregatorSettings(source),
+  }) as AggregatorConfig;
 }
 
 export const loadAggregatorConfig = (): AggregatorConfig => loadOrExit('aggregator', () => parseAggregatorConfig(process.env));

@@ -1,3 +1,4 @@
 /** Injection tokens of the aggregator's ports. */
 export const DEVICE_STATE_STORE = Symbol('DEVICE_STATE_STORE');
-
+export const WINDOW_STORE = Symbol('WINDOW_STORE');
+export const CLOCK = Symbol('CLOCK');

@@ -3,17 +3,20 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@ne
 import { ID_PATTERN } from '@geopulse/contracts';
 import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
 import { ApiException } from '@geopulse/service-runtime';
-import { DEVICE_STATE_STORE } from '../../application/tokens';
-import type { DeviceStateStore, NearbyDevice } from '../../application/apply-readings';
+import { CLOCK, DEVICE_STATE_STORE } from '../../application/tokens';
+import type { Clock, DeviceStateStore, LocatedDevice } from '../../application/apply-readings';
 import type { DeviceState } from '../../domain/latest-state';
-import { parseNearbyQuery } from '../../domain/nearby-query';
+import { parseNearbyQuery, parseWithinQuery } from '../../domain/nearby-query';
 
 @ApiTags('devices')
 @ApiBearerAuth('operator')
 @UseGuards(OperatorGuard)
 @Controller('v1/devices')
 export class DevicesController {
-  constructor(@Inject(DEVICE_STATE_STORE) private readonly store: DeviceStateStore) {}
+  constructor(
+    @Inject(DEVICE_STATE_STORE) private readonly store: DeviceStateStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Get('nearby')
   @ApiOperation({ summary: 'Devices whose latest position is within a radius, nearest first (distance in metres)' })
@@ -21,11 +24,23 @@ export class DevicesController {
   @ApiQuery({ name: 'lon', example: 4.89 })
   @ApiQuery({ name: 'radius', description: 'metres', example: 500 })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({ name: 'includeState', required: false, example: false, description: "inline each device's latest state" })
   @ApiResponse({ status: 200, schema: { example: { items: [{ deviceId: 'van-7', distanceMeters: 42.1, lat: 52.3702, lon: 4.8901 }] } } })
-  async nearby(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: NearbyDevice[] }> {
+  async nearby(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: LocatedDevice[] }> {
     const parsed = parseNearbyQuery(params);
     if (!parsed.ok) throw new ApiException(400, 'INVALID_QUERY', 'invalid nearby query', parsed.issues);
-    return { items: await this.store.nearby(operator.tenant, parsed.query) };
+    return { items: await this.store.nearby(operator.tenant, parsed.query, this.clock()) };
+  }
+
+  @Get('within')
+  @ApiOperation({ summary: 'Devices whose latest position is inside a bounding box (nearest to its centre first)' })
+  @ApiQuery({ name: 'bbox', description: 'minLon,minLat,maxLon,maxLat', example: '4.85,52.35,4.95,52.40' })
+  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({ name: 'includeState', required: false, example: false })
+  async within(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: LocatedDevice[] }> {
+    const parsed = parseWithinQuery(params);
+    if (!parsed.ok) throw new ApiException(400, 'INVALID_QUERY', 'invalid within query', parsed.issues);
+    return { items: await this.store.within(operator.tenant, parsed.query, this.clock()) };
   }
 
   @Get(':id/state')

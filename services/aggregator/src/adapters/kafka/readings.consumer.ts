@@ -8,6 +8,7 @@ import { ApplyReadings } from '../../application/apply-readings';
 
 const applied = metric.counter('geopulse_aggregator_readings_applied_total', 'Readings that moved a device state forward');
 const stale = metric.counter('geopulse_aggregator_stale_readings_total', 'Readings older than the stored state (ignored for state)');
+const beyondHorizon = metric.counter('geopulse_aggregator_beyond_horizon_readings_total', 'Readings newer than the stored state but older than the silent-device horizon');
 
 /** Splits a batch into readings and dead letters; one parser per topic. */
 export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings: TelemetryReading[]; deadLetters: DeadLetter[] } {
@@ -47,6 +48,7 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
         const result = await this.applyReadings.execute(readings);
         applied.inc(result.applied);
         stale.inc(result.stale);
+        beyondHorizon.inc(result.beyondHorizon);
         return { deadLetters };
       },
     });

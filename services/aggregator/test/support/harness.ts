@@ -1,0 +1,84 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { signDevelopmentToken } from '@geopulse/auth';
+import { kafkaSettings } from '@geopulse/config';
+import { EVENT_TYPES, deviceRecordKey, eventSource, type TelemetryReading } from '@geopulse/contracts';
+import { createKafkaClient, EventProducer } from '@geopulse/kafka';
+import { JsonLogger } from '@geopulse/observability';
+import { ServiceProcess, waitFor } from '@geopulse/testing';
+
+export const stackEnv = () => process.env as Record<string, string>;
+
+/** A fresh topic prefix per test file: its own, empty topics. */
+export const newTopicPrefix = (name: string) => `agg-${name}-${randomUUID().slice(0, 6)}.`;
+
+export const newJwtSecret = () => randomBytes(24).toString('hex');
+
+export async function operatorFor(secret: string): Promise<{ tenant: string; token: string }> {
+  const tenant = `t-${randomUUID().slice(0, 8)}`;
+  return { tenant, token: await signDevelopmentToken(secret, { sub: 'aggregator-it', tenant }) };
+}
+
+/** Starts one aggregator process and waits until its consumer has joined (ready). */
+export async function startAggregator(env: Record<string, string>): Promise<ServiceProcess> {
+  const service = await ServiceProcess.start({ name: 'aggregator', env: { KAFKA_PARTITIONS: '3', LOG_LEVEL: 'warn', ...env } });
+  await waitFor(async () => (await fetch(`${service.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: 'aggregator ready' });
+  return service;
+}
+
+/** Writes readings to the telemetry topic as ingest would (CloudEvents, device key). */
+export class TelemetryFeed {
+  private readonly producer: EventProducer;
+
+  constructor(topicPrefix: string) {
+    const settings = kafkaSettings({ ...stackEnv(), KAFKA_TOPIC_PREFIX: topicPrefix, KAFKA_PARTITIONS: '3' });
+    const logger = new JsonLogger('aggregator-it', 'error');
+    this.producer = new EventProducer(createKafkaClient(settings, 'aggregator-it', logger.child('kafka')), settings, logger.child('producer'), 30_000);
+  }
+
+  /** In order, in chunks (each chunk one produce request). */
+  async send(readings: readonly TelemetryReading[], chunk = 500): Promise<void> {
+    for (let i = 0; i < readings.length; i += chunk) {
+      await this.producer.publish(
+        'telemetry',
+        readings.slice(i, i + chunk).map((r) => ({
+          key: deviceRecordKey(r.tenantId, r.deviceId),
+          event: { specversion: '1.0' as const, id: r.id, source: eventSource('ingest'), type: EVENT_TYPES.reading, time: r.receivedAt, subject: r.deviceId, datacontenttype: 'application/json' as const, data: r },
+        })),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+export function reading(tenantId: string, deviceId: string, tsMs: number, extra: Partial<TelemetryReading> = {}): TelemetryReading {
+  return { tenantId, deviceId, id: `${deviceId}-${tsMs}-${randomUUID().slice(0, 6)}`, ts: new Date(tsMs).toISOString(), receivedAt: new Date().toISOString(), metrics: { n: 1 }, ...extra };
+}
+
+export async function getJson<T = Record<string, unknown>>(url: string, token: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Deterministic pseudo-random numbers, so a failing run can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
