@@ -5,3 +5,4 @@ export * from './cloudevents';
 export * from './json-body';
 export * from './reading';
 export * from './api-error';
+export * from './aggregate';
