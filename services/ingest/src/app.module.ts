@@ -1,26 +1,87 @@
 import type { DynamicModule } from '@nestjs/common';
+import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
-import { PlatformModule } from '@geopulse/service-runtime';
+import type { RedisClient } from '@geopulse/redis';
+import { PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { AcceptMqttMessage } from './application/accept-mqtt-message';
 import { AcceptReadings } from './application/accept-readings';
-import { TelemetryController } from './adapters/http/telemetry.controller';
+import { AuthenticateDevice } from './application/authenticate-device';
+import { ManageDevices } from './application/manage-devices';
+import type { DeviceRepository, KeyCrypto } from './application/ports';
+import { ScryptKeyCrypto } from './adapters/crypto/scrypt-key-crypto';
+import { DynamoDeviceRepository } from './adapters/dynamo/device.repository';
+import { DeviceTablesLifecycle, DYNAMO, DYNAMO_SETTINGS } from './adapters/dynamo/dynamo.lifecycle';
+import { DevicesController } from './adapters/http/devices.controller';
+import { TelemetryAuthGuard } from './adapters/http/telemetry-auth.guard';
+import { TELEMETRY_IN_FLIGHT, TelemetryController } from './adapters/http/telemetry.controller';
 import { KafkaReadingPublisher } from './adapters/kafka/reading.publisher';
+import { MqttTelemetryBridge, MQTT_SETTINGS } from './adapters/mqtt/telemetry.bridge';
+import { RedisReadingDedup } from './adapters/redis/reading-dedup.store';
+import { RedisTokenBucketLimiter } from './adapters/redis/token-bucket.rate-limiter';
 import type { IngestConfig } from './config';
+import { InFlightLimit } from './domain/in-flight-limit';
+
+type DynamoClients = ReturnType<typeof createDynamoClients>;
+
+const DEVICE_REPOSITORY = Symbol('DEVICE_REPOSITORY');
+const KEY_CRYPTO = Symbol('KEY_CRYPTO');
 
 export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicModule {
+  const degraded = logger.child('degraded');
   return PlatformModule.register({
     service: 'ingest',
     logger,
     kafka: config.kafka,
     auth: config.auth,
+    redisUrl: config.redisUrl,
     producerSendTimeoutMs: config.ingest.produceTimeoutMs,
-    controllers: [TelemetryController],
+    controllers: [TelemetryController, DevicesController],
     providers: [
+      { provide: DYNAMO, useFactory: () => createDynamoClients(config.dynamo) },
+      { provide: DYNAMO_SETTINGS, useValue: config.dynamo },
+      DeviceTablesLifecycle,
+      { provide: DEVICE_REPOSITORY, useFactory: (d: DynamoClients) => new DynamoDeviceRepository(d.doc, config.dynamo.tablePrefix), inject: [DYNAMO] },
+      { provide: KEY_CRYPTO, useValue: new ScryptKeyCrypto() },
+      {
+        provide: AuthenticateDevice,
+        useFactory: (repo: DeviceRepository, crypto: KeyCrypto) =>
+          new AuthenticateDevice(repo, crypto, { maxEntries: config.ingest.keyCacheSize, ttlMs: config.ingest.keyCacheTtlMs }),
+        inject: [DEVICE_REPOSITORY, KEY_CRYPTO],
+      },
+      {
+        provide: ManageDevices,
+        useFactory: (repo: DeviceRepository, crypto: KeyCrypto, auth: AuthenticateDevice) =>
+          new ManageDevices(repo, crypto, { rotationGraceMs: config.ingest.rotationGraceMs }, (device) => auth.forget(device)),
+        inject: [DEVICE_REPOSITORY, KEY_CRYPTO, AuthenticateDevice],
+      },
       {
         provide: AcceptReadings,
-        useFactory: (producer: EventProducer) => new AcceptReadings(new KafkaReadingPublisher(producer), config.ingest),
-        inject: [EventProducer],
+        useFactory: (producer: EventProducer, redis: RedisClient) =>
+          new AcceptReadings(new KafkaReadingPublisher(producer), config.ingest, Date.now, {
+            dedup: new RedisReadingDedup(redis, config.ingest.dedupWindowMs),
+            rateLimiter: new RedisTokenBucketLimiter(redis, config.ingest.ratePerDevice, config.ingest.rateBurst),
+            onDegraded: (what, error) => degraded.warn(`${what} skipped: Redis did not answer`, { error: error.message }),
+          }),
+        inject: [EventProducer, REDIS],
       },
+      { provide: TELEMETRY_IN_FLIGHT, useValue: new InFlightLimit(config.ingest.maxInFlight) },
+      TelemetryAuthGuard,
+      {
+        provide: AcceptMqttMessage,
+        useFactory: (accept: AcceptReadings, repo: DeviceRepository) =>
+          new AcceptMqttMessage(accept, repo, { maxEntries: config.ingest.keyCacheSize, ttlMs: config.ingest.keyCacheTtlMs }),
+        inject: [AcceptReadings, DEVICE_REPOSITORY],
+      },
+      { provide: MQTT_SETTINGS, useFactory: () => config.mqtt ?? null },
+      MqttTelemetryBridge,
     ],
+    readiness: {
+      inject: [DYNAMO, MqttTelemetryBridge],
+      useFactory: (dynamo: DynamoClients, bridge: MqttTelemetryBridge) => [
+        { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
+        ...(config.mqtt ? [{ name: 'mqtt', check: async () => bridge.health() }] : []),
+      ],
+    },
   });
 }

@@ -1,24 +1,50 @@
 import { ConfigError } from '@geopulse/config';
 import { parseIngestConfig } from './config';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:9092', GEOPULSE_JWT_SECRET: 'x'.repeat(32) };
+const base = { KAFKA_BROKERS: '127.0.0.1:9092', GEOPULSE_JWT_SECRET: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379', AWS_REGION: 'eu-west-1' };
 
 describe('ingest config', () => {
   it('applies the contract defaults', () => {
     const config = parseIngestConfig(base);
     expect(config.http.PORT).toBe(3001);
-    expect(config.ingest).toEqual({ maxBatch: 1000, maxBodyBytes: 1048576, maxFutureSkewMs: 300_000, maxAgeMs: 720 * 3600_000, produceTimeoutMs: 10_000 });
+    expect(config.ingest).toEqual({
+      maxBatch: 1000,
+      maxBodyBytes: 1048576,
+      maxFutureSkewMs: 300_000,
+      maxAgeMs: 720 * 3600_000,
+      produceTimeoutMs: 10_000,
+      dedupWindowMs: 3600_000,
+      ratePerDevice: 100,
+      rateBurst: 2000,
+      maxInFlight: 256,
+      rotationGraceMs: 86_400_000,
+      keyCacheTtlMs: 5000,
+      keyCacheSize: 10_000,
+    });
     expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined });
+    expect(config.dynamo).toEqual({ endpoint: undefined, tablePrefix: '', region: 'eu-west-1' });
+    expect(config.mqtt).toBeUndefined();
   });
 
-  it('refuses to start without brokers or a JWT secret, naming both', () => {
+  it('turns the MQTT bridge on with MQTT_URL', () => {
+    expect(parseIngestConfig({ ...base, MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_CLIENT_ID: 'ingest-a' }).mqtt).toEqual({
+      url: 'mqtt://127.0.0.1:1883',
+      shareGroup: 'geopulse-ingest',
+      maxInFlight: 100,
+      connections: 4,
+      clientIdPrefix: 'ingest-a',
+      sessionExpirySeconds: 3600,
+    });
+  });
+
+  it('refuses to start without brokers, a JWT secret, Redis or a region, naming each', () => {
     try {
       parseIngestConfig({ PORT: 'abc' });
       throw new Error('expected ConfigError');
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const problems = (err as ConfigError).problems.map((p) => p.split(' ')[0]);
-      expect(problems).toEqual(['PORT', 'KAFKA_BROKERS', 'GEOPULSE_JWT_SECRET']);
+      expect(problems).toEqual(['PORT', 'KAFKA_BROKERS', 'GEOPULSE_JWT_SECRET', 'REDIS_URL', 'AWS_REGION']);
     }
   });
 });

@@ -1,4 +1,5 @@
-import { env, loadEnv, loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { hostname } from 'node:os';
+import { dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
 const ingestEnv = {
   INGEST_MAX_BATCH: env.int('readings per request', { default: 1000, min: 1, max: 10_000 }),
@@ -6,6 +7,19 @@ const ingestEnv = {
   INGEST_MAX_FUTURE_SKEW_SECONDS: env.int('how far in the future an event time may be', { default: 300, min: 0 }),
   INGEST_MAX_AGE_HOURS: env.int('how old an event time may be', { default: 720, min: 1 }),
   INGEST_PRODUCE_TIMEOUT_MS: env.int('deadline for Kafka to acknowledge a request', { default: 10_000, min: 100 }),
+  INGEST_DEDUP_WINDOW_SECONDS: env.int('how long a written reading id is remembered', { default: 3600, min: 1 }),
+  INGEST_RATE_PER_DEVICE: env.number('readings per second a device may send (token refill rate)', { default: 100, min: 0.001 }),
+  INGEST_RATE_BURST: env.int('readings a device may send at once (bucket size)', { default: 2000, min: 1 }),
+  INGEST_MAX_IN_FLIGHT: env.int('concurrent telemetry requests per replica before 503', { default: 256, min: 1 }),
+  INGEST_KEY_ROTATION_GRACE_SECONDS: env.int('how long the previous device key works after a rotation', { default: 86_400, min: 0 }),
+  INGEST_KEY_CACHE_TTL_MS: env.int('how long a device key verification is cached (revocation delay)', { default: 5000, min: 0, max: 60_000 }),
+  INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
+  MQTT_URL: env.optionalUrl('MQTT broker of the bridge (mqtt://, mqtts://); bridge off when unset', ['mqtt', 'mqtts', 'ws', 'wss']),
+  MQTT_SHARE_GROUP: env.string('shared subscription group of the bridge', { default: 'geopulse-ingest', pattern: /^[A-Za-z0-9._-]+$/ }),
+  MQTT_MAX_IN_FLIGHT: env.int('unacknowledged MQTT messages per bridge connection (receive maximum)', { default: 100, min: 1, max: 65_535 }),
+  MQTT_CONNECTIONS: env.int('bridge connections per replica (each handles its messages in order)', { default: 4, min: 1, max: 64 }),
+  MQTT_CLIENT_ID: env.optionalString('client id prefix of the bridge sessions; default geopulse-ingest-<hostname>-<PORT>'),
+  MQTT_SESSION_EXPIRY_SECONDS: env.int('how long the broker keeps a bridge session (and its unacknowledged messages) while it is away', { default: 3600, min: 0 }),
 };
 
 export interface IngestSettings {
@@ -14,23 +28,60 @@ export interface IngestSettings {
   maxFutureSkewMs: number;
   maxAgeMs: number;
   produceTimeoutMs: number;
+  dedupWindowMs: number;
+  ratePerDevice: number;
+  rateBurst: number;
+  maxInFlight: number;
+  rotationGraceMs: number;
+  keyCacheTtlMs: number;
+  keyCacheSize: number;
 }
 
-export type IngestConfig = PlatformConfig & { ingest: IngestSettings };
+export interface MqttSettings {
+  url: string;
+  shareGroup: string;
+  maxInFlight: number;
+  connections: number;
+  clientIdPrefix: string;
+  sessionExpirySeconds: number;
+}
+
+export type IngestConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; ingest: IngestSettings; mqtt?: MqttSettings };
 
 export function parseIngestConfig(source: EnvSource): IngestConfig {
-  return platformConfig<{ ingest: IngestSettings }>(source, { defaultPort: 3001, redis: false }, {
+  let mqtt: MqttSettings | undefined;
+  const config = platformConfig<{ dynamo: DynamoSettings; ingest: IngestSettings }>(source, { defaultPort: 3001, redis: true }, {
+    dynamo: () => dynamoSettings(source),
     ingest: () => {
       const c = loadEnv(ingestEnv, source);
+      if (c.MQTT_URL) {
+        const port = Number(source.PORT ?? 3001);
+        mqtt = {
+          url: c.MQTT_URL,
+          shareGroup: c.MQTT_SHARE_GROUP,
+          maxInFlight: c.MQTT_MAX_IN_FLIGHT,
+          connections: c.MQTT_CONNECTIONS,
+          clientIdPrefix: c.MQTT_CLIENT_ID ?? `geopulse-ingest-${hostname()}-${port}`,
+          sessionExpirySeconds: c.MQTT_SESSION_EXPIRY_SECONDS,
+        };
+      }
       return {
         maxBatch: c.INGEST_MAX_BATCH,
         maxBodyBytes: c.INGEST_MAX_BODY_BYTES,
         maxFutureSkewMs: c.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
         maxAgeMs: c.INGEST_MAX_AGE_HOURS * 3600_000,
         produceTimeoutMs: c.INGEST_PRODUCE_TIMEOUT_MS,
+        dedupWindowMs: c.INGEST_DEDUP_WINDOW_SECONDS * 1000,
+        ratePerDevice: c.INGEST_RATE_PER_DEVICE,
+        rateBurst: c.INGEST_RATE_BURST,
+        maxInFlight: c.INGEST_MAX_IN_FLIGHT,
+        rotationGraceMs: c.INGEST_KEY_ROTATION_GRACE_SECONDS * 1000,
+        keyCacheTtlMs: c.INGEST_KEY_CACHE_TTL_MS,
+        keyCacheSize: c.INGEST_KEY_CACHE_SIZE,
       };
     },
   });
+  return { ...(config as IngestConfig), ...(mqtt ? { mqtt } : {}) };
 }
 
 export const loadIngestConfig = (): IngestConfig => loadOrExit('ingest', () => parseIngestConfig(process.env));

@@ -6,6 +6,9 @@ export type IngestErrorCode =
   | 'INVALID_READING'
   | 'BATCH_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'DEVICE_MISMATCH'
+  | 'RATE_LIMITED'
+  | 'OVERLOADED'
   | 'KAFKA_UNAVAILABLE';
 
 /** The one error type of the ingest feature; mapped to HTTP or dead-letter at the edges. */
@@ -14,6 +17,8 @@ export class IngestError extends Error {
     readonly code: IngestErrorCode,
     message: string,
     readonly issues: ValidationIssue[] = [],
+    /** For RATE_LIMITED and OVERLOADED: when to retry. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'IngestError';

@@ -1,0 +1,128 @@
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { DEAD_LETTER_HEADERS, EventProducer } from '@geopulse/kafka';
+import { JsonLogger, metric, type ComponentLogger } from '@geopulse/observability';
+import { LOGGER } from '@geopulse/service-runtime';
+import { AcceptMqttMessage, type MqttOutcome } from '../../application/accept-mqtt-message';
+import { MQTT_TELEMETRY_FILTER } from '../../domain/mqtt-topic';
+import type { MqttSettings } from '../../config';
+import { rejectedReadings } from '../http/error-mapping';
+import { acceptedReadings, duplicateReadings } from '../http/telemetry.controller';
+
+export const MQTT_SETTINGS = Symbol('MQTT_SETTINGS');
+
+const deadLettered = metric.counter('geopulse_ingest_mqtt_dead_lettered_total', 'MQTT messages sent to the dead-letter topic, by reason', ['reason']);
+const retried = metric.counter('geopulse_ingest_mqtt_retries_total', 'MQTT messages held unacknowledged and retried, by reason', ['reason']);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The MQTT bridge: `$share/<group>/devices/+/telemetry` at QoS 1 over MQTT 5 on
+ * MQTT_CONNECTIONS persistent sessions. A message is acknowledged (PUBACK) only after Kafka
+ * acknowledged its readings or its dead-letter copy; until then it is held, so a crash makes
+ * the broker redeliver it to the session when it reconnects (docs/decisions/0101).
+ */
+@Injectable()
+export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly clients: MqttClient[] = [];
+  private readonly log: ComponentLogger;
+  private stopping = false;
+
+  constructor(
+    @Optional() @Inject(MQTT_SETTINGS) private readonly settings: MqttSettings | null,
+    @Inject(AcceptMqttMessage) private readonly acceptMessage: AcceptMqttMessage,
+    private readonly producer: EventProducer,
+    @Inject(LOGGER) logger: JsonLogger,
+  ) {
+    this.log = logger.child('mqtt');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const settings = this.settings;
+    if (!settings) return;
+    for (let i = 0; i < settings.connections; i++) {
+      const clientId = `${settings.clientIdPrefix}-${i}`;
+      const client = mqtt.connect(settings.url, {
+        clientId,
+        protocolVersion: 5,
+        clean: false,
+        properties: { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.maxInFlight },
+        reconnectPeriod: 1000,
+        connectTimeout: 5000,
+        resubscribe: true,
+        customHandleAcks: (topic, message, packet, done) => {
+          void this.handle(topic, message, packet).then(
+            () => done(0),
+            (err: Error) => this.log.warn('message left unacknowledged', { error: err.message }),
+          );
+        },
+      });
+      client.on('connect', (connack) => {
+        this.log.info('connected', { clientId, sessionPresent: connack.sessionPresent === true });
+        if (!connack.sessionPresent) {
+          client.subscribe(`$share/${settings.shareGroup}/${MQTT_TELEMETRY_FILTER}`, { qos: 1 }, (err) => {
+            if (err) this.log.error('subscribe failed', { error: err.message });
+          });
+        }
+      });
+      client.on('error', (err) => this.log.warn('mqtt error', { error: err.message }));
+      this.clients.push(client);
+    }
+  }
+
+  /** Ready when every connection is up (messages flow). */
+  health(): { ok: boolean; error?: string } {
+    if (!this.settings) return { ok: true };
+    const down = this.clients.filter((c) => !c.connected).length;
+    return down === 0 ? { ok: true } : { ok: false, error: `${down} of ${this.clients.length} MQTT connections down` };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    // Unacknowledged messages stay in the sessions and come back when this replica reconnects.
+    await Promise.all(this.clients.map((c) => c.endAsync(true).catch(() => undefined)));
+  }
+
+  private async handle(topic: string, message: Buffer, packet: IPublishPacket): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopping) throw new Error('shutting down');
+      const outcome: MqttOutcome = await this.acceptMessage.execute(topic, message).catch((err: Error) => ({ kind: 'retry' as const, afterMs: 1000, reason: err.message }));
+      if (outcome.kind === 'accepted') {
+        acceptedReadings.inc({ transport: 'mqtt' }, outcome.result.accepted);
+        if (outcome.result.duplicates > 0) duplicateReadings.inc({ transport: 'mqtt' }, outcome.result.duplicates);
+        return;
+      }
+      if (outcome.kind === 'dead-letter') {
+        try {
+          await this.deadLetter(topic, message, packet, outcome.reason, outcome.detail);
+          rejectedReadings.inc({ reason: outcome.reason, transport: 'mqtt' });
+          deadLettered.inc({ reason: outcome.reason });
+          return;
+        } catch {
+          retried.inc({ reason: 'DEAD_LETTER_FAILED' });
+          await sleep(1000);
+          continue;
+        }
+      }
+      retried.inc({ reason: outcome.reason.slice(0, 40) });
+      if (attempt % 10 === 0) this.log.warn('holding message, will retry', { reason: outcome.reason, attempt });
+      await sleep(Math.min(outcome.afterMs, 5000));
+    }
+  }
+
+  private async deadLetter(topic: string, message: Buffer, packet: IPublishPacket, reason: string, detail: string): Promise<void> {
+    await this.producer.publishRaw(this.producer.topic('deadLetter'), [
+      {
+        key: topic,
+        value: message,
+        headers: {
+          'content-type': packet.properties?.contentType ?? 'application/json',
+          [DEAD_LETTER_HEADERS.reason]: reason,
+          [DEAD_LETTER_HEADERS.detail]: detail.slice(0, 1000),
+          [DEAD_LETTER_HEADERS.topic]: `mqtt:${topic}`,
+          [DEAD_LETTER_HEADERS.time]: new Date().toISOString(),
+        },
+      },
+    ]);
+  }
+}

@@ -1,0 +1,125 @@
+import type { Device } from '../domain/device';
+import { DeviceError } from '../domain/device-error';
+import type { StoredDeviceKey } from '../domain/device-key';
+import { AuthenticateDevice } from './authenticate-device';
+import { ManageDevices } from './manage-devices';
+import type { DeviceRepository, KeyCrypto } from './ports';
+
+class MemoryRepository implements DeviceRepository {
+  devices = new Map<string, Device>();
+  keys = new Map<string, StoredDeviceKey>();
+  reads = 0;
+  async get(tenantId: string, deviceId: string) {
+    this.reads++;
+    const d = this.devices.get(`${tenantId}/${deviceId}`);
+    return d && structuredClone(d);
+  }
+  async list(tenantId: string, limit: number, cursor?: string) {
+    const all = [...this.devices.values()].filter((d) => d.tenantId === tenantId && (!cursor || d.deviceId > cursor)).sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+    const items = all.slice(0, limit);
+    return { items, ...(all.length > limit ? { nextCursor: items[items.length - 1].deviceId } : {}) };
+  }
+  async save(device: Device, expected: number | null, newKey?: StoredDeviceKey) {
+    const current = this.devices.get(`${device.tenantId}/${device.deviceId}`);
+    if (expected === null ? current !== undefined : current?.version !== expected) return false;
+    this.devices.set(`${device.tenantId}/${device.deviceId}`, structuredClone(device));
+    if (newKey) this.keys.set(newKey.keyId, newKey);
+    return true;
+  }
+  async remove(tenantId: string, deviceId: string) {
+    return this.devices.delete(`${tenantId}/${deviceId}`);
+  }
+  async getKey(keyId: string) {
+    return this.keys.get(keyId);
+  }
+}
+
+let counter = 0;
+const crypto: KeyCrypto = {
+  newKeyId: () => (counter++).toString(16).padStart(16, '0'),
+  newSecret: () => `${'s'.repeat(42)}${counter % 10}`,
+  hash: async (secret) => ({ hash: `h(${secret})`, salt: 'salt' }),
+  verify: async (secret, stored) => stored.hash === `h(${secret})`,
+  fingerprint: (token) => `f(${token})`,
+};
+
+function setup() {
+  let now = Date.parse('2026-11-22T10:00:00.000Z');
+  const clock = () => now;
+  const repo = new MemoryRepository();
+  const auth = new AuthenticateDevice(repo, crypto, { maxEntries: 100, ttlMs: 5000 }, clock);
+  const devices = new ManageDevices(repo, crypto, { rotationGraceMs: 60_000 }, (d) => auth.forget(d), clock);
+  return { repo, auth, devices, clock, advance: (ms: number) => (now += ms) };
+}
+
+const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: DeviceError) => e.code);
+
+describe('device registry and keys', () => {
+  it('issues a key that authenticates its device, once per tenant and id', async () => {
+    const { devices, auth } = setup();
+    const { device, key } = await devices.create('acme', { deviceId: 'van-1', tags: ['fleet'] });
+    expect(device).toMatchObject({ deviceId: 'van-1', name: 'van-1', tags: ['fleet'], enabled: true });
+    await expect(auth.execute(key.key)).resolves.toEqual({ tenantId: 'acme', deviceId: 'van-1', keyId: key.keyId });
+    expect(await codeOf(devices.create('acme', { deviceId: 'van-1' }))).toBe('DEVICE_EXISTS');
+    expect(await codeOf(devices.get('other', 'van-1'))).toBe('DEVICE_NOT_FOUND');
+    expect(await codeOf(auth.execute(key.key.slice(0, -1) + 'x'))).toBe('UNKNOWN_DEVICE_KEY');
+  });
+
+  it('keeps the old key during the grace period after a rotation, then refuses it', async () => {
+    const { devices, auth, advance } = setup();
+    const { key: first } = await devices.create('acme', { deviceId: 'van-1' });
+    const second = await devices.rotateKey('acme', 'van-1', 30);
+    expect(await codeOf(auth.execute(first.key))).toBe('ok');
+    expect(await codeOf(auth.execute(second.key))).toBe('ok');
+    advance(30_000);
+    expect(await codeOf(auth.execute(first.key))).toBe('EXPIRED_DEVICE_KEY');
+    expect(await codeOf(auth.execute(second.key))).toBe('ok');
+  });
+
+  it('refuses revoked keys, disabled and deleted devices at once on this replica', async () => {
+    const { devices, auth } = setup();
+    const { key } = await devices.create('acme', { deviceId: 'van-1' });
+    const other = await devices.rotateKey('acme', 'van-1', 3600);
+    await auth.execute(key.key);
+    await devices.revokeKey('acme', 'van-1', key.keyId);
+    expect(await codeOf(auth.execute(key.key))).toBe('REVOKED_DEVICE_KEY');
+    await devices.update('acme', 'van-1', { enabled: false });
+    expect(await codeOf(auth.execute(other.key))).toBe('DEVICE_DISABLED');
+    await devices.remove('acme', 'van-1');
+    expect(await codeOf(auth.execute(other.key))).toBe('DEVICE_DELETED');
+  });
+
+  it('sees a revocation made on another replica once the cache TTL has passed, reading the registry once per TTL', async () => {
+    const { repo, devices, clock, advance } = setup();
+    const { key } = await devices.create('acme', { deviceId: 'van-1' });
+    await devices.rotateKey('acme', 'van-1', 3600);
+    const elsewhere = new AuthenticateDevice(repo, crypto, { maxEntries: 100, ttlMs: 5000 }, clock);
+    await elsewhere.execute(key.key);
+    const reads = repo.reads;
+    await devices.revokeKey('acme', 'van-1', key.keyId);
+    const afterRevoke = repo.reads;
+    expect(await codeOf(elsewhere.execute(key.key))).toBe('ok');
+    expect(repo.reads).toBe(afterRevoke);
+    expect(afterRevoke).toBeGreaterThan(reads);
+    advance(5000);
+    expect(await codeOf(elsewhere.execute(key.key))).toBe('REVOKED_DEVICE_KEY');
+  });
+
+  it('lists a tenant\'s devices page by page', async () => {
+    const { devices } = setup();
+    for (const id of ['c', 'a', 'b']) await devices.create('acme', { deviceId: id });
+    await devices.create('other', { deviceId: 'z' });
+    const first = await devices.list('acme', 2, undefined);
+    expect(first.items.map((d) => d.deviceId)).toEqual(['a', 'b']);
+    const second = await devices.list('acme', 2, first.nextCursor);
+    expect(second.items.map((d) => d.deviceId)).toEqual(['c']);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it('rejects invalid fields with every path', async () => {
+    const { devices } = setup();
+    await devices.create('acme', { deviceId: 'van-1' });
+    const err = await devices.update('acme', 'van-1', { enabled: 'no', tags: 'x' }).catch((e: DeviceError) => e);
+    expect(err).toMatchObject({ code: 'INVALID_DEVICE', issues: [{ path: '/enabled' }, { path: '/tags' }] });
+  });
+});

@@ -1,0 +1,18 @@
+import { ID_PATTERN } from '@geopulse/contracts';
+
+/**
+ * MQTT telemetry topics name tenant and device in one level: `devices/<tenantId>:<deviceId>/telemetry`
+ * (neither id may contain `:`), so the bridge's shared subscription `devices/+/telemetry` sees
+ * every device and the broker's ACL can bind a client to its own topic (docs/decisions/0101).
+ */
+export const MQTT_TELEMETRY_FILTER = 'devices/+/telemetry';
+
+export function mqttTelemetryTopic(tenantId: string, deviceId: string): string {
+  return `devices/${tenantId}:${deviceId}/telemetry`;
+}
+
+export function deviceOfTopic(topic: string): { tenantId: string; deviceId: string } | undefined {
+  const match = /^devices\/([^/:]+):([^/:]+)\/telemetry$/.exec(topic);
+  if (!match || !ID_PATTERN.test(match[1]) || !ID_PATTERN.test(match[2])) return undefined;
+  return { tenantId: match[1], deviceId: match[2] };
+}
