@@ -27,6 +27,7 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
   private readonly clients: MqttClient[] = [];
   private readonly log: ComponentLogger;
   private stopping = false;
+  private inFlight = 0;
 
   constructor(
     @Optional() @Inject(MQTT_SETTINGS) private readonly settings: MqttSettings | null,
@@ -49,21 +50,23 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
         properties: { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.maxInFlight },
         reconnectPeriod: 1000,
         connectTimeout: 5000,
-        resubscribe: true,
+        resubscribe: false,
         customHandleAcks: (topic, message, packet, done) => {
-          void this.handle(topic, message, packet).then(
-            () => done(0),
-            (err: Error) => this.log.warn('message left unacknowledged', { error: err.message }),
-          );
+          this.inFlight++;
+          void this.handle(topic, message, packet)
+            .then(
+              () => done(0),
+              (err: Error) => this.log.warn('message left unacknowledged', { error: err.message }),
+            )
+            .finally(() => this.inFlight--);
         },
       });
       client.on('connect', (connack) => {
         this.log.info('connected', { clientId, sessionPresent: connack.sessionPresent === true });
-        if (!connack.sessionPresent) {
-          client.subscribe(`$share/${settings.shareGroup}/${MQTT_TELEMETRY_FILTER}`, { qos: 1 }, (err) => {
-            if (err) this.log.error('subscribe failed', { error: err.message });
-          });
-        }
+        // Always (re)subscribe: a kept session may have been unsubscribed by a graceful stop.
+        client.subscribe(`$share/${settings.shareGroup}/${MQTT_TELEMETRY_FILTER}`, { qos: 1 }, (err) => {
+          if (err) this.log.error('subscribe failed', { error: err.message });
+        });
       });
       client.on('error', (err) => this.log.warn('mqtt error', { error: err.message }));
       this.clients.push(client);
@@ -77,10 +80,26 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
     return down === 0 ? { ok: true } : { ok: false, error: `${down} of ${this.clients.length} MQTT connections down` };
   }
 
+  /**
+   * Graceful stop: unsubscribe (the broker routes new messages to the other replicas), let the
+   * messages in hand finish, then end the sessions so they hold nothing. If some message is
+   * still unacknowledged at the deadline the sessions are kept: the broker redelivers it when
+   * this replica (same client ids) comes back. A crash keeps the sessions the same way.
+   */
   async onApplicationShutdown(): Promise<void> {
+    if (!this.settings || this.clients.length === 0) return;
+    const filter = `$share/${this.settings.shareGroup}/${MQTT_TELEMETRY_FILTER}`;
+    await Promise.all(this.clients.map((c) => (c.connected ? c.unsubscribeAsync(filter).catch(() => undefined) : undefined)));
+    const deadline = Date.now() + 5000;
+    while (this.inFlight > 0 && Date.now() < deadline) await sleep(50);
     this.stopping = true;
-    // Unacknowledged messages stay in the sessions and come back when this replica reconnects.
-    await Promise.all(this.clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    const drained = this.inFlight === 0;
+    if (!drained) this.log.warn('stopping with unacknowledged messages; the broker keeps them for this replica', { inFlight: this.inFlight });
+    await Promise.all(
+      this.clients.map((c) =>
+        c.endAsync(!drained, drained ? { reasonCode: 0, properties: { sessionExpiryInterval: 0 } } : {}).catch(() => undefined),
+      ),
+    );
   }
 
   private async handle(topic: string, message: Buffer, packet: IPublishPacket): Promise<void> {
