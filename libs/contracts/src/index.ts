@@ -6,3 +6,4 @@ export * from './json-body';
 export * from './reading';
 export * from './api-error';
 export * from './aggregate';
+export * from './geofence';

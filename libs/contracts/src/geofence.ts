@@ -1,0 +1,96 @@
+/**
+ * Geofences (ARCHITECTURE.md, "Geo"): the resource of `/v1/geofences`, the data of
+ * `io.geopulse.geofence.changed.v1` on the compacted `geopulse.geofences.v1` (key
+ * `<tenantId>:<geofenceId>`, a tombstone on delete) and of
+ * `io.geopulse.geofence.transition.v1` on `geopulse.geofence-events.v1` (key
+ * `<tenantId>:<deviceId>`).
+ */
+
+/** [lon, lat], as GeoJSON. */
+export type LonLat = [number, number];
+
+export interface PolygonGeometry {
+  type: 'Polygon';
+  /** Outer ring first, then holes; each ring closed (first position == last). */
+  coordinates: LonLat[][];
+}
+
+export interface MultiPolygonGeometry {
+  type: 'MultiPolygon';
+  coordinates: LonLat[][][];
+}
+
+export interface CircleGeometry {
+  type: 'Circle';
+  center: LonLat;
+  radiusMeters: number;
+}
+
+export type GeofenceGeometry = PolygonGeometry | MultiPolygonGeometry | CircleGeometry;
+
+/** Which devices a fence applies to; absent means every device of the tenant. */
+export interface GeofenceTarget {
+  deviceIds?: string[];
+  /** Matches readings carrying these tags (every pair must match). */
+  tags?: Record<string, string>;
+}
+
+/** What an operator sends (POST / PUT). */
+export interface GeofenceInput {
+  id?: string;
+  name: string;
+  geometry: GeofenceGeometry;
+  /** DWELL once per visit after this many seconds inside; absent: no DWELL. */
+  dwellSeconds?: number;
+  /** The fence's own labels. */
+  tags?: Record<string, string>;
+  target?: GeofenceTarget;
+}
+
+/** A stored fence. */
+export interface Geofence extends GeofenceInput {
+  id: string;
+  tenantId: string;
+  /** Increases with every change; replicas apply only newer versions. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Data of `io.geopulse.geofence.changed.v1` (a tombstone carries no data). */
+export interface GeofenceChangedData {
+  geofence: Geofence;
+}
+
+export type GeofenceTransition = 'ENTER' | 'EXIT' | 'DWELL';
+
+/** Why a transition happened. */
+export type GeofenceTransitionReason =
+  /** A reading's position crossed the boundary (or stayed inside long enough, for DWELL). */
+  | 'position'
+  /** The dwell timer fired without a new reading. */
+  | 'dwell-timer'
+  /** The fence was deleted while the device was inside. */
+  | 'fence-deleted'
+  /** The fence's geometry changed and no longer contains the device. */
+  | 'fence-changed'
+  /** The fence's target no longer includes the device. */
+  | 'fence-retargeted';
+
+/** Data of `io.geopulse.geofence.transition.v1`. */
+export interface GeofenceTransitionData {
+  tenantId: string;
+  deviceId: string;
+  geofenceId: string;
+  geofenceName: string;
+  transition: GeofenceTransition;
+  reason: GeofenceTransitionReason;
+  /** Event time of the transition (the reading's time; for DWELL, entry time + dwellSeconds). */
+  at: string;
+  /** The position that caused it (the last known one for timers and fence changes). */
+  position: { lat: number; lon: number; accuracy?: number };
+  /** Id of the reading that caused it, when one did. */
+  readingId?: string;
+  /** Event time of the ENTER that opened this visit. */
+  visitStartedAt: string;
+}
