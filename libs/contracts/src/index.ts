@@ -7,3 +7,4 @@ export * from './reading';
 export * from './api-error';
 export * from './aggregate';
 export * from './geofence';
+export * from './rule';

@@ -1,0 +1,93 @@
+/**
+ * The expression engine on JEXL 2.3. Expressions are compiled once (parsed to an AST) and
+ * evaluated synchronously; the stateful functions are registered once on a private Jexl
+ * instance and delegate to the functions of the evaluation in progress (evaluation is
+ * synchronous, so there is exactly one at a time). Syntax errors are located by feeding the
+ * tokens to JEXL's parser one at a time, since JEXL's own messages carry no position.
+ */
+import { Jexl, type JexlToken } from 'jexl/dist/Jexl';
+import Lexer from 'jexl/dist/Lexer';
+import Parser from 'jexl/dist/parser/Parser';
+import { RULE_FUNCTIONS, type RuleFunctionName } from '../../domain/expression';
+import { ExpressionSyntaxError, type CompiledExpression, type EvaluationContext, type ExpressionEngine } from '../../domain/evaluation';
+import type { RuleFunctions } from '../../domain/functions';
+
+export class JexlEngine implements ExpressionEngine {
+  private readonly jexl = new Jexl();
+  private current: RuleFunctions | undefined;
+  /** JEXL's synchronous evaluator re-wraps thrown errors in a plain Error; keep the original. */
+  private thrown: unknown;
+
+  constructor() {
+    for (const name of Object.keys(RULE_FUNCTIONS) as RuleFunctionName[]) {
+      this.jexl.addFunction(name, (...args: unknown[]) => {
+        if (!this.current) throw new Error(`${name}() called outside an evaluation`);
+        try {
+          return this.current[name](...args);
+        } catch (err) {
+          this.thrown = err;
+          throw err;
+        }
+      });
+    }
+  }
+
+  compile(source: string): CompiledExpression {
+    const ast = this.parse(source);
+    const expression = this.jexl.createExpression(source);
+    expression._ast = ast;
+    return {
+      evaluate: (context: EvaluationContext, functions: RuleFunctions): unknown => {
+        const previous = this.current;
+        this.current = functions;
+        this.thrown = undefined;
+        try {
+          return expression.evalSync(context);
+        } catch (err) {
+          throw this.thrown ?? err;
+        } finally {
+          this.thrown = undefined;
+          this.current = previous;
+        }
+      },
+    };
+  }
+
+  private parse(source: string): unknown {
+    const grammar = this.jexl._grammar;
+    const lexer = new Lexer(grammar);
+    const parser = new Parser(grammar);
+    const elements = lexer.getElements(source);
+    const tokens: JexlToken[] = [];
+    let offset = 0;
+    let negateAt: number | undefined;
+    for (const element of elements) {
+      const at = offset;
+      offset += element.length;
+      if (lexer._isWhitespace(element)) continue;
+      if (element === '-' && lexer._isNegative(tokens)) {
+        negateAt = at;
+        continue;
+      }
+      const start = negateAt ?? at;
+      let token: JexlToken;
+      try {
+        token = lexer._createToken(negateAt !== undefined ? `-${element}` : element);
+      } catch {
+        throw new ExpressionSyntaxError(`invalid token '${element}'`, start);
+      }
+      negateAt = undefined;
+      tokens.push(token);
+      try {
+        parser.addToken(token);
+      } catch {
+        throw new ExpressionSyntaxError(`unexpected '${element.trim()}'`, start);
+      }
+    }
+    try {
+      return parser.complete();
+    } catch {
+      throw new ExpressionSyntaxError('unexpected end of expression', source.length);
+    }
+  }
+}

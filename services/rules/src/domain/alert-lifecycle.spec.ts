@@ -1,0 +1,63 @@
+import { advance, alertId, close, INITIAL_ALERT_STATE, parseDuration, type AlertState } from './alert-lifecycle';
+import type { Outcome } from './evaluation';
+
+const yes: Outcome = { kind: 'value', value: true };
+const no: Outcome = { kind: 'value', value: false };
+const unknown: Outcome = { kind: 'insufficient', reason: 'no value yet' };
+
+function run(outcomes: [Outcome, number][], forMs: number): string[] {
+  let state: AlertState = INITIAL_ALERT_STATE;
+  const out: string[] = [];
+  for (const [outcome, now] of outcomes) {
+    const step = advance(state, outcome, now, forMs);
+    state = step.state;
+    if (step.transition) out.push(`${step.transition.status}#${step.transition.episode}@${now}`);
+  }
+  return out;
+}
+
+describe('alert lifecycle', () => {
+  it('starts on the transition into the condition and stops on the way out, once per episode', () => {
+    expect(run([[unknown, 0], [no, 1], [yes, 2], [yes, 3], [no, 4], [no, 5], [yes, 6], [no, 7]], 0)).toEqual(['START#1@2', 'STOP#1@4', 'START#2@6', 'STOP#2@7']);
+  });
+
+  it('starts only after the condition held for `for`', () => {
+    expect(run([[yes, 0], [yes, 500], [no, 600], [yes, 700], [yes, 1699], [yes, 1700], [no, 1800]], 1000)).toEqual(['START#1@1700', 'STOP#1@1800']);
+  });
+
+  it('neither starts nor stops on missing data or errors', () => {
+    expect(run([[yes, 0], [unknown, 1], [{ kind: 'error', message: 'x' }, 2], [yes, 3], [no, 4]], 0)).toEqual(['START#1@0', 'STOP#1@4']);
+  });
+
+  it('stays INSUFFICIENT_DATA until the rule can be evaluated', () => {
+    expect(advance(INITIAL_ALERT_STATE, unknown, 0, 0).state.status).toBe('INSUFFICIENT_DATA');
+    expect(advance(INITIAL_ALERT_STATE, no, 0, 0).state.status).toBe('OK');
+  });
+
+  it('replaying the same outcome from the same state yields the same transition', () => {
+    const a = advance({ status: 'OK', episode: 3 }, yes, 10, 0);
+    const b = advance({ status: 'OK', episode: 3 }, yes, 10, 0);
+    expect(a).toEqual(b);
+    expect(a.transition?.episode).toBe(4);
+    expect(advance(a.state, yes, 11, 0).changed).toBe(false);
+  });
+
+  it('closing stops an open episode with the reason and is a no-op otherwise', () => {
+    const firing: AlertState = { status: 'FIRING', episode: 2, since: 0, startedAt: 0 };
+    expect(close(firing, 5, 'rule disabled').transition).toEqual({ status: 'STOP', episode: 2, at: 5, reason: 'rule disabled' });
+    expect(close({ status: 'OK', episode: 2 }, 5, 'rule disabled').transition).toBeUndefined();
+  });
+
+  it('derives the alert id from the episode', () => {
+    expect(alertId('t1', 'r1', 'd1', 2)).toBe('t1:r1:d1:2');
+  });
+
+  it('parses ISO-8601 durations', () => {
+    expect(parseDuration('PT0S')).toBe(0);
+    expect(parseDuration('PT5M')).toBe(300_000);
+    expect(parseDuration('P1DT1H')).toBe(25 * 3600_000);
+    expect(parseDuration('PT1.5S')).toBe(1500);
+    expect(parseDuration('5m')).toBeUndefined();
+    expect(parseDuration('PT')).toBeUndefined();
+  });
+});

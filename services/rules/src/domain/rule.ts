@@ -1,0 +1,108 @@
+/**
+ * Rules as the evaluator holds them: validated input, and a compiled form (expression compiled
+ * once per rule version, its analysis, `for` in ms) that every reading of a version reuses.
+ */
+import { ID_PATTERN, SEVERITIES, type Rule, type RuleInput, type RuleStatus, type Severity } from '@geopulse/contracts';
+import { parseDuration } from './alert-lifecycle';
+import { ExpressionSyntaxError, type CompiledExpression, type ExpressionEngine } from './evaluation';
+import { analyzeExpression, DEFAULT_EXPRESSION_LIMITS, type ExpressionAnalysis, type ExpressionIssue, type ExpressionLimits } from './expression';
+
+export interface RuleIssue {
+  /** JSON pointer in the rule, e.g. `/expression`. */
+  path: string;
+  message: string;
+  /** Character offset inside the expression, for expression issues. */
+  position?: number;
+  code?: string;
+}
+
+export interface CompiledRule {
+  rule: Rule;
+  expression: CompiledExpression;
+  analysis: ExpressionAnalysis;
+  forMs: number;
+}
+
+export type ExpressionCheck = { ok: true; expression: CompiledExpression; analysis: ExpressionAnalysis } | { ok: false; issues: ExpressionIssue[] };
+
+/** Our checks first (length, depth, functions, with positions), then the engine's grammar. */
+export function compileExpression(engine: ExpressionEngine, source: string, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): ExpressionCheck {
+  const analyzed = analyzeExpression(source, limits);
+  if (!analyzed.ok) return analyzed;
+  try {
+    return { ok: true, expression: engine.compile(source), analysis: analyzed.analysis };
+  } catch (err) {
+    if (err instanceof ExpressionSyntaxError) return { ok: false, issues: [{ code: 'SYNTAX', message: err.message, position: err.position }] };
+    throw err;
+  }
+}
+
+const STATUSES: readonly RuleStatus[] = ['ACTIVE', 'INACTIVE'];
+const MAX_NAME = 200;
+const MAX_TARGET_IDS = 1_000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export type RuleInputCheck = { ok: true; input: RuleInput & { status: RuleStatus; severity: Severity; for: string } } | { ok: false; issues: RuleIssue[] };
+
+/** Validates what an operator sent (every problem reported); the expression is checked with the engine. */
+export function checkRuleInput(raw: unknown, engine: ExpressionEngine, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): RuleInputCheck {
+  if (!isRecord(raw)) return { ok: false, issues: [{ path: '', message: 'a rule must be an object' }] };
+  const issues: RuleIssue[] = [];
+  const allowed = new Set(['id', 'name', 'expression', 'status', 'severity', 'target', 'for']);
+  for (const key of Object.keys(raw)) if (!allowed.has(key)) issues.push({ path: `/${key}`, message: 'is not a rule field' });
+  if (raw.id !== undefined && (typeof raw.id !== 'string' || !ID_PATTERN.test(raw.id))) {
+    issues.push({ path: '/id', message: 'must be 1-128 characters of letters, digits, . _ ~ -' });
+  }
+  if (typeof raw.name !== 'string' || raw.name.trim().length === 0 || raw.name.length > MAX_NAME) {
+    issues.push({ path: '/name', message: `is required, 1-${MAX_NAME} characters` });
+  }
+  if (typeof raw.expression !== 'string') {
+    issues.push({ path: '/expression', message: 'is required (a JEXL expression)' });
+  } else {
+    const check = compileExpression(engine, raw.expression, limits);
+    if (!check.ok) for (const issue of check.issues) issues.push({ path: '/expression', message: issue.message, position: issue.position, code: issue.code });
+  }
+  const status = raw.status ?? 'ACTIVE';
+  if (!STATUSES.includes(status as RuleStatus)) issues.push({ path: '/status', message: 'must be ACTIVE or INACTIVE' });
+  const severity = raw.severity ?? 'WARNING';
+  if (!SEVERITIES.includes(severity as Severity)) issues.push({ path: '/severity', message: `must be one of ${SEVERITIES.join(', ')}` });
+  const forIso = raw.for ?? 'PT0S';
+  if (typeof forIso !== 'string' || parseDuration(forIso) === undefined) issues.push({ path: '/for', message: 'must be an ISO-8601 duration such as PT0S or PT5M' });
+  if (raw.target !== undefined) {
+    if (!isRecord(raw.target)) issues.push({ path: '/target', message: 'must be an object' });
+    else {
+      const { deviceIds, tags, ...rest } = raw.target;
+      for (const key of Object.keys(rest)) issues.push({ path: `/target/${key}`, message: 'is not a target field (deviceIds, tags)' });
+      if (deviceIds !== undefined && (!Array.isArray(deviceIds) || deviceIds.length > MAX_TARGET_IDS || !deviceIds.every((d) => typeof d === 'string' && ID_PATTERN.test(d)))) {
+        issues.push({ path: '/target/deviceIds', message: `must be a list of at most ${MAX_TARGET_IDS} device ids` });
+      }
+      if (tags !== undefined && (!isRecord(tags) || !Object.values(tags).every((v) => typeof v === 'string'))) {
+        issues.push({ path: '/target/tags', message: 'must map tag names to string values' });
+      }
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, input: { ...(raw as unknown as RuleInput), status: status as RuleStatus, severity: severity as Severity, for: forIso as string } };
+}
+
+/** Compiles a stored rule (already validated at write time); throws when the stored text no longer compiles. */
+export function compileRule(engine: ExpressionEngine, rule: Rule, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): CompiledRule {
+  const check = compileExpression(engine, rule.expression, limits);
+  if (!check.ok) throw new Error(`rule ${rule.id} v${rule.version}: ${check.issues.map((i) => `${i.message} at ${i.position}`).join('; ')}`);
+  return { rule, expression: check.expression, analysis: check.analysis, forMs: parseDuration(rule.for) ?? 0 };
+}
+
+/** How many rule minutes of history a device needs: the longest window of any active rule. */
+export function historyWindowMinutes(rules: Iterable<CompiledRule>): number {
+  let minutes = 0;
+  for (const compiled of rules) if (compiled.rule.status === 'ACTIVE') minutes = Math.max(minutes, compiled.analysis.windowMinutes);
+  return minutes;
+}
+
+/** Rules whose truth can change with time alone (time-dependent functions, or a `for` to wait out) need timers. */
+export function needsTimer(compiled: CompiledRule): boolean {
+  return compiled.rule.status === 'ACTIVE' && (compiled.analysis.timeDependent || compiled.forMs > 0);
+}
