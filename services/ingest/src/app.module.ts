@@ -5,8 +5,9 @@ import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
 import { PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AcceptMqttMessage } from './application/accept-mqtt-message';
-import { AcceptReadings } from './application/accept-readings';
+import { AcceptReadings, type ReadingPublisher } from './application/accept-readings';
 import { AuthenticateDevice } from './application/authenticate-device';
+import { CoalescingPublisher } from './application/coalescing-publisher';
 import { ManageDevices } from './application/manage-devices';
 import type { DeviceRepository, KeyCrypto } from './application/ports';
 import { ScryptKeyCrypto } from './adapters/crypto/scrypt-key-crypto';
@@ -29,6 +30,12 @@ const KEY_CRYPTO = Symbol('KEY_CRYPTO');
 
 export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicModule {
   const degraded = logger.child('degraded');
+  const acceptReadings = (publisher: ReadingPublisher, redis: RedisClient) =>
+    new AcceptReadings(publisher, config.ingest, Date.now, {
+      dedup: new RedisReadingDedup(redis, config.ingest.dedupWindowMs),
+      rateLimiter: new RedisTokenBucketLimiter(redis, config.ingest.ratePerDevice, config.ingest.rateBurst),
+      onDegraded: (what, error) => degraded.warn(`${what} skipped: Redis did not answer`, { error: error.message }),
+    });
   return PlatformModule.register({
     service: 'ingest',
     logger,
@@ -57,21 +64,20 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
       },
       {
         provide: AcceptReadings,
-        useFactory: (producer: EventProducer, redis: RedisClient) =>
-          new AcceptReadings(new KafkaReadingPublisher(producer), config.ingest, Date.now, {
-            dedup: new RedisReadingDedup(redis, config.ingest.dedupWindowMs),
-            rateLimiter: new RedisTokenBucketLimiter(redis, config.ingest.ratePerDevice, config.ingest.rateBurst),
-            onDegraded: (what, error) => degraded.warn(`${what} skipped: Redis did not answer`, { error: error.message }),
-          }),
+        useFactory: (producer: EventProducer, redis: RedisClient) => acceptReadings(new KafkaReadingPublisher(producer), redis),
         inject: [EventProducer, REDIS],
       },
       { provide: TELEMETRY_IN_FLIGHT, useValue: new InFlightLimit(config.ingest.maxInFlight) },
       TelemetryAuthGuard,
       {
         provide: AcceptMqttMessage,
-        useFactory: (accept: AcceptReadings, repo: DeviceRepository) =>
-          new AcceptMqttMessage(accept, repo, { maxEntries: config.ingest.keyCacheSize, ttlMs: config.ingest.keyCacheTtlMs }),
-        inject: [AcceptReadings, DEVICE_REPOSITORY],
+        // MQTT messages are small and many: concurrent ones share Kafka sends.
+        useFactory: (producer: EventProducer, redis: RedisClient, repo: DeviceRepository) =>
+          new AcceptMqttMessage(acceptReadings(new CoalescingPublisher(new KafkaReadingPublisher(producer)), redis), repo, {
+            maxEntries: config.ingest.keyCacheSize,
+            ttlMs: config.ingest.keyCacheTtlMs,
+          }),
+        inject: [EventProducer, REDIS, DEVICE_REPOSITORY],
       },
       { provide: MQTT_SETTINGS, useFactory: () => config.mqtt ?? null },
       MqttTelemetryBridge,

@@ -31,7 +31,7 @@ describe('ingest config', () => {
       url: 'mqtt://127.0.0.1:1883',
       shareGroup: 'geopulse-ingest',
       maxInFlight: 100,
-      connections: 4,
+      connections: 16,
       clientIdPrefix: 'ingest-a',
       sessionExpirySeconds: 3600,
     });

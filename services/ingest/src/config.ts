@@ -17,7 +17,7 @@ const ingestEnv = {
   MQTT_URL: env.optionalUrl('MQTT broker of the bridge (mqtt://, mqtts://); bridge off when unset', ['mqtt', 'mqtts', 'ws', 'wss']),
   MQTT_SHARE_GROUP: env.string('shared subscription group of the bridge', { default: 'geopulse-ingest', pattern: /^[A-Za-z0-9._-]+$/ }),
   MQTT_MAX_IN_FLIGHT: env.int('unacknowledged MQTT messages per bridge connection (receive maximum)', { default: 100, min: 1, max: 65_535 }),
-  MQTT_CONNECTIONS: env.int('bridge connections per replica (each handles its messages in order)', { default: 4, min: 1, max: 64 }),
+  MQTT_CONNECTIONS: env.int('bridge connections per replica (each handles its messages one at a time)', { default: 16, min: 1, max: 64 }),
   MQTT_CLIENT_ID: env.optionalString('client id prefix of the bridge sessions; default geopulse-ingest-<hostname>-<PORT>'),
   MQTT_SESSION_EXPIRY_SECONDS: env.int('how long the broker keeps a bridge session (and its unacknowledged messages) while it is away', { default: 3600, min: 0 }),
 };
