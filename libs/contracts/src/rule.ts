@@ -13,8 +13,8 @@ export const SEVERITIES: readonly Severity[] = ['INFO', 'WARNING', 'CRITICAL'];
 /** Which devices a rule applies to; absent or empty means every device of the tenant. */
 export interface RuleTarget {
   deviceIds?: string[];
-  /** Devices whose registry tags contain every pair. */
-  tags?: Record<string, string>;
+  /** Devices whose registry tags (e.g. `building:hq`) include every one listed. */
+  tags?: string[];
 }
 
 /** What an operator sends. */

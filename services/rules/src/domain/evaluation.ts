@@ -11,7 +11,7 @@ import { InsufficientData, ruleFunctions, type FunctionClock, type RuleFunctions
 /** What the registry tells about a device (cached by the adapter). */
 export interface DeviceInfo {
   id: string;
-  tags: Record<string, string>;
+  tags: string[];
   attributes: Record<string, unknown>;
 }
 

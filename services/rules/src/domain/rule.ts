@@ -79,8 +79,8 @@ export function checkRuleInput(raw: unknown, engine: ExpressionEngine, limits: E
       if (deviceIds !== undefined && (!Array.isArray(deviceIds) || deviceIds.length > MAX_TARGET_IDS || !deviceIds.every((d) => typeof d === 'string' && ID_PATTERN.test(d)))) {
         issues.push({ path: '/target/deviceIds', message: `must be a list of at most ${MAX_TARGET_IDS} device ids` });
       }
-      if (tags !== undefined && (!isRecord(tags) || !Object.values(tags).every((v) => typeof v === 'string'))) {
-        issues.push({ path: '/target/tags', message: 'must map tag names to string values' });
+      if (tags !== undefined && (!Array.isArray(tags) || tags.length > 50 || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64))) {
+        issues.push({ path: '/target/tags', message: 'must be a list of at most 50 device tags' });
       }
     }
   }

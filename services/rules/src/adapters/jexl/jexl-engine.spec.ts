@@ -7,7 +7,7 @@ import { JexlEngine } from './jexl-engine';
 const engine = new JexlEngine();
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
-const device = { id: 'thermostat-1', tags: { floor: '3' }, attributes: { model: 'x' } };
+const device = { id: 'thermostat-1', tags: ['floor:3'], attributes: { model: 'x' } };
 
 function rule(expression: string, extra: Partial<Rule> = {}): Rule {
   return {
@@ -58,7 +58,7 @@ describe('JexlEngine', () => {
     };
     expect(run('temperature < 50 && occupancy == true')).toEqual({ kind: 'value', value: true });
     expect(run("avg('temperature', 10) == 42")).toEqual({ kind: 'value', value: true });
-    expect(run("device.tags.floor == '3' && position.lat > 51")).toEqual({ kind: 'value', value: true });
+    expect(run("'floor:3' in device.tags && position.lat > 51")).toEqual({ kind: 'value', value: true });
     expect(run('minutesSinceLastReading() > 5', T0 + 10 * MIN)).toEqual({ kind: 'value', value: true });
     expect(run('humidity > 5')).toEqual({ kind: 'insufficient', reason: 'no value yet for humidity' });
     expect(run("avg('humidity', 5) > 5")).toEqual(expect.objectContaining({ kind: 'insufficient' }));
