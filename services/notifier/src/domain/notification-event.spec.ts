@@ -1,0 +1,45 @@
+import { EVENT_TYPES, type CloudEvent } from '@geopulse/contracts';
+import { InvalidNotificationEvent, parseNotificationEvent } from './notification-event';
+
+const ce = (type: string, data: unknown): CloudEvent<unknown> => ({
+  specversion: '1.0', id: 'ev-1', source: '/geopulse/rules', type, time: '2026-11-22T10:00:01.000Z', datacontenttype: 'application/json', data,
+});
+
+const alert = {
+  alertId: 'a-1', ruleId: 'hot-office', ruleName: 'Hot office', deviceId: 'thermo-1', status: 'START', severity: 'CRITICAL',
+  at: '2026-11-22T10:00:00.000Z', reason: 'temperature > 30', triggeringReadings: [{ id: 'r1', metrics: { temperature: 31.5, mode: 'heat' } }],
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+};
+
+describe('parseNotificationEvent', () => {
+  it('maps an alert START to alert.start with tenant from the record key and the triggering values', () => {
+    const event = parseNotificationEvent(ce(EVENT_TYPES.alert, alert), 'tenant-a:thermo-1');
+    expect(event).toMatchObject({
+      eventId: 'ev-1', tenantId: 'tenant-a', type: 'alert.start', deviceId: 'thermo-1', severity: 'CRITICAL', ruleId: 'hot-office',
+      values: { temperature: 31.5, mode: 'heat' }, traceId: alert.traceId, at: alert.at,
+    });
+  });
+
+  it('maps STOP and INSUFFICIENT_DATA', () => {
+    expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'STOP' }), 't:d').type).toBe('alert.stop');
+    expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'INSUFFICIENT_DATA' }), 't:d').type).toBe('alert.insufficient_data');
+  });
+
+  it('maps geofence transitions with the position as values', () => {
+    const event = parseNotificationEvent(
+      ce(EVENT_TYPES.geofenceTransition, {
+        tenantId: 'tenant-b', deviceId: 'truck-1', geofenceId: 'depot-1', geofenceName: 'Depot', transition: 'DWELL', reason: 'dwell-timer',
+        at: '2026-11-22T10:10:00.000Z', position: { lat: 52.37, lon: 4.89 }, visitStartedAt: '2026-11-22T10:00:00.000Z',
+      }),
+      'tenant-b:truck-1',
+    );
+    expect(event).toMatchObject({ tenantId: 'tenant-b', type: 'geofence.dwell', geofenceId: 'depot-1', values: { lat: 52.37, lon: 4.89 } });
+  });
+
+  it('rejects unknown types, statuses and severities with a reason', () => {
+    expect(() => parseNotificationEvent(ce('io.other', {}), 't:d')).toThrow(InvalidNotificationEvent);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'MAYBE' }), 't:d')).toThrow(/status/);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, severity: 'LOUD' }), 't:d')).toThrow(/severity/);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, alert), null)).toThrow(/record key/);
+  });
+});
