@@ -1,0 +1,120 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '@geopulse/dynamo';
+import { metric, type ComponentLogger } from '@geopulse/observability';
+import type { ExitRemovedFence } from '../application/exit-removed-fence';
+import type { FireDwells } from '../application/fire-dwells';
+import type { GeofenceCatalog } from '../application/geofence-catalog';
+import type { SerialQueue } from '../application/serial-queue';
+import type { GeoSettings } from '../config';
+import { geofenceTable } from './dynamo/geofence.repository';
+import type { GeofenceChangesConsumer } from './kafka/geofence-changes.consumer';
+import type { ReadingsConsumer } from './kafka/readings.consumer';
+
+const indexSize = metric.gauge('geopulse_geo_index_fences', 'Geofences in this replica’s spatial index');
+const reconciled = metric.counter('geopulse_geo_reconcile_changes_total', 'Fence changes the periodic table reconcile applied (missed by the topic)', ['kind']);
+
+/**
+ * Start order matters: the table is ensured and every fence loaded before any reading is
+ * evaluated (an empty index would close every visit); then the broadcast fence consumer, the
+ * telemetry consumer, the DWELL timer scan of owned partitions and the periodic reconcile.
+ * Runs in the background with bounded backoff, so the service starts and reports not-ready.
+ */
+export class GeoRuntime {
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private started?: Promise<void>;
+  private scanning = false;
+
+  constructor(
+    private readonly deps: {
+      dynamo: DynamoDBClient;
+      tablePrefix: string;
+      settings: GeoSettings;
+      catalog: GeofenceCatalog;
+      fenceConsumer: GeofenceChangesConsumer;
+      readingsConsumer: ReadingsConsumer;
+      fireDwells: FireDwells;
+      exitRemovedFence: ExitRemovedFence;
+      queue: SerialQueue;
+      log: ComponentLogger;
+    },
+  ) {
+    const { catalog, queue, readingsConsumer, exitRemovedFence, log } = deps;
+    catalog.onRemoved((tenantId, fence) =>
+      queue
+        .run(() => exitRemovedFence.execute(tenantId, fence, readingsConsumer.ownedPartitions()))
+        .then((exits) => {
+          if (exits.length > 0) log.info('closed visits of a deleted fence', { tenantId, geofenceId: fence.id, exits: exits.length });
+        })
+        // The next reading or DWELL timer of each device closes the visit instead.
+        .catch((err: Error) => log.warn('could not close visits of a deleted fence now', { tenantId, geofenceId: fence.id, error: err.message })),
+    );
+  }
+
+  ready(): { ok: boolean; error?: string } {
+    if (!this.deps.catalog.loaded()) return { ok: false, error: 'geofences not loaded yet' };
+    if (!this.deps.fenceConsumer.healthy()) return { ok: false, error: 'geofence consumer not running' };
+    if (!this.deps.readingsConsumer.healthy()) return { ok: false, error: 'telemetry consumer not running or batches keep failing' };
+    return { ok: true };
+  }
+
+  /** Nest lifecycle: after the platform provisioned topics and connected the producer. */
+  onApplicationBootstrap(): void {
+    this.started ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    const { dynamo, tablePrefix, settings, catalog, log } = this.deps;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await ensureTable(dynamo, geofenceTable(tablePrefix));
+        const count = await catalog.load();
+        log.info('geofences loaded', { fences: count });
+        break;
+      } catch (err) {
+        const delay = Math.min(500 * 2 ** attempt, 10_000);
+        log.warn('could not load geofences; retrying', { error: (err as Error).message, retryInMs: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    if (this.stopped) return;
+    indexSize.set(catalog.index.size());
+    this.deps.fenceConsumer.start();
+    this.deps.readingsConsumer.start();
+    this.timers.push(setInterval(() => void this.scanDwells(), settings.dwellScanMs));
+    this.timers.push(setInterval(() => void this.reconcile(), settings.reconcileMs));
+    this.timers.push(setInterval(() => indexSize.set(catalog.index.size()), 1000));
+  }
+
+  private async scanDwells(): Promise<void> {
+    if (this.scanning || this.stopped) return;
+    this.scanning = true;
+    try {
+      const { queue, fireDwells, readingsConsumer } = this.deps;
+      const fired = await queue.run(() => fireDwells.execute(readingsConsumer.ownedPartitions()));
+      if (fired.length > 0) this.deps.log.debug('dwell timers fired', { transitions: fired.length });
+    } catch (err) {
+      this.deps.log.warn('dwell timer scan failed; retrying at the next tick', { error: (err as Error).message });
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    try {
+      const { upserted, removed } = await this.deps.catalog.reconcile();
+      if (upserted > 0) reconciled.inc({ kind: 'upserted' }, upserted);
+      if (removed > 0) reconciled.inc({ kind: 'removed' }, removed);
+      if (upserted + removed > 0) this.deps.log.warn('reconcile applied changes the topic had not delivered', { upserted, removed });
+    } catch (err) {
+      this.deps.log.warn('reconcile failed; retrying at the next tick', { error: (err as Error).message });
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.started;
+    await Promise.all([this.deps.readingsConsumer.stop(), this.deps.fenceConsumer.stop()]);
+  }
+}

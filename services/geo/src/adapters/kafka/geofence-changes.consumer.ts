@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EVENT_TYPES, type Geofence } from '@geopulse/contracts';
+import type { KafkaSettings } from '@geopulse/config';
+import { BatchConsumer, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
+import type { ComponentLogger } from '@geopulse/observability';
+import type { GeofenceCatalog } from '../../application/geofence-catalog';
+
+const isFence = (v: unknown): v is Geofence =>
+  typeof v === 'object' && v !== null && typeof (v as Geofence).id === 'string' && typeof (v as Geofence).tenantId === 'string' && typeof (v as Geofence).version === 'number' && typeof (v as Geofence).geometry === 'object';
+
+/**
+ * Broadcast: every replica reads the whole compacted `geopulse.geofences.v1` from the
+ * beginning under a group id of its own, and applies changes and tombstones in offset order.
+ */
+export class GeofenceChangesConsumer {
+  private readonly consumer: BatchConsumer;
+
+  constructor(kafka: Kafka, settings: KafkaSettings, producer: EventProducer, log: ComponentLogger, catalog: GeofenceCatalog) {
+    this.consumer = new BatchConsumer(kafka, settings, producer, log, {
+      groupId: `geopulse-geo-fences-${hostname()}-${randomUUID().slice(0, 8)}`,
+      topics: ['geofences'],
+      fromBeginning: true,
+      handler: async (events, batch) => {
+        const deadLetters: DeadLetter[] = [];
+        const ordered = [
+          ...events.map((record) => ({ offset: BigInt(record.offset), apply: async () => {
+            const fence = (record.event.data as { geofence?: unknown } | null)?.geofence;
+            if (record.event.type !== EVENT_TYPES.geofenceChanged || !isFence(fence)) {
+              deadLetters.push({ record, reason: 'invalid-geofence-change', detail: record.event.type });
+              return;
+            }
+            catalog.applyChanged(fence);
+          } })),
+          ...batch.tombstones.map((t) => ({ offset: BigInt(t.offset), apply: async () => {
+            const at = t.key.indexOf(':');
+            if (at > 0) await catalog.applyTombstone(t.key.slice(0, at), t.key.slice(at + 1));
+          } })),
+        ].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+        for (const item of ordered) await item.apply();
+        return { deadLetters };
+      },
+    });
+  }
+
+  start(): void {
+    this.consumer.start();
+  }
+
+  healthy(): boolean {
+    return this.consumer.healthy();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+}

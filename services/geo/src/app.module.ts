@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamicModule } from '@nestjs/common';
+import { topicName } from '@geopulse/contracts';
+import type { KafkaSettings } from '@geopulse/config';
+import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
+import { EventProducer, type Kafka } from '@geopulse/kafka';
+import type { JsonLogger } from '@geopulse/observability';
+import type { RedisClient } from '@geopulse/redis';
+import { KAFKA, KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { DEFAULT_GEOFENCE_LIMITS } from './domain/geofence';
+import { EvaluatePositions } from './application/evaluate-positions';
+import { ExitRemovedFence } from './application/exit-removed-fence';
+import { FireDwells } from './application/fire-dwells';
+import { GeofenceCatalog } from './application/geofence-catalog';
+import { ManageGeofences } from './application/manage-geofences';
+import type { Clock, MembershipStore, TransitionPublisher } from './application/ports';
+import { SerialQueue } from './application/serial-queue';
+import { CLOCK, MEMBERSHIP_STORE } from './application/tokens';
+import { DynamoGeofenceRepository } from './adapters/dynamo/geofence.repository';
+import { GeoRuntime } from './adapters/geo-runtime';
+import { DevicesController } from './adapters/http/devices.controller';
+import { GeofencesController } from './adapters/http/geofences.controller';
+import { GeofenceChangesConsumer } from './adapters/kafka/geofence-changes.consumer';
+import { KafkaGeofenceChangePublisher } from './adapters/kafka/geofence-changes.publisher';
+import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
+import { KafkaTransitionPublisher } from './adapters/kafka/transitions.publisher';
+import { RedisMembershipStore } from './adapters/redis/membership.store';
+import type { GeoConfig } from './config';
+
+const TRANSITION_PUBLISHER = Symbol('TRANSITION_PUBLISHER');
+const QUEUE = Symbol('QUEUE');
+
+export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule {
+  const dynamo = createDynamoClients(config.dynamo);
+  const repository = new DynamoGeofenceRepository(dynamo.doc, config.dynamo.tablePrefix);
+  const clock: Clock = () => Date.now();
+  const catalog = new GeofenceCatalog(repository, clock);
+  const log = logger.child('geo');
+  return PlatformModule.register({
+    service: 'geo',
+    logger,
+    kafka: config.kafka,
+    auth: config.auth,
+    redisUrl: config.redisUrl,
+    controllers: [GeofencesController, DevicesController],
+    providers: [
+      { provide: CLOCK, useValue: clock },
+      { provide: QUEUE, useValue: new SerialQueue() },
+      { provide: GeofenceCatalog, useValue: catalog },
+      { provide: MEMBERSHIP_STORE, inject: [REDIS], useFactory: (redis: RedisClient) => new RedisMembershipStore(redis, topicName('telemetry', config.kafka.topicPrefix)) },
+      { provide: TRANSITION_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new KafkaTransitionPublisher(producer) },
+      {
+        provide: ManageGeofences,
+        inject: [EventProducer],
+        useFactory: (producer: EventProducer) =>
+          new ManageGeofences(repository, new KafkaGeofenceChangePublisher(producer), catalog, clock, {
+            limits: { ...DEFAULT_GEOFENCE_LIMITS, maxVertices: config.geo.maxVertices },
+            maxImportFeatures: config.geo.maxImportFeatures,
+            newId: () => randomUUID(),
+            onPublishFailure: (err) => log.warn('geofence stored but not published; replicas apply it at their next reconcile', { error: err.message }),
+          }),
+      },
+      {
+        provide: GeoRuntime,
+        inject: [KAFKA, KAFKA_SETTINGS, EventProducer, MEMBERSHIP_STORE, TRANSITION_PUBLISHER, QUEUE],
+        useFactory: (kafka: Kafka, settings: KafkaSettings, producer: EventProducer, store: MembershipStore, publisher: TransitionPublisher, queue: SerialQueue) => {
+          const evaluate = new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters);
+          return new GeoRuntime({
+            dynamo: dynamo.client,
+            tablePrefix: config.dynamo.tablePrefix,
+            settings: config.geo,
+            catalog,
+            fenceConsumer: new GeofenceChangesConsumer(kafka, settings, producer, logger.child('geofences-consumer'), catalog),
+            readingsConsumer: new ReadingsConsumer(kafka, settings, producer, logger.child('readings-consumer'), evaluate, queue),
+            fireDwells: new FireDwells(catalog, store, publisher, clock),
+            exitRemovedFence: new ExitRemovedFence(store, publisher, clock),
+            queue,
+            log,
+          });
+        },
+      },
+    ],
+    readiness: {
+      inject: [GeoRuntime],
+      useFactory: (runtime: GeoRuntime) => [
+        { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
+        { name: 'geo', check: async () => runtime.ready() },
+      ],
+    },
+  });
+}
