@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags
 import type { Request } from 'express';
 import { READING_JSON_SCHEMA } from '@geopulse/contracts';
 import { metric } from '@geopulse/observability';
-import { AcceptReadings, type AcceptedReadings } from '../../application/accept-readings';
+import { AcceptReadings } from '../../application/accept-readings';
 import { IngestError } from '../../domain/ingest-error';
 import { InFlightLimit } from '../../domain/in-flight-limit';
 import { rejectedReadings, toHttpError } from './error-mapping';
@@ -54,7 +54,7 @@ export class TelemetryController {
       ndjson: { summary: 'NDJSON (Content-Type: application/x-ndjson)', value: `${JSON.stringify(EXAMPLE_READING)}\n${JSON.stringify({ ...EXAMPLE_READING, id: 'r-2' })}\n` },
     },
   })
-  @ApiResponse({ status: 202, description: 'Accepted: durably in Kafka', schema: { example: { accepted: 2, ids: ['0d9e4f3a-1c1b-4bb7-9a0e-5b1d2c3f4a5b', 'r-2'], duplicates: 0 } } })
+  @ApiResponse({ status: 202, description: 'Accepted: durably in Kafka. `duplicates` (only when > 0) counts readings whose id was already written within the dedup window and was not written again.', schema: { example: { accepted: 2, ids: ['0d9e4f3a-1c1b-4bb7-9a0e-5b1d2c3f4a5b', 'r-2'] } } })
   @ApiResponse({ status: 400, description: 'Invalid input; every problem listed with index and path; nothing accepted', ...errorExample('INVALID_READING', '1 problem(s) in the request; nothing was accepted', [{ index: 1, path: '/position/lat', message: 'must be between -90 and 90, got 91' }]) })
   @ApiResponse({ status: 401, description: 'No, an unknown, a revoked or an expired key or token', ...errorExample('REVOKED_DEVICE_KEY', 'this device key was revoked') })
   @ApiResponse({ status: 403, description: 'Device disabled or deleted, or a device key naming another device', ...errorExample('DEVICE_MISMATCH', 'a device key may only write its own device; nothing was accepted', [{ index: 0, path: '/deviceId', message: 'this device key may only write device thermostat-1' }]) })
@@ -62,7 +62,7 @@ export class TelemetryController {
   @ApiResponse({ status: 415, description: 'Unsupported Content-Type', ...errorExample('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json or application/x-ndjson, got text/csv') })
   @ApiResponse({ status: 429, description: 'A device is over its rate (token bucket shared by all replicas); see Retry-After', ...errorExample('RATE_LIMITED', 'device thermostat-1 is over its rate; retry in 2s; nothing was accepted') })
   @ApiResponse({ status: 503, description: 'Kafka did not acknowledge, or this replica is at its in-flight limit; nothing accepted; see Retry-After', ...errorExample('KAFKA_UNAVAILABLE', 'telemetry could not be stored (...); nothing was accepted, retry later') })
-  async post(@Req() req: Request & TelemetryRequest): Promise<AcceptedReadings> {
+  async post(@Req() req: Request & TelemetryRequest): Promise<{ accepted: number; ids: string[]; duplicates?: number }> {
     if (!this.limit.tryEnter()) {
       rejectedReadings.inc({ reason: 'OVERLOADED', transport: 'http' });
       throw toHttpError(new IngestError('OVERLOADED', `this replica is at its limit of ${this.limit.max} requests in flight; retry shortly`, [], 1));
@@ -78,7 +78,8 @@ export class TelemetryController {
         ...(principal.kind === 'device' ? { deviceId: principal.deviceId } : {}),
       });
       acceptedReadings.inc({ transport: 'http' }, result.accepted);
-      if (result.duplicates > 0) duplicateReadings.inc({ transport: 'http' }, result.duplicates);
+      if (result.duplicates === 0) return { accepted: result.accepted, ids: result.ids }; // the contract's answer
+      duplicateReadings.inc({ transport: 'http' }, result.duplicates);
       return result;
     } catch (err) {
       if (err instanceof IngestError) rejectedReadings.inc({ reason: err.code, transport: 'http' });
