@@ -62,6 +62,7 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 const tracer = trace.getTracer('@geopulse/kafka');
+const DEAD_LETTER_CHUNK = 200;
 const processed = metric.counter('geopulse_kafka_consumed_records_total', 'Records processed and committed', ['topic', 'group']);
 const deadLettered = metric.counter('geopulse_kafka_dead_lettered_total', 'Records sent to the dead-letter topic', ['topic', 'group', 'reason']);
 const batchFailures = metric.counter('geopulse_kafka_batch_failures_total', 'Batches whose processing failed and will be retried', ['topic', 'group']);
@@ -238,9 +239,11 @@ export class BatchConsumer {
     letters: Array<{ raw: RawRecord; offset: string; reason: string; detail?: string }>,
   ): Promise<void> {
     const now = new Date().toISOString();
-    await this.deadLetterProducer.publishRaw(
+    // In chunks: a whole large batch in one produce request can exceed the broker's max message size.
+    for (let i = 0; i < letters.length; i += DEAD_LETTER_CHUNK) {
+      await this.deadLetterProducer.publishRaw(
         this.deadLetterProducer.topic('deadLetter'),
-        letters.map(({ raw, offset, reason, detail }) => ({
+        letters.slice(i, i + DEAD_LETTER_CHUNK).map(({ raw, offset, reason, detail }) => ({
           key: raw.key,
           value: raw.value,
           headers: {
@@ -254,7 +257,8 @@ export class BatchConsumer {
             [DEAD_LETTER_HEADERS.time]: now,
           },
         })),
-    );
+      );
+    }
     for (const { reason } of letters) deadLettered.inc({ topic, group: this.options.groupId, reason });
     this.log.warn('records dead-lettered', { topic, partition, count: letters.length, reason: letters[0].reason });
   }

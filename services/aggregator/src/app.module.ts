@@ -1,15 +1,22 @@
 import type { DynamicModule } from '@nestjs/common';
+import { EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
 import { PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
-import { CLOCK, DEVICE_STATE_STORE } from './application/tokens';
+import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE } from './application/tokens';
 import { DevicesController } from './adapters/http/devices.controller';
+import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
 import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
+import { RedisWindowStore } from './adapters/redis/window.store';
 import type { AggregatorConfig } from './config';
 
 export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): DynamicModule {
+  const settings = config.aggregator;
+  // A device's window hash outlives its last change by the window, the lateness and the silent horizon.
+  const windowRetentionMs = settings.windowMs + settings.allowedLatenessMs + settings.silentHorizonMs;
   return PlatformModule.register({
     service: 'aggregator',
     logger,
@@ -19,8 +26,15 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
     controllers: [DevicesController],
     providers: [
       { provide: CLOCK, useValue: (() => Date.now()) satisfies Clock },
-      { provide: DEVICE_STATE_STORE, useFactory: (redis: RedisClient) => new RedisDeviceStateStore(redis, config.aggregator.silentHorizonMs), inject: [REDIS] },
+      { provide: AGGREGATOR_SETTINGS, useValue: settings },
+      { provide: DEVICE_STATE_STORE, useFactory: (redis: RedisClient) => new RedisDeviceStateStore(redis, settings.silentHorizonMs), inject: [REDIS] },
       { provide: ApplyReadings, useFactory: (store: DeviceStateStore, clock: Clock) => new ApplyReadings(store, clock), inject: [DEVICE_STATE_STORE, CLOCK] },
+      {
+        provide: AggregateWindows,
+        useFactory: (redis: RedisClient, producer: EventProducer, clock: Clock) =>
+          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), settings, clock),
+        inject: [REDIS, EventProducer, CLOCK],
+      },
       ReadingsConsumer,
     ],
     readiness: {

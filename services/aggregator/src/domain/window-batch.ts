@@ -22,6 +22,8 @@ export interface StoredDeviceWindows {
   /** Highest offset of this partition already folded into the device's windows; -1 for none. */
   appliedOffset: number;
   windows: Map<number, StoredWindow>;
+  /** The store's opaque version of this record, checked when the update is written. */
+  version?: string;
 }
 
 /** One device's change: written atomically, and only if the stored offset is still `expectedOffset`. */
@@ -29,8 +31,16 @@ export interface DeviceWindowUpdate {
   tenantId: string;
   deviceId: string;
   expectedOffset: number;
+  expectedVersion?: string;
   appliedOffset: number;
   windows: WindowState[];
+}
+
+/** A window as it was when the watermark closed it (or after a late change), to be sent. */
+export interface WindowEmission {
+  tenantId: string;
+  deviceId: string;
+  state: WindowState;
 }
 
 export interface WindowBatchPlan<T> {
@@ -39,6 +49,12 @@ export interface WindowBatchPlan<T> {
   /** The watermark after the batch. */
   end: WatermarkMark;
   updates: DeviceWindowUpdate[];
+  /**
+   * Windows of the batch's devices closed while the batch advanced the watermark, each as it
+   * was at that reading, so revisions do not depend on where batch boundaries fall. Windows
+   * of devices outside the batch do not change in it and are emitted from the store.
+   */
+  emissions: WindowEmission[];
   tooLate: Array<PartitionReading<T>>;
   /** Readings folded into windows, of which `late` went into already closed ones. */
   applied: number;
@@ -67,15 +83,44 @@ export function planWindowBatch<T>(input: {
   const { start, confirmed } = watermarkBefore(input.stored, firstOffset);
   let watermark = start.watermark;
   let lastOffset = start.offset;
-  const changed = new Map<string, { update: DeviceWindowUpdate; windows: Map<number, StoredWindow> }>();
-  const plan: WindowBatchPlan<T> = { confirmed, end: start, updates: [], tooLate: [], applied: 0, late: 0, replayed: 0 };
+  type Entry = { update: DeviceWindowUpdate; windows: Map<number, StoredWindow> };
+  const changed = new Map<string, Entry>();
+  const plan: WindowBatchPlan<T> = { confirmed, end: start, updates: [], emissions: [], tooLate: [], applied: 0, late: 0, replayed: 0 };
+  // Windows of touched devices not yet sent in their current revision, by end.
+  let open: Array<{ entry: Entry; start: number; end: number }> = [];
+  let nextEnd = Infinity;
+  const tracked = new Set<string>();
+  const track = (entry: Entry, windowStart: number) => {
+    const id = `${entry.update.tenantId}\u0000${entry.update.deviceId}\u0000${windowStart}`;
+    if (tracked.has(id)) return;
+    tracked.add(id);
+    open.push({ entry, start: windowStart, end: windowStart + windowMs });
+    nextEnd = Math.min(nextEnd, windowStart + windowMs);
+  };
+  const emitClosed = (upTo: number | null) => {
+    if (upTo === null || upTo < nextEnd) return;
+    const still: typeof open = [];
+    for (const o of open) {
+      const w = o.entry.windows.get(o.start)!;
+      if (o.end > upTo) {
+        still.push(o);
+        continue;
+      }
+      tracked.delete(`${o.entry.update.tenantId}\u0000${o.entry.update.deviceId}\u0000${o.start}`);
+      if (w.emittedRevision === undefined || w.emittedRevision < w.state.revision) {
+        plan.emissions.push({ tenantId: o.entry.update.tenantId, deviceId: o.entry.update.deviceId, state: structuredClone(w.state) });
+        w.emittedRevision = w.state.revision;
+      }
+    }
+    open = still;
+    nextEnd = open.reduce((min, o) => Math.min(min, o.end), Infinity);
+  };
 
   for (const record of records) {
     const { reading, offset } = record;
     const ts = Date.parse(reading.ts);
     const windowStart = windowStartOf(ts, windowMs);
     const lateness = classify(windowStart + windowMs, watermark, allowedLatenessMs);
-    watermark = watermark === null ? ts : Math.max(watermark, ts);
     lastOffset = Math.max(lastOffset, offset);
     if (lateness === 'too-late') {
       plan.tooLate.push(record);
@@ -85,24 +130,29 @@ export function planWindowBatch<T>(input: {
     const stored = input.devices.get(key) ?? { appliedOffset: -1, windows: new Map<number, StoredWindow>() };
     if (offset <= stored.appliedOffset) {
       plan.replayed++;
-      continue;
+    } else {
+      let entry = changed.get(key);
+      if (!entry) {
+        entry = {
+          update: { tenantId: reading.tenantId, deviceId: reading.deviceId, expectedOffset: stored.appliedOffset, expectedVersion: stored.version, appliedOffset: offset, windows: [] },
+          windows: new Map([...stored.windows].map(([s, w]) => [s, { ...w }])),
+        };
+        changed.set(key, entry);
+        // Its stored windows the watermark already closed go out as they were, before this reading.
+        for (const s of entry.windows.keys()) track(entry, s);
+        emitClosed(watermark);
+      }
+      const window = entry.windows.get(windowStart) ?? { state: WindowAccumulator.empty(ts, windowMs) };
+      WindowAccumulator.add(window.state, reading, offset, window.emittedRevision, record.traceparent);
+      entry.windows.set(windowStart, window);
+      track(entry, windowStart);
+      entry.update.appliedOffset = offset;
+      if (!entry.update.windows.includes(window.state)) entry.update.windows.push(window.state);
+      plan.applied++;
+      if (lateness === 'late') plan.late++;
     }
-    let entry = changed.get(key);
-    if (!entry) {
-      entry = {
-        update: { tenantId: reading.tenantId, deviceId: reading.deviceId, expectedOffset: stored.appliedOffset, appliedOffset: offset, windows: [] },
-        windows: new Map(stored.windows),
-      };
-      changed.set(key, entry);
-    }
-    const window = entry.windows.get(windowStart) ?? { state: WindowAccumulator.empty(ts, windowMs) };
-    WindowAccumulator.add(window.state, reading, offset, window.emittedRevision, record.traceparent);
-    // Once changed in this batch, the next change of it belongs to the same revision.
-    entry.windows.set(windowStart, { state: window.state });
-    entry.update.appliedOffset = offset;
-    if (!entry.update.windows.includes(window.state)) entry.update.windows.push(window.state);
-    plan.applied++;
-    if (lateness === 'late') plan.late++;
+    watermark = watermark === null ? ts : Math.max(watermark, ts);
+    emitClosed(watermark);
   }
   plan.updates = [...changed.values()].map((e) => e.update);
   plan.end = { watermark, offset: lastOffset };

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { kafkaSettings } from '@geopulse/config';
-import { EVENT_TYPES, deviceRecordKey, eventSource, type TelemetryReading } from '@geopulse/contracts';
+import { EVENT_TYPES, deviceRecordKey, eventSource, topicName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
-import { ServiceProcess, waitFor } from '@geopulse/testing';
+import { readTopic, ServiceProcess, waitFor } from '@geopulse/testing';
 
 export const stackEnv = () => process.env as Record<string, string>;
 
@@ -79,6 +79,47 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Sum of a Prometheus counter's samples whose labels include `labels`. */
+export async function metricValue(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const labelText = match[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) total += Number(match[3]);
+  }
+  return total;
+}
+
+export interface AggregateRecord {
+  id: string;
+  traceparent?: string;
+  data: TelemetryAggregate;
+}
+
+/** The aggregates of one tenant on the prefixed aggregates topic, in topic order. */
+export async function aggregatesOf(prefix: string, tenantId: string, minRecords = 0): Promise<AggregateRecord[]> {
+  const records = await readTopic({ brokers: stackEnv().KAFKA_BROKERS, topic: topicName('aggregates', prefix), timeoutMs: 30_000 });
+  const mine = records
+    .filter((r) => r.key?.startsWith(`${tenantId}:`) && r.value)
+    .map((r) => ({ id: r.headers.ce_id, traceparent: r.headers.traceparent, data: JSON.parse(r.value!) as TelemetryAggregate }));
+  if (mine.length < minRecords) throw new Error(`${mine.length} of at least ${minRecords} aggregates so far`);
+  return mine;
+}
+
+/** The newest revision of every window, by `<deviceId>|<windowStart>`. */
+export function latestRevisions(records: readonly AggregateRecord[]): Map<string, TelemetryAggregate> {
+  const out = new Map<string, TelemetryAggregate>();
+  for (const { data } of records) {
+    const key = `${data.deviceId}|${data.windowStart}`;
+    const current = out.get(key);
+    if (!current || data.revision > current.revision) out.set(key, data);
   }
   return out;
 }

@@ -1,18 +1,26 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { EVENT_TYPES, parseTelemetryReading, type TelemetryReading } from '@geopulse/contracts';
+import { EVENT_TYPES, parseTelemetryReading, topicName } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { BatchConsumer, EventProducer, type ConsumedEvent, type DeadLetter, type Kafka } from '@geopulse/kafka';
-import { metric, type JsonLogger } from '@geopulse/observability';
+import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
 import { KAFKA, KAFKA_SETTINGS, LOGGER } from '@geopulse/service-runtime';
+import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
+import type { PartitionReading } from '../../domain/window-batch';
+import { AGGREGATOR_SETTINGS } from '../../application/tokens';
+import type { AggregatorSettings } from '../../config';
 
 const applied = metric.counter('geopulse_aggregator_readings_applied_total', 'Readings that moved a device state forward');
 const stale = metric.counter('geopulse_aggregator_stale_readings_total', 'Readings older than the stored state (ignored for state)');
 const beyondHorizon = metric.counter('geopulse_aggregator_beyond_horizon_readings_total', 'Readings newer than the stored state but older than the silent-device horizon');
+const windowed = metric.counter('geopulse_aggregator_window_readings_total', 'Readings folded into event-time windows');
+const late = metric.counter('geopulse_aggregator_late_readings_total', 'Readings for windows the watermark had closed', ['outcome']);
+const replayed = metric.counter('geopulse_aggregator_replayed_readings_total', 'Redelivered readings already in their windows (not counted again)');
+const emits = metric.counter('geopulse_aggregator_window_emits_total', 'Window aggregates sent to the aggregates topic', ['kind']);
 
-/** Splits a batch into readings and dead letters; one parser per topic. */
-export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings: TelemetryReading[]; deadLetters: DeadLetter[] } {
-  const readings: TelemetryReading[] = [];
+/** Splits a batch into readings (with their offsets) and dead letters; one parser per topic. */
+export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings: Array<PartitionReading<ConsumedEvent>>; deadLetters: DeadLetter[] } {
+  const readings: Array<PartitionReading<ConsumedEvent>> = [];
   const deadLetters: DeadLetter[] = [];
   for (const record of events) {
     if (record.event.type !== EVENT_TYPES.reading) {
@@ -20,7 +28,8 @@ export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings
       continue;
     }
     try {
-      readings.push(parseTelemetryReading(record.event.data));
+      const traceparent = injectTraceHeaders({}, record.traceContext).traceparent;
+      readings.push({ reading: parseTelemetryReading(record.event.data), offset: Number(record.offset), ref: record, ...(traceparent ? { traceparent } : {}) });
     } catch (err) {
       deadLetters.push({ record, reason: 'invalid-reading', detail: (err as Error).message });
     }
@@ -28,10 +37,18 @@ export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings
   return { readings, deadLetters };
 }
 
-/** Kafka adapter: `geopulse.telemetry.v1` batches -> ApplyReadings. */
+/**
+ * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings) and windows
+ * (AggregateWindows); too-late readings are dead-lettered with reason `too-late`. A timer moves
+ * the watermark of idle partitions this replica owns.
+ */
 @Injectable()
 export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumer: BatchConsumer;
+  private readonly log: ComponentLogger;
+  private readonly topic: string;
+  private idleTimer?: NodeJS.Timeout;
+  private ticking = false;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -39,16 +56,30 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
     producer: EventProducer,
     @Inject(LOGGER) logger: JsonLogger,
     @Inject(ApplyReadings) private readonly applyReadings: ApplyReadings,
+    @Inject(AggregateWindows) private readonly windows: AggregateWindows,
+    @Inject(AGGREGATOR_SETTINGS) private readonly aggregatorSettings: AggregatorSettings,
   ) {
-    this.consumer = new BatchConsumer(kafka, settings, producer, logger.child('readings-consumer'), {
+    this.log = logger.child('readings-consumer');
+    this.topic = topicName('telemetry', settings.topicPrefix);
+    this.consumer = new BatchConsumer(kafka, settings, producer, this.log, {
       groupId: 'geopulse-aggregator',
       topics: ['telemetry'],
-      handler: async (events) => {
+      handler: async (events, batch) => {
         const { readings, deadLetters } = parseReadingEvents(events);
-        const result = await this.applyReadings.execute(readings);
-        applied.inc(result.applied);
-        stale.inc(result.stale);
-        beyondHorizon.inc(result.beyondHorizon);
+        if (readings.length === 0) return { deadLetters };
+        const state = await this.applyReadings.execute(readings.map((r) => r.reading));
+        const outcome = await this.windows.processBatch({ topic: batch.topic, partition: batch.partition }, readings);
+        applied.inc(state.applied);
+        stale.inc(state.stale);
+        beyondHorizon.inc(state.beyondHorizon);
+        windowed.inc(outcome.applied);
+        late.inc({ outcome: 'within-lateness' }, outcome.late);
+        late.inc({ outcome: 'too-late' }, outcome.tooLate.length);
+        replayed.inc(outcome.replayed);
+        this.countEmits(outcome.emitted);
+        for (const record of outcome.tooLate) {
+          deadLetters.push({ record, reason: 'too-late', detail: 'event time is past its window end plus the allowed lateness' });
+        }
         return { deadLetters };
       },
     });
@@ -60,9 +91,30 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     this.consumer.start();
+    const every = Math.max(200, Math.min(this.aggregatorSettings.idlePartitionMs / 2, 5000));
+    this.idleTimer = setInterval(() => void this.tickIdle(), every);
   }
 
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.idleTimer);
     await this.consumer.stop();
+  }
+
+  private async tickIdle(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const partitions = this.consumer.assignment().get(this.topic) ?? [];
+      this.countEmits(await this.windows.tickIdle(partitions.map((partition) => ({ topic: this.topic, partition }))));
+    } catch (err) {
+      this.log.warn('idle partition tick failed; retrying on the next tick', { error: (err as Error).message });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private countEmits(emitted: { first: number; revisions: number }): void {
+    emits.inc({ kind: 'first' }, emitted.first);
+    emits.inc({ kind: 'revision' }, emitted.revisions);
   }
 }
