@@ -1,9 +1,44 @@
-import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
-export type RulesConfig = PlatformConfig & { redisUrl: string };
+const rulesEnv = {
+  RULES_MINUTE_MS: env.int('length of a rule minute in ms (windows, hasNotChanged); shorten only in tests', { default: 60_000, min: 10, max: 60_000 }),
+  RULES_TIMER_TICK_MS: env.int('how often timers re-evaluate time-dependent rules of a device', { default: 5_000, min: 50, max: 60_000 }),
+  RULES_TIMER_HORIZON_MINUTES: env.int('rule minutes after its last reading that a silent device keeps its timers', { default: 1440, min: 1 }),
+  RULES_RECONCILE_MS: env.int('how often each replica reconciles its rule set with the rules table', { default: 30_000, min: 500 }),
+  RULES_MAX_EXPRESSION_LENGTH: env.int('longest rule expression in characters', { default: 1_000, min: 10, max: 100_000 }),
+  RULES_MAX_EXPRESSION_DEPTH: env.int('deepest bracket nesting of a rule expression', { default: 16, min: 1, max: 256 }),
+  RULES_DEVICE_CACHE_TTL_MS: env.int('how long device registry entries (tags, attributes) are cached', { default: 60_000, min: 0 }),
+  RULES_GROUP_ID: env.string('consumer group of readings and geofence events', { default: 'geopulse-rules', pattern: /^[A-Za-z0-9._-]+$/ }),
+};
+
+export interface RulesSettings {
+  minuteMs: number;
+  timerTickMs: number;
+  timerHorizonMs: number;
+  reconcileMs: number;
+  expressionLimits: { maxLength: number; maxDepth: number };
+  deviceCacheTtlMs: number;
+  groupId: string;
+}
+
+export type RulesConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; rules: RulesSettings };
 
 export function parseRulesConfig(source: EnvSource): RulesConfig {
-  return platformConfig(source, { defaultPort: 3003, redis: true }) as RulesConfig;
+  return platformConfig<{ dynamo: DynamoSettings; rules: RulesSettings }>(source, { defaultPort: 3003, redis: true }, {
+    dynamo: () => dynamoSettings(source),
+    rules: () => {
+      const c = loadEnv(rulesEnv, source);
+      return {
+        minuteMs: c.RULES_MINUTE_MS,
+        timerTickMs: c.RULES_TIMER_TICK_MS,
+        timerHorizonMs: c.RULES_TIMER_HORIZON_MINUTES * c.RULES_MINUTE_MS,
+        reconcileMs: c.RULES_RECONCILE_MS,
+        expressionLimits: { maxLength: c.RULES_MAX_EXPRESSION_LENGTH, maxDepth: c.RULES_MAX_EXPRESSION_DEPTH },
+        deviceCacheTtlMs: c.RULES_DEVICE_CACHE_TTL_MS,
+        groupId: c.RULES_GROUP_ID,
+      };
+    },
+  }) as RulesConfig;
 }
 
 export const loadRulesConfig = (): RulesConfig => loadOrExit('rules', () => parseRulesConfig(process.env));

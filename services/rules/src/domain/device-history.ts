@@ -24,9 +24,11 @@ export interface DeviceHistory {
   runs: Record<string, MetricRun>;
   lastReadingTs?: number;
   /** The newest reading, kept whole for alerts' triggering readings. */
-  lastReading?: { id: string; ts: number; metrics?: Record<string, MetricValue>; position?: Position };
+  lastReading?: HistoryReading;
   position?: Position;
   geofences: string[];
+  /** Latest time rules were evaluated at for this device: evaluation time never moves back. */
+  evaluatedAt?: number;
 }
 
 export function emptyHistory(): DeviceHistory {
@@ -38,6 +40,8 @@ export interface HistoryReading {
   ts: number;
   metrics?: Record<string, MetricValue>;
   position?: Position;
+  /** W3C traceparent of the reading, so alerts continue its trace (timers included). */
+  traceparent?: string;
 }
 
 /**
@@ -57,7 +61,7 @@ export function applyReading(history: DeviceHistory, reading: HistoryReading, re
   const isNewest = history.lastReadingTs === undefined || reading.ts >= history.lastReadingTs;
   if (isNewest) {
     next.lastReadingTs = reading.ts;
-    next.lastReading = { id: reading.id, ts: reading.ts, metrics: reading.metrics, position: reading.position };
+    next.lastReading = reading;
     if (reading.position) next.position = reading.position;
     for (const [name, value] of Object.entries(metrics)) {
       next.latest[name] = value;

@@ -1,0 +1,235 @@
+/**
+ * Evaluates a device's rules on its readings, geofence transitions and timers; closes a
+ * rule's open episodes when it is disabled or deleted.
+ *
+ * Effects, in order: alerts are published (deterministic ids) and recorded, then the device
+ * state is written with a compare-and-set on its revision. A crash before the state write
+ * replays the same inputs from the same state and so produces the same transitions with the
+ * same ids: an episode never gets a second, different START or STOP.
+ */
+import type { AlertEventData, GeofenceTransitionData, Rule, TelemetryReading, TriggeringReading } from '@geopulse/contracts';
+import { advance, alertId, close, INITIAL_ALERT_STATE, type Transition } from '../domain/alert-lifecycle';
+import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../domain/device-history';
+import { evaluate, type DeviceInfo } from '../domain/evaluation';
+import { needsTimer, type CompiledRule } from '../domain/rule';
+import { targets } from '../domain/targeting';
+import type { AlertPublisher, AlertRepository, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
+import type { RuleBook } from './rule-book';
+
+export type DeviceInput =
+  | { kind: 'reading'; reading: TelemetryReading; traceparent?: string }
+  | { kind: 'geofence'; transition: GeofenceTransitionData; traceparent?: string };
+
+export interface EvaluationSettings {
+  minuteMs: number;
+  timerTickMs: number;
+  timerHorizonMs: number;
+}
+
+export interface EvaluationStats {
+  evaluations: number;
+  transitions: number;
+  errors: number;
+  conflicts: number;
+}
+
+export type EvaluationErrorSink = (rule: Rule, deviceId: string, message: string) => void;
+
+const MAX_ATTEMPTS = 8;
+const MAX_TRIGGERING = 10;
+
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  const match = traceparent ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent) : null;
+  return match ? match[1] : undefined;
+}
+
+export class EvaluateDevice {
+  constructor(
+    private readonly book: RuleBook,
+    private readonly store: DeviceStateStore,
+    private readonly directory: DeviceDirectory,
+    private readonly publisher: AlertPublisher,
+    private readonly alerts: AlertRepository,
+    private readonly settings: EvaluationSettings,
+    private readonly clock: Clock,
+    private readonly onError: EvaluationErrorSink = () => undefined,
+  ) {}
+
+  /** Readings and geofence transitions of one device, in order, from one partition. */
+  async process(tenantId: string, deviceId: string, partition: number, inputs: readonly DeviceInput[]): Promise<EvaluationStats> {
+    return this.withState(tenantId, deviceId, async (state, device, stats) => {
+      const rules = this.rulesFor(tenantId, device);
+      const retentionMs = this.book.windowMinutes(tenantId) * this.settings.minuteMs;
+      const work = new Work(state, tenantId, deviceId, device);
+      for (const input of inputs) {
+        let eventTime: number;
+        if (input.kind === 'reading') {
+          const ts = Date.parse(input.reading.ts);
+          const { history, applied } = applyReading(
+            work.history,
+            { id: input.reading.id, ts, metrics: input.reading.metrics, position: input.reading.position, traceparent: input.traceparent },
+            retentionMs,
+          );
+          if (!applied) continue;
+          work.history = history;
+          eventTime = ts;
+        } else {
+          work.history = applyGeofenceTransition(work.history, input.transition.geofenceId, input.transition.transition);
+          eventTime = Date.parse(input.transition.at);
+        }
+        this.evaluateRules(work, rules, eventTime, input.traceparent, stats);
+      }
+      const timerRules = rules.some(needsTimer);
+      const last = work.history.lastReadingTs;
+      const keepTimer = timerRules && last !== undefined && this.clock() - last < this.settings.timerHorizonMs;
+      return { work, timer: keepTimer ? { partition, dueAt: this.clock() + this.settings.timerTickMs } : { partition, cancel: true as const } };
+    });
+  }
+
+  /** A timer of a device: time-dependent rules are evaluated at the clock's time. */
+  async timer(tenantId: string, deviceId: string, partition: number): Promise<EvaluationStats> {
+    return this.withState(tenantId, deviceId, async (state, device, stats) => {
+      const rules = this.rulesFor(tenantId, device).filter(needsTimer);
+      const work = new Work(state, tenantId, deviceId, device);
+      const last = work.history.lastReadingTs;
+      if (rules.length === 0 || last === undefined || this.clock() - last >= this.settings.timerHorizonMs) {
+        return { work, timer: { partition, cancel: true as const } };
+      }
+      this.evaluateRules(work, rules, this.clock(), work.history.lastReading?.traceparent, stats);
+      return { work, timer: { partition, dueAt: this.clock() + this.settings.timerTickMs } };
+    });
+  }
+
+  /** Stops every open episode of a rule (disabled, deleted) with the reason. */
+  async closeRule(rule: Rule, reason: string): Promise<number> {
+    let closed = 0;
+    for (const deviceId of await this.store.firingDevices(rule.tenantId, rule.id)) {
+      const stats = await this.withState(rule.tenantId, deviceId, async (state, device, s) => {
+        const work = new Work(state, rule.tenantId, deviceId, device);
+        const current = state.alerts[rule.id];
+        if (current) {
+          const step = close(current, Math.max(this.clock(), work.history.evaluatedAt ?? 0), reason);
+          work.setAlert(rule.id, null);
+          if (step.transition) {
+            work.emit(rule, step.transition, work.history.lastReading?.traceparent, []);
+            s.transitions += 1;
+          }
+        }
+        work.firing[rule.id] = false;
+        return { work };
+      });
+      closed += stats.transitions;
+    }
+    return closed;
+  }
+
+  private rulesFor(tenantId: string, device: DeviceInfo): CompiledRule[] {
+    return this.book.active(tenantId).filter((compiled) => targets(compiled.rule.target, device));
+  }
+
+  private evaluateRules(work: Work, rules: readonly CompiledRule[], eventTime: number, traceparent: string | undefined, stats: EvaluationStats): void {
+    const now = Math.max(eventTime, work.history.evaluatedAt ?? eventTime);
+    work.history = { ...work.history, evaluatedAt: now };
+    for (const compiled of rules) {
+      const { rule } = compiled;
+      const before: RuleAlertState = work.alerts[rule.id] ?? INITIAL_ALERT_STATE;
+      const outcome = evaluate(compiled.expression, compiled.analysis, work.history, work.device, { now, minuteMs: this.settings.minuteMs });
+      stats.evaluations += 1;
+      if (outcome.kind === 'error') {
+        stats.errors += 1;
+        this.onError(rule, work.deviceId, outcome.message);
+      }
+      const step = advance(before, outcome, now, compiled.forMs);
+      if (step.changed || before.ruleVersion !== rule.version) work.setAlert(rule.id, { ...step.state, ruleVersion: rule.version });
+      if (step.transition) {
+        stats.transitions += 1;
+        work.emit(rule, step.transition, traceparent, triggering(work.history, compiled, now, this.settings.minuteMs));
+        work.firing[rule.id] = step.transition.status === 'START';
+      }
+    }
+  }
+
+  private async withState(
+    tenantId: string,
+    deviceId: string,
+    body: (state: DeviceState, device: DeviceInfo, stats: EvaluationStats) => Promise<{ work: Work; timer?: { partition: number; dueAt: number } | { partition: number; cancel: true } }>,
+  ): Promise<EvaluationStats> {
+    const device = await this.directory.get(tenantId, deviceId);
+    let conflicts = 0;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const stats: EvaluationStats = { evaluations: 0, transitions: 0, errors: 0, conflicts };
+      const state = await this.store.load(tenantId, deviceId);
+      const { work, timer } = await body(state, device, stats);
+      if (work.outgoing.length > 0) {
+        await this.publisher.publish(work.outgoing);
+        await this.alerts.record(work.outgoing.map((o) => o.data));
+      }
+      const retentionMs = Math.max(this.book.windowMinutes(tenantId) * this.settings.minuteMs, 0);
+      const ttlMs = Math.max(retentionMs, this.settings.timerHorizonMs) * 2 + 3600_000;
+      const saved = await this.store.save(tenantId, deviceId, state.rev, { history: work.history, alerts: work.changed, firing: work.firing, timer, ttlMs });
+      if (saved) return stats;
+      conflicts += 1;
+    }
+    throw new Error(`device ${tenantId}/${deviceId}: state kept changing under ${MAX_ATTEMPTS} attempts`);
+  }
+}
+
+/** One attempt's working copy of a device's state and what it produced. */
+class Work {
+  history: DeviceHistory;
+  readonly alerts: Record<string, RuleAlertState>;
+  readonly changed: Record<string, RuleAlertState | null> = {};
+  readonly firing: Record<string, boolean> = {};
+  readonly outgoing: OutgoingAlert[] = [];
+
+  constructor(
+    state: DeviceState,
+    readonly tenantId: string,
+    readonly deviceId: string,
+    readonly device: DeviceInfo,
+  ) {
+    this.history = state.history;
+    this.alerts = { ...state.alerts };
+  }
+
+  setAlert(ruleId: string, state: RuleAlertState | null): void {
+    if (state) this.alerts[ruleId] = state;
+    else delete this.alerts[ruleId];
+    this.changed[ruleId] = state;
+  }
+
+  emit(rule: Rule, transition: Transition, traceparent: string | undefined, triggeringReadings: TriggeringReading[]): void {
+    const data: AlertEventData = {
+      tenantId: this.tenantId,
+      alertId: alertId(this.tenantId, rule.id, this.deviceId, transition.episode),
+      ruleId: rule.id,
+      ruleName: rule.name,
+      ruleVersion: rule.version,
+      deviceId: this.deviceId,
+      status: transition.status,
+      severity: rule.severity,
+      at: new Date(transition.at).toISOString(),
+      reason: transition.reason,
+      triggeringReadings,
+    };
+    const traceId = traceIdOf(traceparent);
+    if (traceId) data.traceId = traceId;
+    this.outgoing.push(traceparent ? { data, traceparent } : { data });
+  }
+}
+
+function triggering(history: DeviceHistory, compiled: CompiledRule, now: number, minuteMs: number): TriggeringReading[] {
+  const last = history.lastReading;
+  const toTriggering = (r: { id: string; ts: number; metrics?: TriggeringReading['metrics']; position?: TriggeringReading['position'] }): TriggeringReading => ({
+    id: r.id,
+    ts: new Date(r.ts).toISOString(),
+    ...(r.metrics ? { metrics: r.metrics } : {}),
+    ...(r.position ? { position: r.position } : {}),
+  });
+  if (compiled.analysis.windowMinutes > 0) {
+    const from = now - compiled.analysis.windowMinutes * minuteMs;
+    const inWindow = history.samples.filter((s) => s.ts > from && s.ts <= now).slice(-MAX_TRIGGERING).reverse();
+    if (inWindow.length > 0) return inWindow.map((s) => (last && s.id === last.id ? toTriggering(last) : toTriggering(s)));
+  }
+  return last ? [toTriggering(last)] : [];
+}
