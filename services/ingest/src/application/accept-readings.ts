@@ -66,7 +66,8 @@ export class AcceptReadings {
     const ids = readings.map((r) => r.id);
     const seen = await this.seen(command.tenantId, ids);
     // Within one request the first occurrence of an id wins, like a retry of it would.
-    const fresh = readings.filter((r, i) => !seen.has(r.id) && ids.indexOf(r.id) === i);
+    const taken = new Set<string>(seen);
+    const fresh = readings.filter((r) => !taken.has(r.id) && taken.add(r.id) !== undefined);
     if (fresh.length > 0) {
       try {
         await this.publisher.publish(fresh);
