@@ -64,7 +64,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
         provide: GeoRuntime,
         inject: [KAFKA, KAFKA_SETTINGS, EventProducer, MEMBERSHIP_STORE, TRANSITION_PUBLISHER, QUEUE],
         useFactory: (kafka: Kafka, settings: KafkaSettings, producer: EventProducer, store: MembershipStore, publisher: TransitionPublisher, queue: SerialQueue) => {
-          const evaluate = new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters);
+          const evaluate = new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock);
           return new GeoRuntime({
             dynamo: dynamo.client,
             tablePrefix: config.dynamo.tablePrefix,

@@ -3,7 +3,7 @@ import type { TelemetryReading } from '@geopulse/contracts';
 import { applyReading, uncertaintyBand, type DeviceGeoState } from '../domain/membership';
 import { commitChanges, type DeviceChange } from './commit-changes';
 import type { GeofenceCatalog } from './geofence-catalog';
-import type { MembershipStore, OutgoingTransition, TransitionPublisher } from './ports';
+import type { Clock, MembershipStore, OutgoingTransition, TransitionPublisher } from './ports';
 
 export interface PositionedReading {
   reading: TelemetryReading;
@@ -28,6 +28,7 @@ export class EvaluatePositions {
     private readonly store: MembershipStore,
     private readonly publisher: TransitionPublisher,
     private readonly minHysteresisMeters: number,
+    private readonly clock: Clock,
   ) {}
 
   async execute(batch: readonly PositionedReading[]): Promise<EvaluateOutcome> {
@@ -45,6 +46,7 @@ export class EvaluatePositions {
     let evaluated = 0;
     let stale = 0;
     const index = this.catalog.index;
+    const now = this.clock();
     for (const [tenantId, devices] of byTenant) {
       const states = await this.store.load(tenantId, [...devices.keys()]);
       for (const [deviceId, items] of devices) {
@@ -56,7 +58,7 @@ export class EvaluatePositions {
           const position = reading.position!;
           const observations = index.observe(tenantId, position, uncertaintyBand(position, this.minHysteresisMeters));
           const result = applyReading(deviceId, state, { id: reading.id, ts: Date.parse(reading.ts), position: { lat: position.lat, lon: position.lon, accuracy: position.accuracy }, tags: tagsOf(reading) }, observations, (id) =>
-            index.get(tenantId, id),
+            index.get(tenantId, id), now,
           );
           if (!result.applied) {
             stale++;

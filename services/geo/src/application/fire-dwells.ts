@@ -1,4 +1,4 @@
-import { closeVisit, fireDueDwells, type DeviceGeoState, type Transition } from '../domain/membership';
+import { closeVisit, deviceTimeAt, fireDueDwells, type DeviceGeoState, type Transition } from '../domain/membership';
 import { commitChanges, type DeviceChange } from './commit-changes';
 import type { GeofenceCatalog } from './geofence-catalog';
 import type { Clock, DueDwell, MembershipStore, OutgoingTransition, TransitionPublisher } from './ports';
@@ -28,10 +28,22 @@ export class FireDwells {
     }
     const transitions: OutgoingTransition[] = [];
     const changes: DeviceChange[] = [];
+    const postpone: Array<{ dwell: DueDwell; at: number }> = [];
+    const clear: DueDwell[] = [];
     for (const items of byDevice.values()) {
       const { tenantId, deviceId, partition } = items[0];
       const previous = (await this.store.load(tenantId, [deviceId])).get(deviceId);
-      if (!previous) continue;
+      if (!previous) {
+        clear.push(...items);
+        continue;
+      }
+      // Timers of visits still waiting by the device's own time move to when they will be due.
+      const deviceNow = deviceTimeAt(previous, now);
+      for (const d of items) {
+        const visit = previous.visits[d.fenceId];
+        if (visit && !visit.dwelled && visit.dwellAt === d.dwellAt && d.dwellAt > deviceNow) postpone.push({ dwell: d, at: now + (d.dwellAt - deviceNow) });
+        else clear.push(d);
+      }
       let state: DeviceGeoState = previous;
       const fired: Transition[] = [];
       for (const fenceId of Object.keys(state.visits)) {
@@ -48,7 +60,8 @@ export class FireDwells {
       changes.push({ device: { tenantId, deviceId, partition }, previous, next: state });
     }
     await commitChanges(this.store, this.publisher, transitions, changes);
-    await this.store.clearDwells(dues);
+    await this.store.postponeDwells(postpone);
+    await this.store.clearDwells(clear);
     return transitions;
   }
 }

@@ -51,6 +51,8 @@ export interface MembershipStore {
   visitors(tenantId: string, fenceId: string): Promise<DeviceRef[]>;
   /** DWELL timers due at `now` on these telemetry partitions. */
   dueDwells(partitions: readonly number[], now: number, limit: number): Promise<DueDwell[]>;
+  /** Moves timers that are not due yet (by the device's time) to the wall-clock time they will be. */
+  postponeDwells(dwells: ReadonlyArray<{ dwell: DueDwell; at: number }>): Promise<void>;
   /** Forgets timers that fired or whose visit is gone. */
   clearDwells(dwells: readonly DueDwell[]): Promise<void>;
 }

@@ -21,7 +21,7 @@ function track(index: GeofenceIndex, points: Array<[number, number, number, numb
   for (const [tsOffsetS, lon, lat, accuracy] of points) {
     const reading: PositionReading = { id: `r${tsOffsetS}`, ts: T0 + tsOffsetS * 1000, position: { lon, lat, accuracy } };
     const observations = index.observe('t1', reading.position, uncertaintyBand(reading.position, 0));
-    const result = applyReading(deviceId, state, reading, observations, (id) => index.get('t1', id));
+    const result = applyReading(deviceId, state, reading, observations, (id) => index.get('t1', id), reading.ts + 100);
     if (result.applied) transitions.push(...result.transitions);
     state = result.state;
   }
@@ -74,14 +74,22 @@ describe('membership state machine', () => {
 
   it('fires a due DWELL from the timer without a reading, once', () => {
     const { state } = track(indexWith(square), [[0, 0.005, 0.005]]);
-    expect(due(state, T0 + 59_999)).toEqual([]);
-    expect(due(state, T0 + 60_000).map((d) => d.fenceId)).toEqual(['sq']);
+    // Applied 100 ms after its event time: due 60 s of device time later.
+    expect(due(state, T0 + 60_099)).toEqual([]);
+    expect(due(state, T0 + 60_100).map((d) => d.fenceId)).toEqual(['sq']);
     const fired = fireDueDwells(state, T0 + 61_000);
     expect(fired.transitions).toEqual([expect.objectContaining({ transition: 'DWELL', reason: 'dwell-timer', at: T0 + 60_000, position: { lon: 0.005, lat: 0.005 } })]);
     expect(due(fired.state, T0 + 120_000)).toEqual([]);
     expect(fireDueDwells(fired.state, T0 + 120_000).transitions).toEqual([]);
     // A later reading inside does not fire it again.
     expect(track(indexWith(square), [[90, 0.005, 0.005]], fired.state).kinds).toEqual([]);
+  });
+
+  it('measures a silent device by the wall time since its last reading was applied, so a replayed backlog does not DWELL early', () => {
+    const { state } = track(indexWith(square), [[0, 0.005, 0.005]]);
+    const replayed = { ...state, appliedAt: T0 + 3_600_000 };
+    expect(due(replayed, T0 + 3_600_000 + 59_999)).toEqual([]);
+    expect(due(replayed, T0 + 3_600_000 + 60_000).map((d) => d.fenceId)).toEqual(['sq']);
   });
 
   it('does not DWELL when the device left before dwellAt', () => {

@@ -24,6 +24,8 @@ export interface GeoPosition {
 export interface DeviceGeoState {
   /** Event time (ms) of the newest applied reading; readings at or before it are ignored. */
   lastTs: number;
+  /** Wall-clock time (ms) when that reading was applied: how far the device's own time has moved since. */
+  appliedAt: number;
   position: GeoPosition;
   readingId?: string;
   visits: Record<string, Visit>;
@@ -66,7 +68,7 @@ export type ApplyResult = { applied: false; state: DeviceGeoState | undefined } 
  *   not outside now, or `dwellAt` at or before the previous reading).
  *
  * `observations` lists the fences that are not `outside` for this position; `fenceOf` finds a
- * visited fence by id in the current index.
+ * visited fence by id in the current index; `now` is the wall-clock time of applying it.
  */
 export function applyReading(
   deviceId: string,
@@ -74,6 +76,7 @@ export function applyReading(
   reading: PositionReading,
   observations: ReadonlyArray<{ fence: Geofence; observation: Observation }>,
   fenceOf: (fenceId: string) => Geofence | undefined,
+  now: number,
 ): ApplyResult {
   if (state && reading.ts <= state.lastTs) return { applied: false, state };
   const transitions: Transition[] = [];
@@ -115,13 +118,24 @@ export function applyReading(
     transitions.push({ ...base, fenceId: fence.id, fenceName: fence.name, transition: 'ENTER', reason: 'position', at: reading.ts, visitStartedAt: reading.ts });
   }
 
-  return { applied: true, state: { lastTs: reading.ts, position: reading.position, readingId: reading.id, visits }, transitions };
+  return { applied: true, state: { lastTs: reading.ts, appliedAt: now, position: reading.position, readingId: reading.id, visits }, transitions };
+}
+
+/**
+ * The device's event time as of wall-clock `now`: its last reading's time plus the wall time
+ * since that reading was applied. For a live device this is about `now`; for a backlog being
+ * replayed it moves only as fast as real silence, so a timer never fires a DWELL that a
+ * not-yet-processed reading of the backlog would contradict.
+ */
+export function deviceTimeAt(state: DeviceGeoState, now: number): number {
+  return state.lastTs + Math.max(0, now - (state.appliedAt ?? state.lastTs));
 }
 
 /** The visits whose DWELL is due at wall-clock `now` and has not fired: the timer's question. */
 export function due(state: DeviceGeoState, now: number): Array<{ fenceId: string; visit: Visit }> {
+  const deviceNow = deviceTimeAt(state, now);
   return Object.entries(state.visits)
-    .filter(([, v]) => v.dwellAt !== undefined && !v.dwelled && v.dwellAt <= now)
+    .filter(([, v]) => v.dwellAt !== undefined && !v.dwelled && v.dwellAt <= deviceNow)
     .map(([fenceId, visit]) => ({ fenceId, visit }));
 }
 

@@ -68,10 +68,17 @@ export class RedisMembershipStore implements MembershipStore {
     const member = (f: string, dwellAt: number) => JSON.stringify([device.tenantId, device.deviceId, f, dwellAt] satisfies DwellMember);
     const key = this.dwellKey(device.partition);
     // Timers first: a timer without a visit is dropped when it fires; a visit without its
-    // timer would never DWELL.
-    const schedule = Object.keys(next.visits).filter((f) => pendingAfter(f) && !pendingBefore(f));
-    if (schedule.length > 0) {
-      await this.redis.zadd(key, ...schedule.flatMap((f) => [next.visits[f].dwellAt!, member(f, next.visits[f].dwellAt!)]));
+    // timer would never DWELL. The score is the wall-clock time the DWELL is due if the device
+    // sends nothing more (see deviceTimeAt); newer readings can only bring it closer (LT).
+    const wallDue = (f: string) => next.appliedAt + (next.visits[f].dwellAt! - next.lastTs);
+    const pending = Object.keys(next.visits).filter(pendingAfter);
+    if (pending.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const f of pending) {
+        if (pendingBefore(f)) pipeline.zadd(key, 'LT', wallDue(f), member(f, next.visits[f].dwellAt!));
+        else pipeline.zadd(key, wallDue(f), member(f, next.visits[f].dwellAt!));
+      }
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     }
     const keys = [deviceKey(device.tenantId, device.deviceId), ...added.map((f) => visitorsKey(device.tenantId, f)), ...removed.map((f) => visitorsKey(device.tenantId, f))];
     const ok = await (this.redis as unknown as GeoCommands).gpGeoSave(
@@ -109,6 +116,13 @@ export class RedisMembershipStore implements MembershipStore {
       }
     });
     return out;
+  }
+
+  async postponeDwells(dwells: ReadonlyArray<{ dwell: DueDwell; at: number }>): Promise<void> {
+    if (dwells.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { dwell: d, at } of dwells) pipeline.zadd(this.dwellKey(d.partition), 'XX', at, JSON.stringify([d.tenantId, d.deviceId, d.fenceId, d.dwellAt] satisfies DwellMember));
+    await pipeline.exec();
   }
 
   async clearDwells(dwells: readonly DueDwell[]): Promise<void> {
