@@ -1,1 +1,2 @@
 export * from './dynamo-client';
+export * from './conditional-write';

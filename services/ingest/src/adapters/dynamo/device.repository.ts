@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import { ensureTable, type TableDefinition } from '@geopulse/dynamo';
+import { conditionalWrite, ensureTable, type TableDefinition } from '@geopulse/dynamo';
 import type { DeviceRepository } from '../../application/ports';
 import type { Device } from '../../domain/device';
 import type { StoredDeviceKey } from '../../domain/device-key';
@@ -72,34 +72,23 @@ export class DynamoDeviceRepository implements DeviceRepository {
       expectedVersion === null
         ? { ConditionExpression: 'attribute_not_exists(deviceId)' }
         : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
-    try {
-      if (!newKey) {
-        await this.doc.send(new PutCommand({ TableName: this.devices, Item: device, ...condition }));
-        return true;
-      }
-      await this.doc.send(
+    if (!newKey) return conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.devices, Item: device, ...condition })));
+    return conditionalWrite(() =>
+      this.doc.send(
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.devices, Item: device, ...condition } },
             { Put: { TableName: this.keys, Item: newKey, ConditionExpression: 'attribute_not_exists(keyId)' } },
           ],
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException) return false;
-      throw err;
-    }
+      ),
+    );
   }
 
-  async remove(tenantId: string, deviceId: string): Promise<boolean> {
-    try {
-      await this.doc.send(new DeleteCommand({ TableName: this.devices, Key: { tenantId, deviceId }, ConditionExpression: 'attribute_exists(deviceId)' }));
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  remove(tenantId: string, deviceId: string): Promise<boolean> {
+    return conditionalWrite(() =>
+      this.doc.send(new DeleteCommand({ TableName: this.devices, Key: { tenantId, deviceId }, ConditionExpression: 'attribute_exists(deviceId)' })),
+    );
   }
 
   async getKey(keyId: string): Promise<StoredDeviceKey | undefined> {
