@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, 
 import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
 import { ManageDevices, type IssuedKey } from '../../application/manage-devices';
 import type { Device } from '../../domain/device';
+import { errorExample } from './openapi-examples';
 import { toHttpError } from './error-mapping';
 
 /** A device as the API shows it (no tenant, no version, key metadata only). */
@@ -31,7 +32,6 @@ const FIELDS_SCHEMA = {
     enabled: { type: 'boolean' },
   },
 };
-const errorExample = (code: string, message: string, errors?: unknown[]) => ({ schema: { example: { code, message, ...(errors ? { errors } : {}) } } });
 const NOT_FOUND = { status: 404, description: 'No such device in the caller\'s tenant', ...errorExample('DEVICE_NOT_FOUND', 'no device thermostat-1') };
 
 async function mapped<T>(work: () => Promise<T>): Promise<T> {

@@ -6,6 +6,7 @@ import { metric } from '@geopulse/observability';
 import { AcceptReadings } from '../../application/accept-readings';
 import { IngestError } from '../../domain/ingest-error';
 import { InFlightLimit } from '../../domain/in-flight-limit';
+import { errorExample } from './openapi-examples';
 import { rejectedReadings, toHttpError } from './error-mapping';
 import { TelemetryAuthGuard, type TelemetryRequest } from './telemetry-auth.guard';
 
@@ -23,7 +24,6 @@ const EXAMPLE_READING = {
   metrics: { temperature: 48.5, occupancy: true, mode: 'heat' },
 };
 
-const errorExample = (code: string, message: string, errors?: unknown[]) => ({ schema: { example: { code, message, ...(errors ? { errors } : {}) } } });
 
 @ApiTags('telemetry')
 @ApiBearerAuth('operator')
