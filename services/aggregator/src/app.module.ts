@@ -1,11 +1,14 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Inject, Injectable, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
-import type { JsonLogger } from '@geopulse/observability';
+import type { ComponentLogger, JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
-import { PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { LOGGER, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
-import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE } from './application/tokens';
+import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from './application/tokens';
+import type { HistoryStore } from './application/history';
+import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
 import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
@@ -13,10 +16,28 @@ import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
 import { RedisWindowStore } from './adapters/redis/window.store';
 import type { AggregatorConfig } from './config';
 
+/** Creates the history tables at start-up (writes wait for it too), logging instead of crashing while DynamoDB is away. */
+@Injectable()
+class HistoryTables implements OnApplicationBootstrap {
+  private readonly log: ComponentLogger;
+  constructor(
+    @Inject(HISTORY_STORE) private readonly history: DynamoHistoryStore,
+    @Inject(LOGGER) logger: JsonLogger,
+  ) {
+    this.log = logger.child('history');
+  }
+
+  onApplicationBootstrap(): void {
+    this.history.ensureTables().catch((err: Error) => this.log.warn('history tables not ready yet; writes will retry', { error: err.message }));
+  }
+}
+
 export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): DynamicModule {
   const settings = config.aggregator;
   // A device's window hash outlives its last change by the window, the lateness and the silent horizon.
   const windowRetentionMs = settings.windowMs + settings.allowedLatenessMs + settings.silentHorizonMs;
+  const dynamo = createDynamoClients(config.dynamo);
+  const history = new DynamoHistoryStore(dynamo.client, dynamo.doc, config.dynamo, settings.historyTtlSeconds, settings.historyQueryPageItems);
   return PlatformModule.register({
     service: 'aggregator',
     logger,
@@ -27,12 +48,14 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
     providers: [
       { provide: CLOCK, useValue: (() => Date.now()) satisfies Clock },
       { provide: AGGREGATOR_SETTINGS, useValue: settings },
+      { provide: HISTORY_STORE, useValue: history },
+      HistoryTables,
       { provide: DEVICE_STATE_STORE, useFactory: (redis: RedisClient) => new RedisDeviceStateStore(redis, settings.silentHorizonMs), inject: [REDIS] },
       { provide: ApplyReadings, useFactory: (store: DeviceStateStore, clock: Clock) => new ApplyReadings(store, clock), inject: [DEVICE_STATE_STORE, CLOCK] },
       {
         provide: AggregateWindows,
         useFactory: (redis: RedisClient, producer: EventProducer, clock: Clock) =>
-          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), settings, clock),
+          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), history as HistoryStore, settings, clock),
         inject: [REDIS, EventProducer, CLOCK],
       },
       ReadingsConsumer,
@@ -41,6 +64,7 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
       inject: [ReadingsConsumer],
       useFactory: (consumer: ReadingsConsumer) => [
         { name: 'telemetry-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) },
+        { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
       ],
     },
   });

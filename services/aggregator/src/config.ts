@@ -1,4 +1,4 @@
-import { env, loadEnv, loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
 /** The aggregator's own variables (on top of the platform's). */
 export const aggregatorEnv = {
@@ -16,6 +16,8 @@ export const aggregatorEnv = {
     default: 30,
     min: 1,
   }),
+  AGGREGATOR_HISTORY_TTL_DAYS: env.number('days readings and aggregates stay in DynamoDB after their event time', { default: 30, min: 0.0001 }),
+  AGGREGATOR_HISTORY_QUERY_PAGE_ITEMS: env.int('items per DynamoDB Query request behind a history page', { default: 1000, min: 1, max: 1000 }),
 };
 
 export interface AggregatorSettings {
@@ -23,6 +25,8 @@ export interface AggregatorSettings {
   windowMs: number;
   allowedLatenessMs: number;
   idlePartitionMs: number;
+  historyTtlSeconds: number;
+  historyQueryPageItems: number;
 }
 
 export function aggregatorSettings(source: EnvSource): AggregatorSettings {
@@ -32,13 +36,16 @@ export function aggregatorSettings(source: EnvSource): AggregatorSettings {
     windowMs: c.AGGREGATOR_WINDOW_SECONDS * 1000,
     allowedLatenessMs: c.AGGREGATOR_ALLOWED_LATENESS_SECONDS * 1000,
     idlePartitionMs: c.AGGREGATOR_IDLE_PARTITION_SECONDS * 1000,
+    historyTtlSeconds: Math.round(c.AGGREGATOR_HISTORY_TTL_DAYS * 86_400),
+    historyQueryPageItems: c.AGGREGATOR_HISTORY_QUERY_PAGE_ITEMS,
   };
 }
 
-export type AggregatorConfig = PlatformConfig & { redisUrl: string; aggregator: AggregatorSettings };
+export type AggregatorConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; aggregator: AggregatorSettings };
 
 export function parseAggregatorConfig(source: EnvSource): AggregatorConfig {
-  return platformConfig<{ aggregator: AggregatorSettings }>(source, { defaultPort: 3002, redis: true }, {
+  return platformConfig<{ dynamo: DynamoSettings; aggregator: AggregatorSettings }>(source, { defaultPort: 3002, redis: true }, {
+    dynamo: () => dynamoSettings(source),
     aggregator: () => aggregatorSettings(source),
   }) as AggregatorConfig;
 }

@@ -3,6 +3,7 @@ import { idleWatermark, type StoredWatermark } from '../domain/partition-waterma
 import { planWindowBatch, type DeviceWindowUpdate, type PartitionReading, type StoredDeviceWindows } from '../domain/window-batch';
 import { WindowAccumulator, type WindowState } from '../domain/window-accumulator';
 import type { Clock } from './apply-readings';
+import type { HistoryStore } from './history';
 
 export interface PartitionRef {
   topic: string;
@@ -47,6 +48,7 @@ export interface WindowBatchOutcome<T> {
   applied: number;
   late: number;
   replayed: number;
+  duplicates: number;
   emitted: { first: number; revisions: number };
 }
 
@@ -60,7 +62,7 @@ export interface WindowSettings {
  * Tumbling event-time windows per device over the telemetry partitions. Per partition one
  * thing at a time (a batch or an idle tick): read the watermark and the devices' windows,
  * plan in the domain, write each device atomically with its applied offset, emit the windows
- * the watermark closed, then record the watermark. Offsets are committed by the consumer only
+ * the watermark closed (DynamoDB history, then Kafka), then record the watermark. Offsets are committed by the consumer only
  * after all of it, so a crash anywhere replays the batch and the applied offsets keep every
  * reading counted once (docs/decisions/0201).
  */
@@ -71,6 +73,7 @@ export class AggregateWindows {
   constructor(
     private readonly store: WindowStore,
     private readonly publisher: AggregatePublisher,
+    private readonly history: Pick<HistoryStore, 'saveAggregates'>,
     private readonly settings: WindowSettings,
     private readonly clock: Clock,
   ) {}
@@ -85,7 +88,7 @@ export class AggregateWindows {
       const emitted = await this.emitClosed(ref, plan.end.watermark, plan.emissions);
       await this.store.saveWatermark(ref, { confirmed: plan.confirmed, provisional: plan.end });
       this.lastRecord.set(refKey(ref), { watermark: plan.end.watermark, at: this.clock() });
-      return { tooLate: plan.tooLate.map((r) => r.ref), applied: plan.applied, late: plan.late, replayed: plan.replayed, emitted };
+      return { tooLate: plan.tooLate.map((r) => r.ref), applied: plan.applied, late: plan.late, replayed: plan.replayed, duplicates: plan.duplicates, emitted };
     });
   }
 
@@ -130,9 +133,9 @@ export class AggregateWindows {
     const sent = new Set(closedInBatch.map(id));
     const outgoing = [...closedInBatch, ...due.filter((w) => !sent.has(id(w)))];
     if (outgoing.length > 0) {
-      await this.publisher.publish(
-        outgoing.map((w) => ({ aggregate: WindowAccumulator.toAggregate(w.state, w.tenantId, w.deviceId), traceparent: w.state.traceparent })),
-      );
+      const aggregates = outgoing.map((w) => ({ aggregate: WindowAccumulator.toAggregate(w.state, w.tenantId, w.deviceId), traceparent: w.state.traceparent }));
+      await this.history.saveAggregates(aggregates.map((a) => a.aggregate));
+      await this.publisher.publish(aggregates);
     }
     if (due.length > 0) await this.store.markEmitted(ref, due);
     await this.store.dropFinished(ref, watermark - this.settings.allowedLatenessMs);

@@ -3,10 +3,11 @@ import { haversineMeters } from './geo-distance';
 import { WindowAccumulator, windowStartOf } from './window-accumulator';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+let n = 0;
 const r = (sec: number, metrics: TelemetryReading['metrics'], position?: { lat: number; lon: number }): TelemetryReading => ({
   tenantId: 't',
   deviceId: 'd',
-  id: `r${sec}`,
+  id: `r${sec}-${n++}`,
   ts: new Date(T0 + sec * 1000).toISOString(),
   receivedAt: new Date(T0).toISOString(),
   metrics,
@@ -67,6 +68,14 @@ describe('WindowAccumulator', () => {
     expect(w.revision).toBe(1);
     WindowAccumulator.add(w, r(4, { t: 1 }), 4, 1);
     expect(w.revision).toBe(2);
+  });
+
+  it('counts a reading id once, even when it comes again as another record', () => {
+    const w = WindowAccumulator.empty(T0, 60_000);
+    const reading = r(5, { t: 1 });
+    expect(WindowAccumulator.add(w, reading, 1)).toBe(true);
+    expect(WindowAccumulator.add(w, { ...reading }, 2)).toBe(false);
+    expect(WindowAccumulator.toAggregate(w, 't', 'd').count).toBe(1);
   });
 
   it('refuses a reading outside the window and survives a JSON round trip', () => {

@@ -27,6 +27,21 @@ export interface WindowState {
   revision: number;
   /** traceparent of the reading that last changed the window: the emitted event continues its trace. */
   traceparent?: string;
+  /**
+   * 32-bit hashes of the reading ids counted (the id is the idempotency key): a reading a
+   * device or a producer retry sent twice, as two Kafka records, counts once.
+   */
+  ids?: number[];
+}
+
+/** FNV-1a, 32 bit: short enough to keep per reading, collisions within one window negligible. */
+export function readingIdHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
 }
 
 export const windowStartOf = (tsMs: number, windowMs: number): number => Math.floor(tsMs / windowMs) * windowMs;
@@ -42,13 +57,18 @@ export const WindowAccumulator = {
   },
 
   /**
-   * Adds a reading (its event time must fall in the window). `seq` orders arrivals (the Kafka
-   * offset). `emittedRevision` is the last revision already sent: changing an emitted window
-   * starts the next revision.
+   * Adds a reading (its event time must fall in the window); false, and no change, when a
+   * reading with its id was counted already. `seq` orders arrivals (the Kafka offset).
+   * `emittedRevision` is the last revision already sent: changing an emitted window starts the
+   * next revision.
    */
-  add(state: WindowState, reading: TelemetryReading, seq: number, emittedRevision?: number, traceparent?: string): WindowState {
+  add(state: WindowState, reading: TelemetryReading, seq: number, emittedRevision?: number, traceparent?: string): boolean {
     const ts = Date.parse(reading.ts);
     if (ts < state.start || ts >= state.end) throw new Error(`reading ${reading.id} at ${reading.ts} is outside window [${state.start}, ${state.end})`);
+    const idHash = readingIdHash(reading.id);
+    state.ids ??= [];
+    if (state.ids.includes(idHash)) return false;
+    state.ids.push(idHash);
     if (emittedRevision !== undefined && emittedRevision >= state.revision) state.revision = emittedRevision + 1;
     state.count += 1;
     for (const [name, value] of Object.entries(reading.metrics ?? {})) {
@@ -71,7 +91,7 @@ export const WindowAccumulator = {
       state.track.splice(i, 0, point);
     }
     if (traceparent) state.traceparent = traceparent;
-    return state;
+    return true;
   },
 
   toAggregate(state: WindowState, tenantId: string, deviceId: string): TelemetryAggregate {

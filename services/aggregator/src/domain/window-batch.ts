@@ -61,6 +61,8 @@ export interface WindowBatchPlan<T> {
   late: number;
   /** Readings already folded in by an earlier delivery (a replay after a crash or rebalance). */
   replayed: number;
+  /** Readings whose id the window had counted already (sent twice as two records). */
+  duplicates: number;
 }
 
 export const deviceKey = (tenantId: string, deviceId: string): string => `${tenantId}\u0000${deviceId}`;
@@ -85,7 +87,7 @@ export function planWindowBatch<T>(input: {
   let lastOffset = start.offset;
   type Entry = { update: DeviceWindowUpdate; windows: Map<number, StoredWindow> };
   const changed = new Map<string, Entry>();
-  const plan: WindowBatchPlan<T> = { confirmed, end: start, updates: [], emissions: [], tooLate: [], applied: 0, late: 0, replayed: 0 };
+  const plan: WindowBatchPlan<T> = { confirmed, end: start, updates: [], emissions: [], tooLate: [], applied: 0, late: 0, replayed: 0, duplicates: 0 };
   // Windows of touched devices not yet sent in their current revision, by end.
   let open: Array<{ entry: Entry; start: number; end: number }> = [];
   let nextEnd = Infinity;
@@ -143,13 +145,16 @@ export function planWindowBatch<T>(input: {
         emitClosed(watermark);
       }
       const window = entry.windows.get(windowStart) ?? { state: WindowAccumulator.empty(ts, windowMs) };
-      WindowAccumulator.add(window.state, reading, offset, window.emittedRevision, record.traceparent);
-      entry.windows.set(windowStart, window);
-      track(entry, windowStart);
       entry.update.appliedOffset = offset;
-      if (!entry.update.windows.includes(window.state)) entry.update.windows.push(window.state);
-      plan.applied++;
-      if (lateness === 'late') plan.late++;
+      if (WindowAccumulator.add(window.state, reading, offset, window.emittedRevision, record.traceparent)) {
+        entry.windows.set(windowStart, window);
+        track(entry, windowStart);
+        if (!entry.update.windows.includes(window.state)) entry.update.windows.push(window.state);
+        plan.applied++;
+        if (lateness === 'late') plan.late++;
+      } else {
+        plan.duplicates++;
+      }
     }
     watermark = watermark === null ? ts : Math.max(watermark, ts);
     emitClosed(watermark);

@@ -3,7 +3,10 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@ne
 import { ID_PATTERN } from '@geopulse/contracts';
 import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
 import { ApiException } from '@geopulse/service-runtime';
-import { CLOCK, DEVICE_STATE_STORE } from '../../application/tokens';
+import { CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from '../../application/tokens';
+import { InvalidCursorError, type HistoryPage, type HistoryStore } from '../../application/history';
+import { parseHistoryQuery, type HistoryQuery } from '../../domain/history-query';
+import type { TelemetryAggregate, TelemetryReading } from '@geopulse/contracts';
 import type { Clock, DeviceStateStore, LocatedDevice } from '../../application/apply-readings';
 import type { DeviceState } from '../../domain/latest-state';
 import { parseNearbyQuery, parseWithinQuery } from '../../domain/nearby-query';
@@ -16,6 +19,7 @@ export class DevicesController {
   constructor(
     @Inject(DEVICE_STATE_STORE) private readonly store: DeviceStateStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(HISTORY_STORE) private readonly history: HistoryStore,
   ) {}
 
   @Get('nearby')
@@ -43,13 +47,55 @@ export class DevicesController {
     return { items: await this.store.within(operator.tenant, parsed.query, this.clock()) };
   }
 
+  @Get(':id/history')
+  @ApiOperation({ summary: "A device's raw readings by event time, oldest first, paged" })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO-8601 or epoch ms (inclusive)' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601 or epoch ms (inclusive); default now' })
+  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  async readings(@CurrentOperator() operator: Operator, @Param('id') id: string, @Query() params: Record<string, string | undefined>): Promise<HistoryPage<TelemetryReading>> {
+    const query = this.historyQuery(id, params);
+    return this.page(() => this.history.readings(operator.tenant, id, query));
+  }
+
+  @Get(':id/aggregates')
+  @ApiOperation({ summary: "A device's window aggregates (newest revision) by window start, oldest first, paged" })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({ name: 'cursor', required: false })
+  async aggregates(@CurrentOperator() operator: Operator, @Param('id') id: string, @Query() params: Record<string, string | undefined>): Promise<HistoryPage<TelemetryAggregate>> {
+    const query = this.historyQuery(id, params);
+    return this.page(() => this.history.aggregates(operator.tenant, id, query));
+  }
+
+  private historyQuery(id: string, params: Record<string, string | undefined>): HistoryQuery {
+    checkDeviceId(id);
+    const parsed = parseHistoryQuery(params, this.clock());
+    if (!parsed.ok) throw new ApiException(400, 'INVALID_QUERY', 'invalid history query', parsed.issues);
+    return parsed.query;
+  }
+
+  private async page<T>(load: () => Promise<HistoryPage<T>>): Promise<HistoryPage<T>> {
+    try {
+      return await load();
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ApiException(400, 'INVALID_CURSOR', err.message, [{ path: 'cursor', message: err.message }]);
+      throw err;
+    }
+  }
+
   @Get(':id/state')
   @ApiOperation({ summary: "A device's latest state (newest reading by event time)" })
   @ApiResponse({ status: 404, description: 'No reading seen for this device in your tenant' })
   async state(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<DeviceState> {
-    if (!ID_PATTERN.test(id)) throw new ApiException(400, 'INVALID_DEVICE_ID', 'device ids are 1-128 characters of letters, digits, . _ ~ -', [{ path: 'id', message: 'invalid' }]);
+    checkDeviceId(id);
     const state = await this.store.get(operator.tenant, id);
     if (!state) throw new ApiException(404, 'DEVICE_NOT_FOUND', `no state for device ${id}`);
     return state;
   }
+}
+
+function checkDeviceId(id: string): void {
+  if (!ID_PATTERN.test(id)) throw new ApiException(400, 'INVALID_DEVICE_ID', 'device ids are 1-128 characters of letters, digits, . _ ~ -', [{ path: 'id', message: 'invalid' }]);
 }

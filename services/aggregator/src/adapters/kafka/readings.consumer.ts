@@ -7,7 +7,8 @@ import { KAFKA, KAFKA_SETTINGS, LOGGER } from '@geopulse/service-runtime';
 import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
 import type { PartitionReading } from '../../domain/window-batch';
-import { AGGREGATOR_SETTINGS } from '../../application/tokens';
+import { AGGREGATOR_SETTINGS, HISTORY_STORE } from '../../application/tokens';
+import type { HistoryStore } from '../../application/history';
 import type { AggregatorSettings } from '../../config';
 
 const applied = metric.counter('geopulse_aggregator_readings_applied_total', 'Readings that moved a device state forward');
@@ -16,6 +17,7 @@ const beyondHorizon = metric.counter('geopulse_aggregator_beyond_horizon_reading
 const windowed = metric.counter('geopulse_aggregator_window_readings_total', 'Readings folded into event-time windows');
 const late = metric.counter('geopulse_aggregator_late_readings_total', 'Readings for windows the watermark had closed', ['outcome']);
 const replayed = metric.counter('geopulse_aggregator_replayed_readings_total', 'Redelivered readings already in their windows (not counted again)');
+const duplicates = metric.counter('geopulse_aggregator_duplicate_readings_total', 'Readings whose id a window had counted already (sent twice)');
 const emits = metric.counter('geopulse_aggregator_window_emits_total', 'Window aggregates sent to the aggregates topic', ['kind']);
 
 /** Splits a batch into readings (with their offsets) and dead letters; one parser per topic. */
@@ -38,8 +40,8 @@ export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings
 }
 
 /**
- * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings) and windows
- * (AggregateWindows); too-late readings are dead-lettered with reason `too-late`. A timer moves
+ * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings), raw history
+ * (DynamoDB) and windows (AggregateWindows); the offsets are committed after all of them; too-late readings are dead-lettered with reason `too-late`. A timer moves
  * the watermark of idle partitions this replica owns.
  */
 @Injectable()
@@ -58,6 +60,7 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(ApplyReadings) private readonly applyReadings: ApplyReadings,
     @Inject(AggregateWindows) private readonly windows: AggregateWindows,
     @Inject(AGGREGATOR_SETTINGS) private readonly aggregatorSettings: AggregatorSettings,
+    @Inject(HISTORY_STORE) private readonly history: HistoryStore,
   ) {
     this.log = logger.child('readings-consumer');
     this.topic = topicName('telemetry', settings.topicPrefix);
@@ -67,7 +70,8 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
       handler: async (events, batch) => {
         const { readings, deadLetters } = parseReadingEvents(events);
         if (readings.length === 0) return { deadLetters };
-        const state = await this.applyReadings.execute(readings.map((r) => r.reading));
+        const plain = readings.map((r) => r.reading);
+        const [state] = await Promise.all([this.applyReadings.execute(plain), this.history.saveReadings(plain)]);
         const outcome = await this.windows.processBatch({ topic: batch.topic, partition: batch.partition }, readings);
         applied.inc(state.applied);
         stale.inc(state.stale);
@@ -76,6 +80,7 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
         late.inc({ outcome: 'within-lateness' }, outcome.late);
         late.inc({ outcome: 'too-late' }, outcome.tooLate.length);
         replayed.inc(outcome.replayed);
+        duplicates.inc(outcome.duplicates);
         this.countEmits(outcome.emitted);
         for (const record of outcome.tooLate) {
           deadLetters.push({ record, reason: 'too-late', detail: 'event time is past its window end plus the allowed lateness' });

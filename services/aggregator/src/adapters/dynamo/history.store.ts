@@ -1,0 +1,142 @@
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { tableName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
+import type { DynamoSettings } from '@geopulse/config';
+import { ensureTable } from '@geopulse/dynamo';
+import { InvalidCursorError, type HistoryPage, type HistoryStore } from '../../application/history';
+import type { HistoryQuery } from '../../domain/history-query';
+
+/** DynamoDB allows 25 puts per BatchWriteItem. */
+const BATCH = 25;
+const PARALLEL = 8;
+const MAX_ATTEMPTS = 8;
+
+type Item = Record<string, unknown>;
+
+const partitionKey = (tenantId: string, deviceId: string) => `${tenantId}#${deviceId}`;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * History in two tables, partition key `pk` = `<tenant>#<device>`, sort key `sk`:
+ * readings by `<event time ISO>#<reading id>` (a redelivered reading overwrites itself),
+ * aggregates by window start (a later revision overwrites the earlier one). Items expire
+ * (`expiresAt`, DynamoDB TTL) a configurable time after their event time.
+ */
+export class DynamoHistoryStore implements HistoryStore {
+  private readonly readingsTable: string;
+  private readonly aggregatesTable: string;
+  private ready?: Promise<void>;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly doc: DynamoDBDocumentClient,
+    settings: DynamoSettings,
+    private readonly ttlSeconds: number,
+    /** Items per DynamoDB Query request; an API page may span several. */
+    private readonly queryPageItems = 1000,
+  ) {
+    this.readingsTable = tableName('readings', settings.tablePrefix);
+    this.aggregatesTable = tableName('aggregates', settings.tablePrefix);
+  }
+
+  /** Creates the tables when missing; writes wait for it. */
+  ensureTables(): Promise<void> {
+    this.ready ??= Promise.all(
+      [this.readingsTable, this.aggregatesTable].map((name) => ensureTable(this.client, { name, partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' })),
+    ).then(
+      () => undefined,
+      (err: Error) => {
+        this.ready = undefined;
+        throw err;
+      },
+    );
+    return this.ready;
+  }
+
+  async saveReadings(readings: readonly TelemetryReading[]): Promise<void> {
+    const unique = new Map<string, Item>();
+    for (const r of readings) {
+      const item = { pk: partitionKey(r.tenantId, r.deviceId), sk: `${r.ts}#${r.id}`, ...r, expiresAt: this.expiry(Date.parse(r.ts)) };
+      unique.set(`${item.pk}\u0000${item.sk}`, item);
+    }
+    await this.write(this.readingsTable, [...unique.values()]);
+  }
+
+  async saveAggregates(aggregates: readonly TelemetryAggregate[]): Promise<void> {
+    const newest = new Map<string, Item>();
+    for (const a of aggregates) {
+      const item = { pk: partitionKey(a.tenantId, a.deviceId), sk: a.windowStart, ...a, expiresAt: this.expiry(Date.parse(a.windowEnd)) };
+      const key = `${item.pk}\u0000${item.sk}`;
+      const current = newest.get(key);
+      if (!current || (current.revision as number) < a.revision) newest.set(key, item);
+    }
+    await this.write(this.aggregatesTable, [...newest.values()]);
+  }
+
+  readings(tenantId: string, deviceId: string, query: HistoryQuery): Promise<HistoryPage<TelemetryReading>> {
+    return this.query<TelemetryReading>(this.readingsTable, partitionKey(tenantId, deviceId), iso(query.from), `${iso(query.to)}#\uffff`, query);
+  }
+
+  aggregates(tenantId: string, deviceId: string, query: HistoryQuery): Promise<HistoryPage<TelemetryAggregate>> {
+    return this.query<TelemetryAggregate>(this.aggregatesTable, partitionKey(tenantId, deviceId), iso(query.from), iso(query.to), query);
+  }
+
+  private expiry(eventMs: number): number {
+    return Math.floor(eventMs / 1000) + this.ttlSeconds;
+  }
+
+  /** Fills a page of `limit` items from as many DynamoDB pages as it takes. */
+  private async query<T>(table: string, pk: string, fromSk: string, toSk: string, q: HistoryQuery): Promise<HistoryPage<T>> {
+    let startKey = q.cursor ? decodeCursor(q.cursor, pk) : undefined;
+    const items: T[] = [];
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
+          Limit: Math.min(q.limit - items.length, this.queryPageItems),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const { pk: _pk, sk: _sk, expiresAt: _e, ...item } of page.Items ?? []) items.push(item as T);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < q.limit);
+    return startKey ? { items, nextCursor: Buffer.from(JSON.stringify(startKey)).toString('base64url') } : { items };
+  }
+
+  private async write(table: string, items: readonly Item[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.ensureTables();
+    const chunks: Item[][] = [];
+    for (let i = 0; i < items.length; i += BATCH) chunks.push(items.slice(i, i + BATCH));
+    for (let i = 0; i < chunks.length; i += PARALLEL) {
+      await Promise.all(chunks.slice(i, i + PARALLEL).map((chunk) => this.writeChunk(table, chunk)));
+    }
+  }
+
+  /** BatchWriteItem, retrying what DynamoDB leaves unprocessed (throttling) with backoff. */
+  private async writeChunk(table: string, chunk: readonly Item[]): Promise<void> {
+    let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`DynamoDB left ${requests.length} item(s) of ${table} unprocessed after ${MAX_ATTEMPTS} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2)));
+      const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = (result.UnprocessedItems?.[table] ?? []).map((r) => ({ PutRequest: { Item: r.PutRequest!.Item! } }));
+    }
+  }
+}
+
+function decodeCursor(cursor: string, pk: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor is not one this API returned');
+  }
+  const k = key as Record<string, unknown>;
+  if (typeof k !== 'object' || k === null || k.pk !== pk || typeof k.sk !== 'string' || Object.keys(k).length !== 2) {
+    throw new InvalidCursorError('cursor belongs to another query');
+  }
+  return { pk, sk: k.sk };
+}

@@ -1,0 +1,19 @@
+import type { TelemetryAggregate, TelemetryReading } from '@geopulse/contracts';
+import type { HistoryQuery } from '../domain/history-query';
+
+export interface HistoryPage<T> {
+  items: T[];
+  /** Present when more items may follow; pass it back as `cursor`. */
+  nextCursor?: string;
+}
+
+/** The cursor does not belong to this device's query. */
+export class InvalidCursorError extends Error {}
+
+/** Port: raw readings and window aggregates of a device over time (DynamoDB, with a TTL). */
+export interface HistoryStore {
+  saveReadings(readings: readonly TelemetryReading[]): Promise<void>;
+  saveAggregates(aggregates: readonly TelemetryAggregate[]): Promise<void>;
+  readings(tenantId: string, deviceId: string, query: HistoryQuery): Promise<HistoryPage<TelemetryReading>>;
+  aggregates(tenantId: string, deviceId: string, query: HistoryQuery): Promise<HistoryPage<TelemetryAggregate>>;
+}
