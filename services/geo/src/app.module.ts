@@ -9,7 +9,7 @@ import type { RedisClient } from '@geopulse/redis';
 import { KAFKA, KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { DEFAULT_GEOFENCE_LIMITS } from './domain/geofence';
 import { EvaluatePositions } from './application/evaluate-positions';
-import { ExitRemovedFence } from './application/exit-removed-fence';
+import { ReconsiderVisitors } from './application/reconsider-visitors';
 import { FireDwells } from './application/fire-dwells';
 import { GeofenceCatalog } from './application/geofence-catalog';
 import { ManageGeofences } from './application/manage-geofences';
@@ -73,7 +73,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
             fenceConsumer: new GeofenceChangesConsumer(kafka, settings, producer, logger.child('geofences-consumer'), catalog),
             readingsConsumer: new ReadingsConsumer(kafka, settings, producer, logger.child('readings-consumer'), evaluate, queue),
             fireDwells: new FireDwells(catalog, store, publisher, clock),
-            exitRemovedFence: new ExitRemovedFence(store, publisher, clock),
+            reconsiderVisitors: new ReconsiderVisitors(store, publisher, clock, config.geo.minHysteresisMeters),
             queue,
             log,
           });

@@ -186,6 +186,17 @@ describe('geofence transitions', () => {
     expect((await op.call<{ items: unknown[] }>(url(), 'GET', '/v1/devices/inside-1/geofences')).body.items).toEqual([]);
     expect((await op.call(url(), 'GET', '/v1/geofences/temp')).status).toBe(404);
   });
+
+  it('re-judges devices inside a fence whose geometry changes: EXIT with reason fence-changed for those now outside, at once', async () => {
+    const op = await withFences({ id: 'shrinking', name: 'Shrinking', geometry: { type: 'Polygon', coordinates: [square(90, 0, 94, 2)] } });
+    await world.send([op.reading('west-1', Date.now() - 1000, ...at(91, 1)), op.reading('east-1', Date.now() - 1000, ...at(93, 1))]);
+    await until(op, 'west-1', 1);
+    await until(op, 'east-1', 1);
+    expect((await op.call(url(), 'PUT', '/v1/geofences/shrinking', { name: 'Shrinking', geometry: { type: 'Polygon', coordinates: [square(90, 0, 92, 2)] } })).status).toBe(200);
+    const events = await until(op, 'east-1', 2);
+    expect(events.filter((e) => e.transition === 'EXIT').map((e) => [e.deviceId, e.reason])).toEqual([['east-1', 'fence-changed']]);
+    expect((await op.call<{ items: Array<{ geofenceId: string }> }>(url(), 'GET', '/v1/devices/west-1/geofences')).body.items.map((v) => v.geofenceId)).toEqual(['shrinking']);
+  });
 });
 
 describe('geofence API', () => {

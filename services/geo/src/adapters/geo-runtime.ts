@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '@geopulse/dynamo';
 import { metric, type ComponentLogger } from '@geopulse/observability';
-import type { ExitRemovedFence } from '../application/exit-removed-fence';
+import type { ReconsiderVisitors } from '../application/reconsider-visitors';
 import type { FireDwells } from '../application/fire-dwells';
 import type { GeofenceCatalog } from '../application/geofence-catalog';
 import type { SerialQueue } from '../application/serial-queue';
@@ -34,20 +34,20 @@ export class GeoRuntime {
       fenceConsumer: GeofenceChangesConsumer;
       readingsConsumer: ReadingsConsumer;
       fireDwells: FireDwells;
-      exitRemovedFence: ExitRemovedFence;
+      reconsiderVisitors: ReconsiderVisitors;
       queue: SerialQueue;
       log: ComponentLogger;
     },
   ) {
-    const { catalog, queue, readingsConsumer, exitRemovedFence, log } = deps;
-    catalog.onRemoved((tenantId, fence) =>
-      queue
-        .run(() => exitRemovedFence.execute(tenantId, fence, readingsConsumer.ownedPartitions()))
+    const { catalog, queue, readingsConsumer, reconsiderVisitors, log } = deps;
+    catalog.onChange((tenantId, fenceId, change) =>
+      void queue
+        .run(() => reconsiderVisitors.execute(tenantId, fenceId, change, readingsConsumer.ownedPartitions()))
         .then((exits) => {
-          if (exits.length > 0) log.info('closed visits of a deleted fence', { tenantId, geofenceId: fence.id, exits: exits.length });
+          if (exits.length > 0) log.info('closed visits of a changed or deleted fence', { tenantId, geofenceId: fenceId, exits: exits.length });
         })
-        // The next reading or DWELL timer of each device closes the visit instead.
-        .catch((err: Error) => log.warn('could not close visits of a deleted fence now', { tenantId, geofenceId: fence.id, error: err.message })),
+        // The next reading (or DWELL timer) of each device answers instead.
+        .catch((err: Error) => log.warn('could not re-judge the visitors of a changed fence now', { tenantId, geofenceId: fenceId, error: err.message })),
     );
   }
 

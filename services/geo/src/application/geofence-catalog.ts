@@ -1,8 +1,11 @@
 import type { Geofence } from '@geopulse/contracts';
+import type { FenceShape } from '../domain/fence-shape';
 import { GeofenceIndex } from '../domain/geofence-index';
 import type { Clock, GeofenceRepository } from './ports';
 
-export type FenceRemovedListener = (tenantId: string, fence: Geofence) => Promise<void>;
+export type FenceChange = { deleted: true } | { deleted: false; fence: Geofence; shape: FenceShape };
+/** Told when a fence that may have visitors changes or goes; handles its own failures. */
+export type FenceChangeListener = (tenantId: string, fenceId: string, change: FenceChange) => void;
 
 const keyOf = (tenantId: string, id: string) => `${tenantId}:${id}`;
 
@@ -20,7 +23,7 @@ export class GeofenceCatalog {
   readonly index = new GeofenceIndex();
   private readonly appliedAt = new Map<string, number>();
   private readonly removedAt = new Map<string, number>();
-  private readonly listeners: FenceRemovedListener[] = [];
+  private readonly listeners: FenceChangeListener[] = [];
   private loadedAt?: number;
 
   constructor(
@@ -28,7 +31,7 @@ export class GeofenceCatalog {
     private readonly clock: Clock,
   ) {}
 
-  onRemoved(listener: FenceRemovedListener): void {
+  onChange(listener: FenceChangeListener): void {
     this.listeners.push(listener);
   }
 
@@ -47,10 +50,13 @@ export class GeofenceCatalog {
 
   /** A fence from the topic or the API; ignored unless newer than what the index holds. */
   applyChanged(fence: Geofence): boolean {
+    const existed = this.index.get(fence.tenantId, fence.id) !== undefined;
     const applied = this.index.upsert(fence);
     if (applied) {
       this.appliedAt.set(keyOf(fence.tenantId, fence.id), this.clock());
       this.removedAt.delete(keyOf(fence.tenantId, fence.id));
+      const shape = this.index.shapeOf(fence.tenantId, fence.id)!;
+      if (existed) for (const listener of this.listeners) listener(fence.tenantId, fence.id, { deleted: false, fence, shape });
     }
     return applied;
   }
@@ -81,19 +87,19 @@ export class GeofenceCatalog {
         const key = keyOf(tenantId, fence.id);
         // Applied after the scan began: the scan may have missed it.
         if (seen.has(key) || (this.appliedAt.get(key) ?? Infinity) >= started) continue;
-        if (await this.remove(tenantId, fence.id)) removed++;
+        if (this.remove(tenantId, fence.id)) removed++;
       }
     }
     for (const [key, at] of this.removedAt) if (at < started - 3_600_000) this.removedAt.delete(key);
     return { upserted, removed };
   }
 
-  private async remove(tenantId: string, id: string): Promise<boolean> {
+  private remove(tenantId: string, id: string): boolean {
     const fence = this.index.remove(tenantId, id);
     if (!fence) return false;
     this.appliedAt.delete(keyOf(tenantId, id));
     this.removedAt.set(keyOf(tenantId, id), this.clock());
-    for (const listener of this.listeners) await listener(tenantId, fence);
+    for (const listener of this.listeners) listener(tenantId, fence.id, { deleted: true });
     return true;
   }
 }

@@ -81,6 +81,10 @@ export class GeofenceIndex {
     return this.tenants.get(tenantId)?.byId.get(fenceId)?.fence;
   }
 
+  shapeOf(tenantId: string, fenceId: string): FenceShape | undefined {
+    return this.tenants.get(tenantId)?.byId.get(fenceId)?.shape;
+  }
+
   list(tenantId: string): Geofence[] {
     return [...(this.tenants.get(tenantId)?.byId.values() ?? [])].map((e) => e.fence);
   }

@@ -1,6 +1,6 @@
 import type { Geofence } from '@geopulse/contracts';
 import { GeofenceIndex } from './geofence-index';
-import { applyReading, closeVisit, due, fireDueDwells, uncertaintyBand, type DeviceGeoState, type PositionReading, type Transition } from './membership';
+import { applyReading, closeVisit, due, reconsiderVisit, fireDueDwells, uncertaintyBand, type DeviceGeoState, type PositionReading, type Transition } from './membership';
 
 const T0 = Date.UTC(2026, 10, 22, 10);
 const square: Geofence = {
@@ -104,6 +104,18 @@ describe('membership state machine', () => {
     expect(track(indexWith(moved), [[10, 0.005, 0.005]], state).kinds).toEqual(['EXIT:sq:fence-changed@10']);
     expect(track(indexWith({ ...square, version: 2, target: { deviceIds: ['other'] } }), [[10, 0.005, 0.005]], state).kinds).toEqual(['EXIT:sq:fence-retargeted@10']);
     expect(closeVisit(state, 'sq', 'fence-deleted', T0 + 5000).transitions).toEqual([expect.objectContaining({ transition: 'EXIT', reason: 'fence-deleted', at: T0 + 5000, visitStartedAt: T0 })]);
+  });
+
+  it('re-judges a visit at the last known position when its fence changes without a reading', () => {
+    const { state } = track(indexWith(square), [[0, 0.005, 0.005]]);
+    const moved: Geofence = { ...square, version: 2, geometry: { type: 'Circle', center: [1, 1], radiusMeters: 10 } };
+    expect(reconsiderVisit('d1', state, moved, 'outside', T0 + 9000).transitions).toEqual([expect.objectContaining({ transition: 'EXIT', reason: 'fence-changed', at: T0 + 9000 })]);
+    expect(reconsiderVisit('d1', state, { ...square, version: 2, target: { deviceIds: ['d2'] } }, 'inside', T0 + 9000).transitions).toEqual([
+      expect.objectContaining({ transition: 'EXIT', reason: 'fence-retargeted' }),
+    ]);
+    const kept = reconsiderVisit('d1', state, { ...square, version: 2, name: 'Renamed' }, 'uncertain', T0 + 9000);
+    expect(kept.transitions).toEqual([]);
+    expect(kept.state.visits.sq).toMatchObject({ fenceVersion: 2, fenceName: 'Renamed', enteredAt: T0 });
   });
 
   it('only enters fences that target the device', () => {

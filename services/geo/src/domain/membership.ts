@@ -176,6 +176,30 @@ export function closeVisit(state: DeviceGeoState, fenceId: string, reason: Geofe
   };
 }
 
+/**
+ * A fence changed (geometry or target) while the device had a visit: re-judge the visit at
+ * the device's last known position, as its next reading would. Outside now (certainly, not
+ * within the band) closes it with `fence-changed`; no longer targeted by id closes it with
+ * `fence-retargeted`; otherwise the visit goes on (a DWELL timer keeps its due time).
+ */
+export function reconsiderVisit(
+  deviceId: string,
+  state: DeviceGeoState,
+  fence: Geofence,
+  observation: Observation,
+  now: number,
+): { state: DeviceGeoState; transitions: Transition[] } {
+  const visit = state.visits[fence.id];
+  if (!visit) return { state, transitions: [] };
+  // Tag targets need the reading's tags: the next reading judges those.
+  const ids = fence.target?.deviceIds;
+  if (ids && ids.length > 0 && !ids.includes(deviceId)) {
+    return closeVisit(state, fence.id, 'fence-retargeted', now);
+  }
+  if (observation === 'outside') return closeVisit(state, fence.id, 'fence-changed', now);
+  return { state: { ...state, visits: { ...state.visits, [fence.id]: { ...visit, fenceVersion: fence.version, fenceName: fence.name } } }, transitions: [] };
+}
+
 /** The uncertainty band of a position: its accuracy radius, never below the service minimum. */
 export function uncertaintyBand(position: GeoPosition, minimumMeters: number): number {
   return Math.max(position.accuracy ?? 0, minimumMeters);
