@@ -269,8 +269,8 @@ cmd_up() {
   command -v setsid >/dev/null 2>&1 || die "setsid not found (Debian: apt-get install -y util-linux)"
 
   if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "installing npm packages (npm ci)"
-    npm ci --no-audit --no-fund 9>&-
+    step "installing npm packages (npm install: npm ci refuses this lock file, see tools/test.sh)"
+    npm install --no-audit --no-fund 9>&-
   fi
 
   step "building (log: $(rel "$LOG_DIR/build.log"))"

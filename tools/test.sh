@@ -14,7 +14,10 @@ started=$SECONDS
 
 bash tools/infra/ensure-deps.sh
 if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install` rather than `npm ci`: with this machine's npm 11 the lock file does not list
+  # the optional per-platform binaries (swc, nx) and `npm ci` refuses it; install keeps the
+  # locked versions of everything else.
+  npm install --no-audit --no-fund
 fi
 
 echo "== lint, unit tests, build"
