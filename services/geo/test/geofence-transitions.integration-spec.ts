@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { GeofenceTransitionData } from '@geopulse/contracts';
 import { waitFor, type ServiceProcess } from '@geopulse/testing';
 import { gaussianNoise, GeoWorld, sequence, type Operator } from './support/geo-harness';
@@ -39,7 +40,7 @@ async function withFences(...fences: Array<Record<string, unknown>>): Promise<Op
 }
 
 /** Waits until a device has `count` transitions and returns the tenant's events. */
-async function until(op: Operator, deviceId: string, count: number): Promise<GeofenceTransitionData[]> {
+async function until(op: Operator, deviceId: string, count: number): Promise<Array<GeofenceTransitionData & { traceparent?: string }>> {
   return waitFor(
     async () => {
       const events = await world.transitions(op.tenant);
@@ -196,6 +197,16 @@ describe('geofence transitions', () => {
     const events = await until(op, 'east-1', 2);
     expect(events.filter((e) => e.transition === 'EXIT').map((e) => [e.deviceId, e.reason])).toEqual([['east-1', 'fence-changed']]);
     expect((await op.call<{ items: Array<{ geofenceId: string }> }>(url(), 'GET', '/v1/devices/west-1/geofences')).body.items.map((v) => v.geofenceId)).toEqual(['shrinking']);
+  });
+});
+
+describe('tracing', () => {
+  it("publishes a transition inside the trace of the reading that caused it", async () => {
+    const op = await withFences({ id: 'traced', name: 'Traced', geometry: { type: 'Circle', center: at(100, 0), radiusMeters: 50 } });
+    const traceId = randomBytes(16).toString('hex');
+    await world.sendTraced(op.reading('traced-1', Date.now() - 1000, ...at(100, 0)), `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+    const [enter] = await until(op, 'traced-1', 1);
+    expect(enter.traceparent?.split('-')[1]).toBe(traceId);
   });
 });
 

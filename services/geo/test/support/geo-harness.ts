@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { kafkaSettings } from '@geopulse/config';
-import { EVENT_TYPES, deviceRecordKey, eventSource, topicName, type GeofenceTransitionData, type TelemetryReading } from '@geopulse/contracts';
+import { EVENT_TYPES, deviceRecordKey, encodeCloudEvent, eventSource, topicName, type CloudEvent, type GeofenceTransitionData, type TelemetryReading } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
 import { readTopic, ServiceProcess, waitFor } from '@geopulse/testing';
@@ -28,28 +28,32 @@ export class GeoWorld {
     return new Operator(tenant, await signDevelopmentToken(this.secret, { sub: 'geo-it', tenant }));
   }
 
-  /** Writes readings to the telemetry topic as ingest would, in the order given. */
-  async send(readings: readonly TelemetryReading[]): Promise<void> {
+  private get kafka(): EventProducer {
     if (!this.producer) {
       const settings = kafkaSettings({ ...(process.env as Record<string, string>), KAFKA_TOPIC_PREFIX: this.prefix, KAFKA_PARTITIONS: '3' });
       const logger = new JsonLogger('geo-it', 'error');
       this.producer = new EventProducer(createKafkaClient(settings, 'geo-it', logger.child('kafka')), settings, logger.child('producer'), 30_000);
     }
-    await this.producer.publish(
-      'telemetry',
-      readings.map((r) => ({
-        key: deviceRecordKey(r.tenantId, r.deviceId),
-        event: { specversion: '1.0' as const, id: r.id, source: eventSource('ingest'), type: EVENT_TYPES.reading, time: r.receivedAt, subject: r.deviceId, datacontenttype: 'application/json' as const, data: r },
-      })),
-    );
+    return this.producer;
+  }
+
+  /** Writes readings to the telemetry topic as ingest would, in the order given. */
+  async send(readings: readonly TelemetryReading[]): Promise<void> {
+    await this.kafka.publish('telemetry', readings.map((r) => ({ key: deviceRecordKey(r.tenantId, r.deviceId), event: readingEvent(r) })));
+  }
+
+  /** Writes one reading carrying a W3C traceparent, as a traced ingest request would. */
+  async sendTraced(reading: TelemetryReading, traceparent: string): Promise<void> {
+    const record = encodeCloudEvent(readingEvent(reading), deviceRecordKey(reading.tenantId, reading.deviceId));
+    await this.kafka.publishRaw(this.kafka.topic('telemetry'), [{ ...record, headers: { ...record.headers, traceparent } }]);
   }
 
   /** Every transition event of a tenant so far, in partition order (one device stays on one partition). */
-  async transitions(tenantId: string): Promise<Array<GeofenceTransitionData & { id: string }>> {
+  async transitions(tenantId: string): Promise<Array<GeofenceTransitionData & { id: string; traceparent?: string }>> {
     const records = await readTopic({ brokers: process.env.KAFKA_BROKERS!, topic: topicName('geofenceEvents', this.prefix), timeoutMs: 20_000 });
     return records
       .filter((r) => r.key?.startsWith(`${tenantId}:`) && r.value)
-      .map((r) => ({ ...(JSON.parse(r.value!) as GeofenceTransitionData), id: r.headers.ce_id }));
+      .map((r) => ({ ...(JSON.parse(r.value!) as GeofenceTransitionData), id: r.headers.ce_id, traceparent: r.headers.traceparent }));
   }
 
   async close(): Promise<void> {
@@ -57,8 +61,24 @@ export class GeoWorld {
   }
 }
 
+const readingEvent = (r: TelemetryReading): CloudEvent<TelemetryReading> => ({
+  specversion: '1.0',
+  id: r.id,
+  source: eventSource('ingest'),
+  type: EVENT_TYPES.reading,
+  time: r.receivedAt,
+  subject: r.deviceId,
+  datacontenttype: 'application/json',
+  data: r,
+});
+
 export async function waitForReady(geo: ServiceProcess): Promise<void> {
-  await waitFor(async () => (await fetch(`${geo.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: 'geo ready' });
+  try {
+    await waitFor(async () => (await fetch(`${geo.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: 'geo ready' });
+  } catch (err) {
+    const readiness = await fetch(`${geo.baseUrl}/readyz`).then((r) => r.text()).catch((e: Error) => e.message);
+    throw new Error(`${(err as Error).message}\nreadyz: ${readiness}\n${geo.logTail(30)}`);
+  }
 }
 
 export class Operator {
