@@ -1,0 +1,104 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableName, type Rule } from '@geopulse/contracts';
+import { ensureTable, type TableDefinition } from '@geopulse/dynamo';
+import { RuleVersionConflict, type RuleRepository, type StoredRule } from '../../application/ports';
+
+export function rulesTables(prefix: string): { rules: TableDefinition; alerts: TableDefinition } {
+  return {
+    rules: { name: tableName('rules', prefix), partitionKey: 'tenantId', sortKey: 'ruleId' },
+    alerts: { name: tableName('alerts', prefix), partitionKey: 'tenantId', sortKey: 'alertId' },
+  };
+}
+
+export async function ensureRulesTables(client: DynamoDBClient, prefix: string): Promise<void> {
+  const tables = rulesTables(prefix);
+  await ensureTable(client, tables.rules);
+  await ensureTable(client, tables.alerts);
+}
+
+type RuleItem = Omit<StoredRule, 'id'> & { ruleId: string };
+
+const toItem = ({ id, ...rest }: StoredRule): RuleItem => ({ ...rest, ruleId: id });
+const fromItem = ({ ruleId, ...rest }: RuleItem): StoredRule => ({ ...rest, id: ruleId });
+
+/**
+ * Rules in `geopulse-rules` (tenantId, ruleId). Every write is conditional on the version it
+ * read; a deleted rule stays as a marker (`deleted`, next version) so replicas reconcile in
+ * version order and an old record on the topic cannot bring it back.
+ */
+export class DynamoRuleRepository implements RuleRepository {
+  private readonly table: string;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    prefix: string,
+  ) {
+    this.table = rulesTables(prefix).rules.name;
+  }
+
+  async get(tenantId: string, ruleId: string): Promise<StoredRule | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: { tenantId, ruleId }, ConsistentRead: true }));
+    return Item ? fromItem(Item as RuleItem) : undefined;
+  }
+
+  async list(tenantId: string): Promise<Rule[]> {
+    const rules: Rule[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      for (const item of page.Items ?? []) {
+        const rule = fromItem(item as RuleItem);
+        if (!rule.deleted) rules.push(rule);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return rules;
+  }
+
+  async scanAll(): Promise<StoredRule[]> {
+    const rules: StoredRule[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+      for (const item of page.Items ?? []) rules.push(fromItem(item as RuleItem));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return rules;
+  }
+
+  async put(rule: StoredRule, expectedVersion: number | undefined): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(rule),
+          ...(expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(ruleId)' }
+            : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new RuleVersionConflict(rule.id);
+      throw err;
+    }
+  }
+
+  async recordErrors(tenantId: string, ruleId: string, error: { message: string; at: string; deviceId?: string }, count: number): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { tenantId, ruleId },
+          UpdateExpression: 'SET lastError = :e ADD errorCount :n',
+          ConditionExpression: 'attribute_exists(ruleId)',
+          ExpressionAttributeValues: { ':e': error, ':n': count },
+        }),
+      )
+      .catch((err: Error) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
+  }
+}

@@ -1,0 +1,130 @@
+import { EVENT_TYPES, parseTelemetryReading, topicName } from '@geopulse/contracts';
+import type { KafkaSettings } from '@geopulse/config';
+import { BatchConsumer, type ConsumedEvent, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
+import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/observability';
+import type { DeviceInput, EvaluateDevice, EvaluationStats } from '../../application/evaluate-device';
+import type { DeviceStateStore } from '../../application/ports';
+import { parseGeofenceTransition } from './parsers';
+
+const evaluations = metric.counter('geopulse_rules_evaluations_total', 'Rule evaluations', ['trigger']);
+const transitions = metric.counter('geopulse_rules_alert_transitions_total', 'Alert START/STOP transitions published', ['trigger']);
+const conflicts = metric.counter('geopulse_rules_state_conflicts_total', 'Device state writes retried after a concurrent change');
+const timerFailures = metric.counter('geopulse_rules_timer_failures_total', 'Timer evaluations that failed (retried on the next tick)');
+
+const DEVICE_CONCURRENCY = 16;
+
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+/**
+ * The keyed side: readings and geofence transitions (group `geopulse-rules`, keyed by device),
+ * evaluated per device in order; devices of a batch in parallel. Timers of the telemetry
+ * partitions this replica owns re-evaluate time-dependent rules of silent devices.
+ */
+export class EvaluationConsumer {
+  private readonly consumer: BatchConsumer;
+  private readonly telemetryTopic: string;
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+
+  constructor(
+    kafka: Kafka,
+    settings: KafkaSettings,
+    producer: EventProducer,
+    private readonly log: ComponentLogger,
+    private readonly evaluator: EvaluateDevice,
+    private readonly states: DeviceStateStore,
+    groupId: string,
+    private readonly timerTickMs: number,
+    private readonly clock: () => number,
+  ) {
+    this.telemetryTopic = topicName('telemetry', settings.topicPrefix);
+    this.consumer = new BatchConsumer(kafka, settings, producer, log, {
+      groupId,
+      topics: ['telemetry', 'geofenceEvents'],
+      handler: async (events, batch) => this.handle(events, batch.partition),
+    });
+  }
+
+  start(): void {
+    this.consumer.start();
+    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.timerTickMs / 2)));
+  }
+
+  healthy(): boolean {
+    return this.consumer.healthy();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.consumer.stop();
+  }
+
+  private async handle(events: readonly ConsumedEvent[], partition: number): Promise<{ deadLetters: DeadLetter[] }> {
+    const deadLetters: DeadLetter[] = [];
+    const byDevice = new Map<string, { tenantId: string; deviceId: string; inputs: DeviceInput[] }>();
+    const add = (tenantId: string, deviceId: string, input: DeviceInput) => {
+      const key = `${tenantId}:${deviceId}`;
+      const entry = byDevice.get(key) ?? { tenantId, deviceId, inputs: [] };
+      entry.inputs.push(input);
+      byDevice.set(key, entry);
+    };
+    for (const record of events) {
+      const traceparent = injectTraceHeaders({}, record.traceContext).traceparent;
+      try {
+        if (record.event.type === EVENT_TYPES.reading) {
+          const reading = parseTelemetryReading(record.event.data);
+          add(reading.tenantId, reading.deviceId, { kind: 'reading', reading, ...(traceparent ? { traceparent } : {}) });
+        } else if (record.event.type === EVENT_TYPES.geofenceTransition) {
+          const transition = parseGeofenceTransition(record.event.data);
+          add(transition.tenantId, transition.deviceId, { kind: 'geofence', transition, ...(traceparent ? { traceparent } : {}) });
+        } else {
+          deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
+        }
+      } catch (err) {
+        deadLetters.push({ record, reason: 'invalid-event', detail: (err as Error).message });
+      }
+    }
+    await inParallel([...byDevice.values()], DEVICE_CONCURRENCY, async ({ tenantId, deviceId, inputs }) => {
+      this.count('event', await this.evaluator.process(tenantId, deviceId, partition, inputs));
+    });
+    return { deadLetters };
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const partition of this.consumer.assignment().get(this.telemetryTopic) ?? []) {
+        const due = await this.states.dueTimers(partition, this.clock(), 500);
+        await inParallel(due, DEVICE_CONCURRENCY, async ({ tenantId, deviceId }) => {
+          try {
+            this.count('timer', await this.evaluator.timer(tenantId, deviceId, partition));
+          } catch (err) {
+            timerFailures.inc();
+            this.log.warn('timer evaluation failed; retrying on the next tick', { tenantId, deviceId, error: (err as Error).message });
+          }
+        });
+      }
+    } catch (err) {
+      this.log.warn('timer tick failed; retrying on the next tick', { error: (err as Error).message });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private count(trigger: string, stats: EvaluationStats): void {
+    evaluations.inc({ trigger }, stats.evaluations);
+    transitions.inc({ trigger }, stats.transitions);
+    conflicts.inc(stats.conflicts);
+  }
+}

@@ -1,0 +1,95 @@
+import { tenantKey, type RedisClient } from '@geopulse/redis';
+import type { DeviceState, DeviceStateChange, DeviceStateStore, RuleAlertState } from '../../application/ports';
+import { emptyHistory, type DeviceHistory } from '../../domain/device-history';
+
+/**
+ * Rules state per device, keys with the `{tenant}` hash tag (Redis Cluster safe):
+ * - `rules:dev:<deviceId>` hash: `rev` (compare-and-set revision), `h` (history JSON),
+ *   `a:<ruleId>` (alert state JSON), expiring after a quiet period;
+ * - `rules:firing:<ruleId>` set of devices with an open episode (closing a rule finds them).
+ * Timer queues are per telemetry partition (`{rules-timers:<topic>:<partition>}` sorted sets of
+ * `<tenant>:<device>` by due time): the partition's owner polls its queues, so a rebalance moves
+ * no state, only who polls.
+ */
+const SAVE = `
+local cur = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
+if cur ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'rev', cur + 1, 'h', ARGV[2])
+local i = 5
+for k = 1, tonumber(ARGV[4]) do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], 'a:' .. ARGV[i]) else redis.call('HSET', KEYS[1], 'a:' .. ARGV[i], ARGV[i + 1]) end
+  i = i + 2
+end
+local device = ARGV[i]
+for k = 2, #KEYS do
+  if ARGV[i + k - 1] == '1' then redis.call('SADD', KEYS[k], device) else redis.call('SREM', KEYS[k], device) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+interface RulesCommands {
+  gpRulesSave(numKeys: number, ...args: Array<string | number>): Promise<number>;
+}
+
+export const ruleDeviceKey = (tenantId: string, deviceId: string): string => tenantKey(tenantId, 'rules', 'dev', deviceId);
+export const firingKey = (tenantId: string, ruleId: string): string => tenantKey(tenantId, 'rules', 'firing', ruleId);
+
+export class RedisDeviceStateStore implements DeviceStateStore {
+  constructor(
+    private readonly redis: RedisClient,
+    /** Telemetry topic name: timer queues are per partition of it. */
+    private readonly topic: string,
+  ) {
+    redis.defineCommand('gpRulesSave', { lua: SAVE });
+  }
+
+  timerKey(partition: number): string {
+    return `gp:{rules-timers:${this.topic}:${partition}}`;
+  }
+
+  async load(tenantId: string, deviceId: string): Promise<DeviceState> {
+    const raw = await this.redis.hgetall(ruleDeviceKey(tenantId, deviceId));
+    const alerts: Record<string, RuleAlertState> = {};
+    for (const [field, value] of Object.entries(raw)) if (field.startsWith('a:')) alerts[field.slice(2)] = JSON.parse(value) as RuleAlertState;
+    return { rev: Number(raw.rev ?? 0), history: raw.h ? (JSON.parse(raw.h) as DeviceHistory) : emptyHistory(), alerts };
+  }
+
+  async save(tenantId: string, deviceId: string, rev: number, change: DeviceStateChange): Promise<boolean> {
+    const member = `${tenantId}:${deviceId}`;
+    if (change.timer && 'dueAt' in change.timer) await this.redis.zadd(this.timerKey(change.timer.partition), change.timer.dueAt, member);
+    const alerts = Object.entries(change.alerts);
+    const firing = Object.entries(change.firing);
+    const args: Array<string | number> = [
+      1 + firing.length,
+      ruleDeviceKey(tenantId, deviceId),
+      ...firing.map(([ruleId]) => firingKey(tenantId, ruleId)),
+      rev,
+      JSON.stringify(change.history),
+      Math.max(1000, Math.round(change.ttlMs)),
+      alerts.length,
+      ...alerts.flatMap(([ruleId, state]) => [ruleId, state ? JSON.stringify(state) : '']),
+      deviceId,
+      ...firing.map(([, on]) => (on ? '1' : '0')),
+    ];
+    const saved = (await (this.redis as unknown as RulesCommands).gpRulesSave(...(args as [number, ...Array<string | number>]))) === 1;
+    if (saved && change.timer && 'cancel' in change.timer) await this.redis.zrem(this.timerKey(change.timer.partition), member);
+    return saved;
+  }
+
+  async firingDevices(tenantId: string, ruleId: string): Promise<string[]> {
+    return this.redis.smembers(firingKey(tenantId, ruleId));
+  }
+
+  async dueTimers(partition: number, now: number, limit: number): Promise<Array<{ tenantId: string; deviceId: string }>> {
+    const members = await this.redis.zrangebyscore(this.timerKey(partition), '-inf', now, 'LIMIT', 0, limit);
+    return members.map((member) => {
+      const at = member.indexOf(':');
+      return { tenantId: member.slice(0, at), deviceId: member.slice(at + 1) };
+    });
+  }
+
+  async lease(name: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`gp:{rules-leases}:${name}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+}
