@@ -1,9 +1,96 @@
-import { loadOrExit, platformConfig, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { ConfigError, dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import type { RetryPolicy } from './domain/retry-schedule';
+import { AddressAllowList } from './domain/url-policy';
 
-export type NotifierConfig = PlatformConfig & { redisUrl: string };
+/** The notifier's own variables (on top of the platform's and DynamoDB's). */
+export const notifierEnv = {
+  SMTP_URL: env.url('SMTP transport URL, e.g. smtp://user:pass@host:587 or smtps://host:465', ['smtp', 'smtps']),
+  SMTP_FROM: env.string('sender address of notification emails', { default: 'geopulse-notifier@localhost', pattern: /^[^\s@]+@[^\s@]+$|^.*<[^\s@]+@[^\s@]+>$/ }),
+  SMTP_POOL_MAX_CONNECTIONS: env.int('pooled SMTP connections per replica', { default: 5, min: 1, max: 100 }),
+  SMTP_TIMEOUT_MS: env.int('SMTP connect/greeting/socket timeout in ms', { default: 10_000, min: 100 }),
+  SMTP_TLS_REJECT_UNAUTHORIZED: env.bool('verify the SMTP server certificate (true/false)', true),
+  SMTP_REQUIRE_TLS: env.bool('require STARTTLS on smtp:// (true/false)', false),
+  NOTIFIER_RETRY_MAX_ATTEMPTS: env.int('delivery attempts in all before FAILED', { default: 8, min: 1, max: 100 }),
+  NOTIFIER_RETRY_BASE_MS: env.int('delay before the second attempt in ms', { default: 2000, min: 1 }),
+  NOTIFIER_RETRY_MAX_DELAY_MS: env.int('longest delay between attempts in ms', { default: 900_000, min: 1 }),
+  NOTIFIER_RETRY_FACTOR: env.number('growth of the delay per attempt', { default: 2, min: 1, max: 10 }),
+  NOTIFIER_RETRY_JITTER: env.number('share of each delay drawn at random, 0..1', { default: 0.25, min: 0, max: 1 }),
+  NOTIFIER_WEBHOOK_TIMEOUT_MS: env.int('webhook request timeout in ms', { default: 10_000, min: 100, max: 120_000 }),
+  NOTIFIER_WEBHOOK_ALLOW: env.string('comma-separated IPs or CIDR ranges webhooks may reach although private/loopback (e.g. 127.0.0.1)', { default: '' }),
+  NOTIFIER_TRACE_URL_TEMPLATE: env.string('trace link in messages, {{traceId}} replaced, e.g. http://jaeger:16686/trace/{{traceId}}; empty: no link', {
+    default: 'http://localhost:16686/trace/{{traceId}}',
+  }),
+  NOTIFIER_WORKER_CONCURRENCY: env.int('deliveries in flight per replica', { default: 16, min: 1, max: 1000 }),
+  NOTIFIER_POLL_INTERVAL_MS: env.int('how often idle workers look for due deliveries (ms)', { default: 250, min: 10, max: 60_000 }),
+  NOTIFIER_LEASE_SECONDS: env.int('how long a claimed delivery is hidden from other workers (must exceed the slowest attempt)', { default: 120, min: 5 }),
+  NOTIFIER_DEDUP_DAYS: env.int('how long delivered (event, subscription) pairs are remembered', { default: 7, min: 1, max: 90 }),
+  NOTIFIER_SUBSCRIPTION_CACHE_MS: env.int('how long a tenant\'s subscriptions are cached per replica (ms)', { default: 2000, min: 0, max: 600_000 }),
+};
+
+export interface NotifierSettings {
+  smtp: { url: string; from: string; maxConnections: number; timeoutMs: number; rejectUnauthorized: boolean; requireTls: boolean };
+  retry: RetryPolicy;
+  webhookTimeoutMs: number;
+  allowList: AddressAllowList;
+  traceUrlTemplate: string;
+  concurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  dedupTtlSeconds: number;
+  subscriptionCacheMs: number;
+}
+
+export function notifierSettings(source: EnvSource): NotifierSettings {
+  const c = loadEnv(notifierEnv, source);
+  let allowList: AddressAllowList;
+  try {
+    allowList = new AddressAllowList(c.NOTIFIER_WEBHOOK_ALLOW.split(',').map((s) => s.trim()).filter(Boolean));
+  } catch (err) {
+    throw new ConfigError([`NOTIFIER_WEBHOOK_ALLOW is invalid (${(err as Error).message}): expected comma-separated IPs or CIDR ranges`]);
+  }
+  if (c.NOTIFIER_RETRY_BASE_MS > c.NOTIFIER_RETRY_MAX_DELAY_MS) {
+    throw new ConfigError([`NOTIFIER_RETRY_BASE_MS is invalid (${c.NOTIFIER_RETRY_BASE_MS} > NOTIFIER_RETRY_MAX_DELAY_MS): expected at most the longest delay`]);
+  }
+  const slowestAttemptMs = Math.max(c.NOTIFIER_WEBHOOK_TIMEOUT_MS, 3 * c.SMTP_TIMEOUT_MS);
+  if (c.NOTIFIER_LEASE_SECONDS * 1000 <= slowestAttemptMs) {
+    throw new ConfigError([
+      `NOTIFIER_LEASE_SECONDS is invalid (${c.NOTIFIER_LEASE_SECONDS} s): expected more than the slowest attempt, ${slowestAttemptMs} ms (NOTIFIER_WEBHOOK_TIMEOUT_MS, or 3 x SMTP_TIMEOUT_MS)`,
+    ]);
+  }
+  return {
+    smtp: {
+      url: c.SMTP_URL,
+      from: c.SMTP_FROM,
+      maxConnections: c.SMTP_POOL_MAX_CONNECTIONS,
+      timeoutMs: c.SMTP_TIMEOUT_MS,
+      rejectUnauthorized: c.SMTP_TLS_REJECT_UNAUTHORIZED,
+      requireTls: c.SMTP_REQUIRE_TLS,
+    },
+    retry: {
+      maxAttempts: c.NOTIFIER_RETRY_MAX_ATTEMPTS,
+      baseDelayMs: c.NOTIFIER_RETRY_BASE_MS,
+      maxDelayMs: c.NOTIFIER_RETRY_MAX_DELAY_MS,
+      factor: c.NOTIFIER_RETRY_FACTOR,
+      jitter: c.NOTIFIER_RETRY_JITTER,
+    },
+    webhookTimeoutMs: c.NOTIFIER_WEBHOOK_TIMEOUT_MS,
+    allowList,
+    traceUrlTemplate: c.NOTIFIER_TRACE_URL_TEMPLATE,
+    concurrency: c.NOTIFIER_WORKER_CONCURRENCY,
+    pollIntervalMs: c.NOTIFIER_POLL_INTERVAL_MS,
+    leaseMs: c.NOTIFIER_LEASE_SECONDS * 1000,
+    dedupTtlSeconds: c.NOTIFIER_DEDUP_DAYS * 86_400,
+    subscriptionCacheMs: c.NOTIFIER_SUBSCRIPTION_CACHE_MS,
+  };
+}
+
+export type NotifierConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; notifier: NotifierSettings };
 
 export function parseNotifierConfig(source: EnvSource): NotifierConfig {
-  return platformConfig(source, { defaultPort: 3005, redis: true }) as NotifierConfig;
+  return platformConfig<{ dynamo: DynamoSettings; notifier: NotifierSettings }>(source, { defaultPort: 3005, redis: true }, {
+    dynamo: () => dynamoSettings(source),
+    notifier: () => notifierSettings(source),
+  }) as NotifierConfig;
 }
 
 export const loadNotifierConfig = (): NotifierConfig => loadOrExit('notifier', () => parseNotifierConfig(process.env));

@@ -1,0 +1,87 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableName } from '@geopulse/contracts';
+import type { TableDefinition } from '@geopulse/dynamo';
+import type { SubscriptionRepository } from '../../application/ports';
+import type { Subscription } from '../../domain/subscription';
+
+export const subscriptionsTable = (prefix: string): TableDefinition => ({ name: tableName('subscriptions', prefix), partitionKey: 'tenantId', sortKey: 'id' });
+
+export const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `geopulse-subscriptions` (tenantId, id); writes are conditional on the version read. */
+export class DynamoSubscriptionRepository implements SubscriptionRepository {
+  private readonly table: string;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    prefix: string,
+  ) {
+    this.table = subscriptionsTable(prefix).name;
+  }
+
+  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: { tenantId, id }, ConsistentRead: true }));
+    return Item as Subscription | undefined;
+  }
+
+  async list(tenantId: string, limit: number, cursor?: string): Promise<{ items: Subscription[]; nextCursor?: string }> {
+    const after = decodeCursor(cursor);
+    const { Items, LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'tenantId = :t',
+        ExpressionAttributeValues: { ':t': tenantId },
+        Limit: limit,
+        ...(after && typeof after.id === 'string' ? { ExclusiveStartKey: { tenantId, id: after.id } } : {}),
+      }),
+    );
+    return { items: (Items ?? []) as Subscription[], ...(LastEvaluatedKey ? { nextCursor: encodeCursor({ id: LastEvaluatedKey.id }) } : {}) };
+  }
+
+  async all(tenantId: string): Promise<Subscription[]> {
+    const items: Subscription[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      items.push(...((page.Items ?? []) as Subscription[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async save(sub: Subscription, expectedVersion: number | null): Promise<boolean> {
+    const condition =
+      expectedVersion === null
+        ? { ConditionExpression: 'attribute_not_exists(id)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: sub, ...condition }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async remove(tenantId: string, id: string): Promise<boolean> {
+    try {
+      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { tenantId, id }, ConditionExpression: 'attribute_exists(id)' }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { HTTP } from 'cloudevents';
+import { EVENT_TYPES } from '@geopulse/contracts';
+import { componentControl, SmtpSinkClient, waitFor } from '@geopulse/testing';
+import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../src/domain/webhook-signature';
+import { NotifierFixture, settle, TRACE_TEMPLATE, WebhookReceiver, type ReceivedHook } from './notifier-fixture';
+
+// Short retry settings: delays 250, 500, 1000, 2000, 2000 ms (no jitter, so the growth is visible), 6 attempts.
+const fx = new NotifierFixture({
+  NOTIFIER_RETRY_MAX_ATTEMPTS: '6',
+  NOTIFIER_RETRY_BASE_MS: '250',
+  NOTIFIER_RETRY_MAX_DELAY_MS: '2000',
+  NOTIFIER_RETRY_FACTOR: '2',
+  NOTIFIER_RETRY_JITTER: '0',
+  // A killed replica's in-flight jobs come back after the lease: short here, so the restart test is quick.
+  NOTIFIER_LEASE_SECONDS: '5',
+  NOTIFIER_WEBHOOK_TIMEOUT_MS: '3000',
+  SMTP_TIMEOUT_MS: '1000',
+});
+const receiver = new WebhookReceiver();
+const smtp = new SmtpSinkClient();
+const secret = 'receiver-shared-secret-1234';
+const device = () => `dev-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  await receiver.start();
+  await fx.start();
+});
+
+afterAll(async () => {
+  await fx.stop();
+  await receiver.stop();
+});
+
+// Each test's subscriptions listen to its own devices only, so tests sharing the tenant do not see each other's events.
+const email = (to: string, deviceIds: string[], extra: object = {}) => ({
+  name: `mail ${to}`, filter: { types: ['alert.start'], deviceIds }, channel: { type: 'email', to: [to] }, ...extra,
+});
+const webhook = (path: string, mode: 'binary' | 'structured', deviceIds: string[], extra: object = {}) => ({
+  name: `hook ${path}`, filter: { types: ['alert.start', 'alert.stop'], deviceIds }, channel: { type: 'webhook', url: receiver.url(path), secret, mode }, ...extra,
+});
+
+function verified(hook: ReceivedHook): boolean {
+  return verifyWebhookSignature(
+    secret,
+    { timestamp: hook.headers[SIGNATURE_HEADERS.timestamp] as string, signature: hook.headers[SIGNATURE_HEADERS.signature] as string },
+    hook.body,
+    Math.floor(Date.now() / 1000),
+  );
+}
+
+const mailsTo = async (to: string) => smtp.messages({ to });
+
+describe('notifier', () => {
+  it('delivers an alert START as one email with subject, text and trace link, and one signed CloudEvents webhook in each mode', async () => {
+    const to = `ops-${randomUUID().slice(0, 6)}@example.com`;
+    const binaryPath = `/ok-binary-${randomUUID().slice(0, 6)}`;
+    const structuredPath = `/ok-structured-${randomUUID().slice(0, 6)}`;
+    const dev = device();
+    await fx.subscribe(email(to, [dev], { filter: { types: ['alert.start'], minSeverity: 'WARNING', deviceIds: [dev] } }));
+    await fx.subscribe(webhook(binaryPath, 'binary', [dev]));
+    await fx.subscribe(webhook(structuredPath, 'structured', [dev]));
+    const traceId = 'f'.repeat(8) + randomUUID().replace(/-/g, '').slice(0, 24);
+    const eventId = await fx.alert(dev, { traceId });
+
+    const [mail] = await waitFor(async () => ((await mailsTo(to)).length > 0 ? mailsTo(to) : undefined), { timeoutMs: 30_000, description: 'email' });
+    expect(mail.subject).toBe(`[geopulse] Alert started (CRITICAL): Hot office (hot-office) on ${dev}`);
+    expect(mail.text).toContain(`Device:   ${dev}`);
+    expect(mail.text).toContain('temperature=31.5');
+    expect(mail.text).toContain(TRACE_TEMPLATE.replace('{{traceId}}', traceId));
+    expect(mail.html).toContain(`href="${TRACE_TEMPLATE.replace('{{traceId}}', traceId)}"`);
+    expect(mail.from).toBe('geopulse@notifier.test');
+
+    await waitFor(() => (receiver.on(binaryPath).length > 0 && receiver.on(structuredPath).length > 0) || undefined, { timeoutMs: 30_000, description: 'both webhooks' });
+    const [binary] = receiver.on(binaryPath);
+    const [structured] = receiver.on(structuredPath);
+    expect(verified(binary)).toBe(true);
+    expect(verified(structured)).toBe(true);
+    expect(binary.headers['content-type']).toMatch(/^application\/json/);
+    expect(binary.headers['ce-id']).toBe(eventId);
+    expect(structured.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    for (const hook of [binary, structured]) {
+      const ce = HTTP.toEvent({ headers: hook.headers as Record<string, string>, body: hook.body });
+      const event = Array.isArray(ce) ? ce[0] : ce;
+      expect(event).toMatchObject({ specversion: '1.0', id: eventId, type: EVENT_TYPES.alert, source: '/geopulse/rules', subject: dev });
+      expect(event.data).toMatchObject({ deviceId: dev, status: 'START', traceId });
+    }
+
+    // Exactly one of each, and the log says DELIVERED.
+    await settle(1000);
+    expect(await mailsTo(to)).toHaveLength(1);
+    expect(receiver.on(binaryPath)).toHaveLength(1);
+    expect(receiver.on(structuredPath)).toHaveLength(1);
+    const log = await fx.notifications('status=DELIVERED');
+    expect(log.filter((n) => n.eventId === eventId)).toHaveLength(3);
+  });
+
+  it('refuses a webhook at a metadata address when the subscription is created, naming the address', async () => {
+    const res = await fx.call('POST', '/v1/subscriptions', {
+      name: 'steal credentials', filter: { types: ['alert.start'] }, channel: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data/iam', secret, mode: 'binary' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'WEBHOOK_URL_REFUSED', errors: [{ path: '/channel/url', message: expect.stringContaining('169.254.169.254 is a cloud metadata address') }] });
+    const v6 = await fx.call('POST', '/v1/subscriptions', { name: 'v6', filter: { types: ['alert.start'] }, channel: { type: 'webhook', url: 'http://[fd00:ec2::254]/', secret } });
+    expect(v6.status).toBe(400);
+    expect(v6.body.code).toBe('WEBHOOK_URL_REFUSED');
+  });
+
+  it('serves subscription CRUD within the tenant, hides the webhook secret and sends a sample on /test', async () => {
+    const path = `/ok-sample-${randomUUID().slice(0, 6)}`;
+    const id = await fx.subscribe(webhook(path, 'structured', []));
+    const got = await fx.call('GET', `/v1/subscriptions/${id}`);
+    expect(got.status).toBe(200);
+    expect(JSON.stringify(got.body)).not.toContain(secret);
+    const sample = await fx.call('POST', `/v1/subscriptions/${id}/test`);
+    expect(sample).toMatchObject({ status: 200, body: { delivered: true } });
+    expect(receiver.on(path)).toHaveLength(1);
+    expect(verified(receiver.on(path)[0])).toBe(true);
+    const put = await fx.call('PUT', `/v1/subscriptions/${id}`, { ...webhook(path, 'binary', []), channel: { type: 'webhook', url: receiver.url(path), secret: '***', mode: 'binary' }, enabled: false });
+    expect(put).toMatchObject({ status: 200, body: { enabled: false, version: 2 } });
+    expect((await fx.call('POST', `/v1/subscriptions/${id}/test`)).body).toMatchObject({ delivered: true });
+    expect(verified(receiver.on(path)[1])).toBe(true);
+    expect((await fx.call('DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+    expect((await fx.call('GET', `/v1/subscriptions/${id}`)).status).toBe(404);
+    const invalid = await fx.call('POST', '/v1/subscriptions', { name: '', filter: { types: ['alert.maybe'] }, channel: { type: 'email', to: ['x'] } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.code).toBe('INVALID_SUBSCRIPTION');
+  });
+
+  it('throttles a flapping device to one notification within the window, and delivers a redelivered event once', async () => {
+    const path = `/ok-throttle-${randomUUID().slice(0, 6)}`;
+    const dev = device();
+    await fx.subscribe(webhook(path, 'binary', [dev], { throttle: { perDeviceSeconds: 300 } }));
+    for (let i = 0; i < 4; i++) {
+      await fx.alert(dev, { status: i % 2 === 0 ? 'START' : 'STOP' });
+    }
+    const dupPath = `/ok-dup-${randomUUID().slice(0, 6)}`;
+    const dupDev = device();
+    await fx.subscribe(webhook(dupPath, 'binary', [dupDev]));
+    const sameId = `dup-${randomUUID()}`;
+    await fx.alert(dupDev, {}, sameId);
+    await fx.alert(dupDev, {}, sameId);
+    await waitFor(() => (receiver.on(path).length > 0 && receiver.on(dupPath).length > 0) || undefined, { timeoutMs: 30_000, description: 'first notifications' });
+    await waitFor(async () => ((await fx.notifications('status=THROTTLED')).filter((n) => n.deviceId === dev).length === 3) || undefined, { timeoutMs: 30_000, description: 'throttled entries' });
+    await settle(1500);
+    expect(receiver.on(path)).toHaveLength(1);
+    expect(receiver.on(dupPath)).toHaveLength(1);
+  });
+
+  it('retries a webhook answering 500 with growing delays, then marks it FAILED in the log and dead-letters it', async () => {
+    const path = `/fail-${randomUUID().slice(0, 6)}`;
+    const dev = device();
+    const subscriptionId = await fx.subscribe(webhook(path, 'binary', [dev]));
+    const eventId = await fx.alert(dev);
+    const failed = await waitFor(async () => (await fx.notifications(`subscriptionId=${subscriptionId}&status=FAILED`))[0], { timeoutMs: 40_000, description: 'FAILED entry' });
+    expect(failed).toMatchObject({ eventId, status: 'FAILED', attempts: 6, lastError: expect.stringContaining('HTTP 500') });
+    const attempts = receiver.on(path).map((h) => h.at);
+    expect(attempts).toHaveLength(6);
+    const gaps = attempts.slice(1).map((at, i) => at - attempts[i]);
+    // Nominal 250, 500, 1000, 2000, 2000 ms: each of the first four at least the one before, none shorter than nominal.
+    for (let i = 0; i < 3; i++) expect(gaps[i + 1]).toBeGreaterThan(gaps[i]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(240);
+    expect(gaps[3]).toBeGreaterThanOrEqual(1990);
+    const letters = await waitFor(
+      async () => {
+        const mine = (await fx.deadLetters()).filter((r) => r.headers['geopulse-dlq-subscription'] === subscriptionId);
+        return mine.length > 0 ? mine : undefined;
+      },
+      { timeoutMs: 30_000, description: 'dead letter' },
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0].headers).toMatchObject({ ce_id: eventId, ce_type: EVENT_TYPES.alert, 'geopulse-dlq-reason': 'delivery-failed', 'geopulse-dlq-attempts': '6' });
+    expect(letters[0].headers['geopulse-dlq-detail']).toContain('HTTP 500');
+  });
+
+  it('retries emails while the SMTP server is down and delivers each once when it returns', async () => {
+    const control = componentControl(process.env.GEOPULSE_STACK_DIR!, 'smtp');
+    const to = `outage-${randomUUID().slice(0, 6)}@example.com`;
+    const devs = [device(), device()];
+    const subscriptionId = await fx.subscribe(email(to, devs));
+    await control.stop();
+    try {
+      const ids = [await fx.alert(devs[0]), await fx.alert(devs[1])];
+      await waitFor(async () => ((await fx.notifications(`subscriptionId=${subscriptionId}&status=RETRYING`)).length === 2) || undefined, { timeoutMs: 30_000, description: 'both retrying' });
+      await control.start();
+      await waitFor(async () => ((await mailsTo(to)).length >= 2) || undefined, { timeoutMs: 30_000, description: 'both emails after the outage' });
+      await settle(1500);
+      const mails = await mailsTo(to);
+      expect(mails).toHaveLength(2);
+      const log = await fx.notifications(`subscriptionId=${subscriptionId}&status=DELIVERED`);
+      expect(log.map((n) => n.eventId).sort()).toEqual([...ids].sort());
+      expect(log.every((n) => (n.attempts as number) >= 2)).toBe(true);
+    } finally {
+      if (!control.isRunning()) await control.start();
+    }
+  });
+
+  it('delivers each pending delivery exactly once after the notifier is SIGKILLed and restarted', async () => {
+    const control = componentControl(process.env.GEOPULSE_STACK_DIR!, 'smtp');
+    const to = `kill-${randomUUID().slice(0, 6)}@example.com`;
+    const path = `/ok-kill-${randomUUID().slice(0, 6)}`;
+    const devs = [device(), device(), device()];
+    const mailSub = await fx.subscribe(email(to, devs));
+    await fx.subscribe(webhook(path, 'binary', devs));
+    await control.stop();
+    try {
+      const ids: string[] = [];
+      for (const dev of devs) ids.push(await fx.alert(dev));
+      await waitFor(async () => ((await fx.notifications(`subscriptionId=${mailSub}&status=RETRYING`)).length === 3) || undefined, { timeoutMs: 30_000, description: 'emails retrying' });
+      await waitFor(() => receiver.on(path).length === 3 || undefined, { timeoutMs: 30_000, description: 'webhooks delivered' });
+      await fx.notifier.kill();
+      await control.start();
+      await fx.notifier.start();
+      await fx.ready();
+      await waitFor(async () => ((await mailsTo(to)).length >= 3) || undefined, { timeoutMs: 60_000, description: 'emails after restart' });
+      await settle(2000);
+      const mails = await mailsTo(to);
+      expect(mails).toHaveLength(3);
+      expect(new Set(mails.map((m) => m.headers['x-geopulse-event-id']))).toEqual(new Set(ids));
+      // The webhooks, delivered before the kill, are not sent again by the restarted notifier (same records, same group).
+      expect(receiver.on(path)).toHaveLength(3);
+    } finally {
+      if (!control.isRunning()) await control.start();
+    }
+  });
+});
