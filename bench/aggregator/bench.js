@@ -1,0 +1,121 @@
+// Aggregator benchmark: readings/s through the aggregator's Redis paths (latest state + geo
+// index + last-seen, and event-time windows) with 10k and 100k devices, Redis memory per
+// device, and the end-to-end service (Kafka -> Redis + DynamoDB Local -> commit) for 10k
+// devices. Needs a stack (REDIS_URL, KAFKA_BROKERS, DYNAMODB_ENDPOINT): run.sh starts one.
+// Prints figures; it is not a test.
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const root = path.join(__dirname, '..', '..');
+const agg = (p) => require(path.join(root, 'services', 'aggregator', 'dist', p));
+const { createRedisClient } = require('@geopulse/redis');
+const { RedisDeviceStateStore } = agg('adapters/redis/device-state.store');
+const { RedisWindowStore } = agg('adapters/redis/window.store');
+const { ApplyReadings } = agg('application/apply-readings');
+const { AggregateWindows } = agg('application/aggregate-windows');
+
+const BATCH = 1000;
+const PARTITIONS = 6;
+const T0 = Date.now() - 3600_000;
+
+function feed(devices, rounds, tenant) {
+  // Round r: every device sends one reading at T0 + r s, in device order (in event-time order per partition).
+  const batches = [];
+  for (let r = 0; r < rounds; r++) {
+    for (let d = 0; d < devices; d += BATCH) {
+      const batch = [];
+      for (let i = d; i < Math.min(devices, d + BATCH); i++) {
+        batch.push({
+          tenantId: tenant,
+          deviceId: `dev-${i}`,
+          id: `r-${i}-${r}`,
+          ts: new Date(T0 + r * 1000 + (i % 1000)).toISOString(),
+          receivedAt: new Date().toISOString(),
+          position: { lat: 52.3 + ((i * 7919) % 10000) / 50000, lon: 4.8 + ((i * 104729) % 10000) / 50000 + r / 100000 },
+          metrics: { temperature: 20 + (i % 10), speed: (i + r) % 90 },
+        });
+      }
+      batches.push(batch);
+    }
+  }
+  return batches;
+}
+
+async function usedMemory(redis) {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)[1]);
+}
+
+async function storePaths(redis, devices, rounds) {
+  await redis.flushdb();
+  const before = await usedMemory(redis);
+  const clock = () => Date.now();
+  const state = new ApplyReadings(new RedisDeviceStateStore(redis, 86_400_000), clock);
+  const published = { n: 0 };
+  const windows = new AggregateWindows(
+    new RedisWindowStore(redis, 3 * 86_400_000),
+    { publish: async (list) => void (published.n += list.length) },
+    { saveAggregates: async () => undefined },
+    { windowMs: 60_000, allowedLatenessMs: 60_000, idlePartitionMs: 30_000 },
+    clock,
+  );
+  const batches = feed(devices, rounds, `bench${devices}`);
+  const total = batches.reduce((n, b) => n + b.length, 0);
+  const offsets = new Array(PARTITIONS).fill(0);
+
+  let started = process.hrtime.bigint();
+  for (const batch of batches) await state.execute(batch);
+  const stateSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const afterState = await usedMemory(redis);
+
+  started = process.hrtime.bigint();
+  for (const batch of batches) {
+    const byPartition = new Map();
+    for (const reading of batch) {
+      const p = Number(reading.deviceId.slice(4)) % PARTITIONS;
+      if (!byPartition.has(p)) byPartition.set(p, []);
+      byPartition.get(p).push({ reading, offset: offsets[p]++, ref: null });
+    }
+    await Promise.all([...byPartition].map(([partition, records]) => windows.processBatch({ topic: 'bench', partition }, records)));
+  }
+  const windowSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const afterWindows = await usedMemory(redis);
+  return {
+    devices,
+    readings: total,
+    statePerSecond: Math.round(total / stateSeconds),
+    windowsPerSecond: Math.round(total / windowSeconds),
+    stateBytesPerDevice: Math.round((afterState - before) / devices),
+    windowBytesPerDevice: Math.round((afterWindows - afterState) / devices),
+    aggregatesEmitted: published.n,
+  };
+}
+
+function geoaddBaseline(url) {
+  const u = new URL(url);
+  const args = ['-h', u.hostname, '-p', u.port, '-n', '200000', '-r', '100000', '-c', '50', '-q'];
+  const run = (extra) =>
+    execFileSync('redis-benchmark', [...args, ...extra, 'GEOADD', 'bench:geo', '4.89', '52.37', 'member:__rand_int__'], { encoding: 'utf8' })
+      .split('\r')
+      .pop()
+      .trim();
+  return { noPipeline: run([]), pipeline16: run(['-P', '16']) };
+}
+
+async function main() {
+  const redis = createRedisClient(process.env.REDIS_URL, 'bench');
+  await redis.connect();
+  const rows = [];
+  rows.push(await storePaths(redis, 10_000, 20));
+  rows.push(await storePaths(redis, 100_000, 2));
+  await redis.flushdb();
+  const geoadd = geoaddBaseline(process.env.REDIS_URL);
+  const version = /redis_version:(\S+)/.exec(await redis.info('server'))[1];
+  await redis.flushdb();
+  redis.disconnect();
+  console.log(JSON.stringify({ redis: version, cpus: require('node:os').cpus().length, node: process.version, rows, geoadd }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
