@@ -10,7 +10,7 @@
 import type { AlertEventData, GeofenceTransitionData, Rule, TelemetryReading, TriggeringReading } from '@geopulse/contracts';
 import { advance, alertId, close, INITIAL_ALERT_STATE, type Transition } from '../domain/alert-lifecycle';
 import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../domain/device-history';
-import { evaluate, type DeviceInfo } from '../domain/evaluation';
+import { evaluateIn, scopeOf, type DeviceInfo } from '../domain/evaluation';
 import { needsTimer, type CompiledRule } from '../domain/rule';
 import { targets } from '../domain/targeting';
 import type { AlertPublisher, AlertRepository, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
@@ -130,10 +130,11 @@ export class EvaluateDevice {
   private evaluateRules(work: Work, rules: readonly CompiledRule[], eventTime: number, traceparent: string | undefined, stats: EvaluationStats): void {
     const now = Math.max(eventTime, work.history.evaluatedAt ?? eventTime);
     work.history = { ...work.history, evaluatedAt: now };
+    const scope = scopeOf(work.history, work.device, { now, minuteMs: this.settings.minuteMs });
     for (const compiled of rules) {
       const { rule } = compiled;
       const before: RuleAlertState = work.alerts[rule.id] ?? INITIAL_ALERT_STATE;
-      const outcome = evaluate(compiled.expression, compiled.analysis, work.history, work.device, { now, minuteMs: this.settings.minuteMs });
+      const outcome = evaluateIn(compiled.expression, compiled.analysis, scope);
       stats.evaluations += 1;
       if (outcome.kind === 'error') {
         stats.errors += 1;

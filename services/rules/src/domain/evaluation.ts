@@ -52,6 +52,34 @@ export function buildContext(history: DeviceHistory, device: DeviceInfo): Evalua
   return context;
 }
 
+/** What every rule of one device sees at one time: built once, shared by the device's rules. */
+export interface EvaluationScope {
+  history: DeviceHistory;
+  context: EvaluationContext;
+  functions: RuleFunctions;
+}
+
+export function scopeOf(history: DeviceHistory, device: DeviceInfo, clock: FunctionClock): EvaluationScope {
+  return { history, context: buildContext(history, device), functions: ruleFunctions(history, clock) };
+}
+
+export function evaluateIn(expression: CompiledExpression, analysis: ExpressionAnalysis, scope: EvaluationScope): Outcome {
+  for (const name of analysis.metrics) {
+    if (scope.history.latest[name] === undefined) {
+      const missing = analysis.metrics.filter((m) => scope.history.latest[m] === undefined);
+      return { kind: 'insufficient', reason: `no value yet for ${missing.join(', ')}` };
+    }
+  }
+  try {
+    const value = expression.evaluate(scope.context, scope.functions);
+    if (value === undefined) return { kind: 'insufficient', reason: 'expression evaluated to undefined' };
+    return { kind: 'value', value: Boolean(value) };
+  } catch (err) {
+    if (err instanceof InsufficientData) return { kind: 'insufficient', reason: err.message };
+    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export function evaluate(
   expression: CompiledExpression,
   analysis: ExpressionAnalysis,
@@ -59,14 +87,5 @@ export function evaluate(
   device: DeviceInfo,
   clock: FunctionClock,
 ): Outcome {
-  const missing = analysis.metrics.filter((name) => history.latest[name] === undefined);
-  if (missing.length > 0) return { kind: 'insufficient', reason: `no value yet for ${missing.join(', ')}` };
-  try {
-    const value = expression.evaluate(buildContext(history, device), ruleFunctions(history, clock));
-    if (value === undefined) return { kind: 'insufficient', reason: 'expression evaluated to undefined' };
-    return { kind: 'value', value: Boolean(value) };
-  } catch (err) {
-    if (err instanceof InsufficientData) return { kind: 'insufficient', reason: err.message };
-    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
-  }
+  return evaluateIn(expression, analysis, scopeOf(history, device, clock));
 }
