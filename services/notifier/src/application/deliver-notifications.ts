@@ -79,8 +79,9 @@ export class DeliverNotifications {
   private async processInSpan(job: DeliveryJob): Promise<void> {
     const sub = await this.lookup(job.tenantId, job.subscriptionId);
     const attempts = job.attempts + 1;
-    if (!sub) {
-      await this.finish(job, attempts - 1, { status: 'FAILED', error: 'subscription was deleted' }, false);
+    if (!sub || !sub.enabled) {
+      // The operator removed or silenced it: drop queued deliveries (logged, not dead-lettered).
+      await this.finish(job, attempts - 1, { status: 'FAILED', error: sub ? 'subscription was disabled' : 'subscription was deleted' }, false);
       return;
     }
     const started = this.clock();

@@ -1,0 +1,32 @@
+import { ConfigError } from '@geopulse/config';
+import { parseNotifierConfig } from './config';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:6379', AWS_REGION: 'eu-west-1', GEOPULSE_JWT_SECRET: 'x'.repeat(32), SMTP_URL: 'smtp://127.0.0.1:2525',
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseNotifierConfig({ ...base, ...env });
+  } catch (err) {
+    return (err as ConfigError).problems;
+  }
+  return [];
+}
+
+describe('notifier config', () => {
+  it('parses defaults: 8 attempts from 2 s, allow-list empty, trace link to Jaeger', () => {
+    const c = parseNotifierConfig(base);
+    expect(c.notifier.retry).toEqual({ maxAttempts: 8, baseDelayMs: 2000, maxDelayMs: 900_000, factor: 2, jitter: 0.25 });
+    expect(c.notifier.allowList.entries).toEqual([]);
+    expect(c.notifier.traceUrlTemplate).toContain('{{traceId}}');
+  });
+
+  it('names every wrong variable', () => {
+    expect(problems({ SMTP_URL: 'http://x', NOTIFIER_RETRY_MAX_ATTEMPTS: '0' })).toEqual([expect.stringMatching(/^SMTP_URL is invalid/), expect.stringMatching(/^NOTIFIER_RETRY_MAX_ATTEMPTS is invalid/)]);
+    expect(problems({ SMTP_URL: '' })[0]).toMatch(/^SMTP_URL is not set/);
+    expect(problems({ NOTIFIER_WEBHOOK_ALLOW: '127.0.0.1,10.0.0.0/40' })[0]).toMatch(/^NOTIFIER_WEBHOOK_ALLOW is invalid/);
+    expect(problems({ NOTIFIER_LEASE_SECONDS: '5', NOTIFIER_WEBHOOK_TIMEOUT_MS: '10000' })[0]).toMatch(/^NOTIFIER_LEASE_SECONDS is invalid/);
+    expect(problems({ NOTIFIER_RETRY_BASE_MS: '5000', NOTIFIER_RETRY_MAX_DELAY_MS: '1000' })[0]).toMatch(/^NOTIFIER_RETRY_BASE_MS is invalid/);
+  });
+});
