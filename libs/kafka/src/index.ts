@@ -5,3 +5,4 @@ export * from './topic-provisioner';
 export * from './kafka-health';
 export { headersToStrings } from './records';
 export type { Kafka } from 'kafkajs';
+export * from './reading-events';

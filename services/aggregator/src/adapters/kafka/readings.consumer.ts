@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { EVENT_TYPES, parseTelemetryReading, topicName } from '@geopulse/contracts';
+import { topicName, type TelemetryReading } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
-import { BatchConsumer, EventProducer, type ConsumedEvent, type DeadLetter, type Kafka } from '@geopulse/kafka';
+import { BatchConsumer, EventProducer, parseReadingEvents, type ConsumedEvent, type Kafka } from '@geopulse/kafka';
 import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
 import { KAFKA, KAFKA_SETTINGS, LOGGER } from '@geopulse/service-runtime';
 import { AggregateWindows } from '../../application/aggregate-windows';
@@ -20,23 +20,10 @@ const replayed = metric.counter('geopulse_aggregator_replayed_readings_total', '
 const duplicates = metric.counter('geopulse_aggregator_duplicate_readings_total', 'Readings whose id a window had counted already (sent twice)');
 const emits = metric.counter('geopulse_aggregator_window_emits_total', 'Window aggregates sent to the aggregates topic', ['kind']);
 
-/** Splits a batch into readings (with their offsets) and dead letters; one parser per topic. */
-export function parseReadingEvents(events: readonly ConsumedEvent[]): { readings: Array<PartitionReading<ConsumedEvent>>; deadLetters: DeadLetter[] } {
-  const readings: Array<PartitionReading<ConsumedEvent>> = [];
-  const deadLetters: DeadLetter[] = [];
-  for (const record of events) {
-    if (record.event.type !== EVENT_TYPES.reading) {
-      deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
-      continue;
-    }
-    try {
-      const traceparent = injectTraceHeaders({}, record.traceContext).traceparent;
-      readings.push({ reading: parseTelemetryReading(record.event.data), offset: Number(record.offset), ref: record, ...(traceparent ? { traceparent } : {}) });
-    } catch (err) {
-      deadLetters.push({ record, reason: 'invalid-reading', detail: (err as Error).message });
-    }
-  }
-  return { readings, deadLetters };
+/** A reading with its offset and the trace context of its consumer span, for the windows. */
+function withOffset(reading: TelemetryReading, record: ConsumedEvent): PartitionReading<ConsumedEvent> {
+  const traceparent = injectTraceHeaders({}, record.traceContext).traceparent;
+  return { reading, offset: Number(record.offset), ref: record, ...(traceparent ? { traceparent } : {}) };
 }
 
 /**
@@ -68,7 +55,7 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
       groupId: 'geopulse-aggregator',
       topics: ['telemetry'],
       handler: async (events, batch) => {
-        const { readings, deadLetters } = parseReadingEvents(events);
+        const { readings, deadLetters } = parseReadingEvents(events, withOffset);
         if (readings.length === 0) return { deadLetters };
         const plain = readings.map((r) => r.reading);
         const [state] = await Promise.all([this.applyReadings.execute(plain), this.history.saveReadings(plain)]);
