@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { kafkaSettings } from '@geopulse/config';
-import { alertEventId, deviceRecordKey, EVENT_TYPES, eventSource, topicName, type AlertEventData, type GeofenceTransitionData } from '@geopulse/contracts';
+import { alertEventId, deviceRecordKey, encodeCloudEvent, EVENT_TYPES, eventSource, topicName, type AlertEventData, type CloudEvent, type GeofenceTransitionData } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
 import { readTopic, ServiceProcess, waitFor, type TopicRecord } from '@geopulse/testing';
@@ -116,8 +116,8 @@ export class NotifierFixture {
     return res.body.id as string;
   }
 
-  /** Publishes alert transitions as the rules service does; returns their CloudEvent ids. */
-  async alert(deviceId: string, fields: Partial<AlertEventData> = {}, eventId?: string): Promise<string> {
+  /** Publishes alert transitions as the rules service does; returns their CloudEvent ids. With `traceparent`, the record continues that trace. */
+  async alert(deviceId: string, fields: Partial<AlertEventData> = {}, eventId?: string, traceparent?: string): Promise<string> {
     const data: AlertEventData = {
       tenantId: this.tenant, alertId: randomUUID(), ruleId: 'hot-office', ruleName: 'Hot office', ruleVersion: 1, deviceId, status: 'START', severity: 'CRITICAL',
       at: new Date().toISOString(), reason: 'temperature > 30 for PT0S', traceId: randomBytes(16).toString('hex'),
@@ -125,9 +125,14 @@ export class NotifierFixture {
       ...fields,
     };
     const id = eventId ?? alertEventId(data.alertId, data.status);
-    await this.producer!.publish('alerts', [
-      { key: deviceRecordKey(this.tenant, deviceId), event: { specversion: '1.0', id, source: eventSource('rules'), type: EVENT_TYPES.alert, time: data.at, subject: deviceId, datacontenttype: 'application/json', data } },
-    ]);
+    const event: CloudEvent<AlertEventData> = { specversion: '1.0', id, source: eventSource('rules'), type: EVENT_TYPES.alert, time: data.at, subject: deviceId, datacontenttype: 'application/json', data };
+    const key = deviceRecordKey(this.tenant, deviceId);
+    if (traceparent) {
+      const record = encodeCloudEvent(event, key);
+      await this.producer!.publishRaw(this.producer!.topic('alerts'), [{ ...record, headers: { ...record.headers, traceparent } }]);
+    } else {
+      await this.producer!.publish('alerts', [{ key, event }]);
+    }
     return id;
   }
 

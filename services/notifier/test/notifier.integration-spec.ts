@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HTTP } from 'cloudevents';
 import { EVENT_TYPES } from '@geopulse/contracts';
-import { componentControl, SmtpSinkClient, waitFor } from '@geopulse/testing';
+import { componentControl, OtlpQueryClient, SmtpSinkClient, waitFor } from '@geopulse/testing';
 import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../src/domain/webhook-signature';
 import { NotifierFixture, settle, TRACE_TEMPLATE, WebhookReceiver, type ReceivedHook } from './notifier-fixture';
 
@@ -52,7 +52,7 @@ function verified(hook: ReceivedHook): boolean {
 const mailsTo = async (to: string) => smtp.messages({ to });
 
 describe('notifier', () => {
-  it('delivers an alert START as one email with subject, text and trace link, and one signed CloudEvents webhook in each mode', async () => {
+  it('delivers an alert START as one email with subject, text and trace link, and one signed CloudEvents webhook in each mode, all in the alert\'s trace', async () => {
     const to = `ops-${randomUUID().slice(0, 6)}@example.com`;
     const binaryPath = `/ok-binary-${randomUUID().slice(0, 6)}`;
     const structuredPath = `/ok-structured-${randomUUID().slice(0, 6)}`;
@@ -61,7 +61,8 @@ describe('notifier', () => {
     await fx.subscribe(webhook(binaryPath, 'binary', [dev]));
     await fx.subscribe(webhook(structuredPath, 'structured', [dev]));
     const traceId = 'f'.repeat(8) + randomUUID().replace(/-/g, '').slice(0, 24);
-    const eventId = await fx.alert(dev, { traceId });
+    // The alert record continues the reading's trace (as rules writes it); deliveries must join it.
+    const eventId = await fx.alert(dev, { traceId }, undefined, `00-${traceId}-${'1'.repeat(16)}-01`);
 
     const [mail] = await waitFor(async () => ((await mailsTo(to)).length > 0 ? mailsTo(to) : undefined), { timeoutMs: 30_000, description: 'email' });
     expect(mail.subject).toBe(`[geopulse] Alert started (CRITICAL): Hot office (hot-office) on ${dev}`);
@@ -93,6 +94,33 @@ describe('notifier', () => {
     expect(receiver.on(structuredPath)).toHaveLength(1);
     const log = await fx.notifications('status=DELIVERED');
     expect(log.filter((n) => n.eventId === eventId)).toHaveLength(3);
+    expect(binary.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
+
+    // One trace: consume -> notify email / notify webhook (x2), each a child of the consumer span.
+    const otlp = new OtlpQueryClient();
+    const spans = await waitFor(async () => {
+      const all = (await otlp.trace(traceId)).filter((s) => s.serviceName === 'geopulse-notifier');
+      return all.filter((s) => s.name.startsWith('notify ')).length >= 3 ? all : undefined;
+    }, { timeoutMs: 30_000, description: 'delivery spans in the alert trace' });
+    const consumer = spans.find((s) => s.name.endsWith('process') && s.kind === 'CONSUMER');
+    expect(consumer?.parentSpanId).toBe('1'.repeat(16));
+    expect(spans.filter((s) => s.name.startsWith('notify ')).map((s) => [s.name, s.parentSpanId]).sort()).toEqual(
+      [['notify email', consumer!.spanId], ['notify webhook', consumer!.spanId], ['notify webhook', consumer!.spanId]],
+    );
+  });
+
+  it('delivers a geofence ENTER to subscriptions of that geofence only', async () => {
+    const to = `fence-${randomUUID().slice(0, 6)}@example.com`;
+    const other = `other-${randomUUID().slice(0, 6)}@example.com`;
+    const dev = device();
+    await fx.subscribe({ name: 'depot', filter: { types: ['geofence.enter'], geofenceIds: ['depot-1'], deviceIds: [dev] }, channel: { type: 'email', to: [to] } });
+    await fx.subscribe({ name: 'yard', filter: { types: ['geofence.enter'], geofenceIds: ['yard-9'], deviceIds: [dev] }, channel: { type: 'email', to: [other] } });
+    await fx.geofence(dev);
+    const [mail] = await waitFor(async () => ((await mailsTo(to)).length > 0 ? mailsTo(to) : undefined), { timeoutMs: 30_000, description: 'geofence email' });
+    expect(mail.subject).toBe(`[geopulse] Device entered geofence: Depot (depot-1) on ${dev}`);
+    expect(mail.text).toContain('lat=52.37, lon=4.89');
+    await settle(500);
+    expect(await mailsTo(other)).toHaveLength(0);
   });
 
   it('refuses a webhook at a metadata address when the subscription is created, naming the address', async () => {
