@@ -1,2 +1,3 @@
 export * from './dynamo-client';
 export * from './conditional-write';
+export * from './page-cursor';

@@ -1,10 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import type { TableDefinition } from '@geopulse/dynamo';
+import { decodePageCursor, encodePageCursor, type TableDefinition } from '@geopulse/dynamo';
 import type { DeliveryLog, DeliveryRecord } from '../../application/ports';
 import type { DeliveryStatus } from '../../domain/delivery';
-import { decodeCursor, encodeCursor } from './subscription.repository';
 
 /**
  * `geopulse-notifications` (tenantId, id = `<subscriptionId>#<eventId>`): one item per
@@ -49,7 +48,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
     tenantId: string,
     query: { subscriptionId?: string; status?: DeliveryStatus; limit: number; cursor?: string },
   ): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
-    const after = decodeCursor(query.cursor);
+    const after = decodePageCursor(query.cursor);
     const values: Record<string, unknown> = { ':t': tenantId };
     let condition = 'tenantId = :t';
     if (query.subscriptionId) {
@@ -58,7 +57,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
     }
     if (query.status) values[':st'] = query.status;
     const items: DeliveryRecord[] = [];
-    let start: Record<string, unknown> | undefined = after && typeof after.id === 'string' ? { tenantId, id: after.id } : undefined;
+    let start: Record<string, unknown> | undefined = after?.id ? { tenantId, id: after.id } : undefined;
     // A status filter may leave pages empty: read on until the page is full or the range ends.
     do {
       const page = await this.doc.send(
@@ -78,6 +77,6 @@ export class DynamoDeliveryLog implements DeliveryLog {
       start = page.LastEvaluatedKey;
     } while (start && items.length < query.limit);
     const last = items.length >= query.limit ? items[query.limit - 1] : undefined;
-    return { items: items.slice(0, query.limit), ...(start && last ? { nextCursor: encodeCursor({ id: last.id }) } : {}) };
+    return { items: items.slice(0, query.limit), ...((start || items.length > query.limit) && last ? { nextCursor: encodePageCursor({ id: last.id }) } : {}) };
   }
 }

@@ -1,22 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import type { TableDefinition } from '@geopulse/dynamo';
+import { decodePageCursor, encodePageCursor, type TableDefinition } from '@geopulse/dynamo';
 import type { SubscriptionRepository } from '../../application/ports';
 import type { Subscription } from '../../domain/subscription';
 
 export const subscriptionsTable = (prefix: string): TableDefinition => ({ name: tableName('subscriptions', prefix), partitionKey: 'tenantId', sortKey: 'id' });
-
-export const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** `geopulse-subscriptions` (tenantId, id); writes are conditional on the version read. */
 export class DynamoSubscriptionRepository implements SubscriptionRepository {
@@ -35,17 +24,17 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
   }
 
   async list(tenantId: string, limit: number, cursor?: string): Promise<{ items: Subscription[]; nextCursor?: string }> {
-    const after = decodeCursor(cursor);
+    const after = decodePageCursor(cursor);
     const { Items, LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'tenantId = :t',
         ExpressionAttributeValues: { ':t': tenantId },
         Limit: limit,
-        ...(after && typeof after.id === 'string' ? { ExclusiveStartKey: { tenantId, id: after.id } } : {}),
+        ...(after?.id ? { ExclusiveStartKey: { tenantId, id: after.id } } : {}),
       }),
     );
-    return { items: (Items ?? []) as Subscription[], ...(LastEvaluatedKey ? { nextCursor: encodeCursor({ id: LastEvaluatedKey.id }) } : {}) };
+    return { items: (Items ?? []) as Subscription[], ...(LastEvaluatedKey ? { nextCursor: encodePageCursor({ id: String(LastEvaluatedKey.id) }) } : {}) };
   }
 
   async all(tenantId: string): Promise<Subscription[]> {
