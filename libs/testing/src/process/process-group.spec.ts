@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from '../wait-for';
 import { isGroupAlive, isProcessAlive, spawnDetached, stopProcessGroup } from './process-group';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('process groups', () => {
   let dir: string;
@@ -29,16 +28,24 @@ describe('process groups', () => {
       console.log('started ' + process.env.MARK);
       setInterval(() => {}, 1000);
     `);
-    await sleep(300);
+    const logPath = path.join(dir, 'logs', 'child.log');
+    // Under load the child may need a while to print: wait for its line, not a fixed time.
+    await waitFor(async () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('started from-env'), {
+      timeoutMs: 15_000,
+      description: 'the child to log its start',
+    });
     expect(isProcessAlive(pid)).toBe(true);
     expect(await stopProcessGroup(pid, { timeoutMs: 5000 })).toBe('exited');
     expect(isGroupAlive(pid)).toBe(false);
-    expect(fs.readFileSync(path.join(dir, 'logs', 'child.log'), 'utf8')).toContain('started from-env');
   });
 
   it('SIGKILLs a group that ignores SIGTERM after the timeout', async () => {
-    const pid = start(`process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`);
-    await sleep(300);
+    const pid = start(`process.on('SIGTERM', () => {}); console.log('ignoring SIGTERM'); setInterval(() => {}, 1000);`);
+    const logPath = path.join(dir, 'logs', 'child.log');
+    await waitFor(async () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('ignoring SIGTERM'), {
+      timeoutMs: 15_000,
+      description: 'the child to install its SIGTERM handler',
+    });
     expect(await stopProcessGroup(pid, { timeoutMs: 300 })).toBe('killed');
     expect(isGroupAlive(pid)).toBe(false);
   });
