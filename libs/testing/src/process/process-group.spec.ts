@@ -29,6 +29,7 @@ describe('process groups', () => {
       setInterval(() => {}, 1000);
     `);
     const logPath = path.join(dir, 'logs', 'child.log');
+    // The log starts with the command line, so wait for what only the running child prints.
     // Under load the child may need a while to print: wait for its line, not a fixed time.
     await waitFor(async () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('started from-env'), {
       timeoutMs: 15_000,
@@ -40,9 +41,9 @@ describe('process groups', () => {
   });
 
   it('SIGKILLs a group that ignores SIGTERM after the timeout', async () => {
-    const pid = start(`process.on('SIGTERM', () => {}); console.log('ignoring SIGTERM'); setInterval(() => {}, 1000);`);
+    const pid = start(`process.on('SIGTERM', () => {}); console.log('handler-for-' + process.pid); setInterval(() => {}, 1000);`);
     const logPath = path.join(dir, 'logs', 'child.log');
-    await waitFor(async () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes('ignoring SIGTERM'), {
+    await waitFor(async () => fs.existsSync(logPath) && fs.readFileSync(logPath, 'utf8').includes(`handler-for-${pid}`), {
       timeoutMs: 15_000,
       description: 'the child to install its SIGTERM handler',
     });
