@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the geo benchmark on a private Redis (a stack) and prints the figures.
+# Usage: bash bench/geo/run.sh   (after: npx nx run-many -t build -p geo testing)
+# Tile38: build it where the Go module proxy serves it, e.g.
+#   GOFLAGS=-mod=mod GOBIN=/tmp/tile38/bin go install github.com/tidwall/tile38/cmd/tile38-server@latest
+# and set TILE38_SERVER=/tmp/tile38/bin/tile38-server to add its geofence detection to the same run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-bench.XXXXXX")"
+trap 'node tools/stack.js down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+eval "$(node tools/stack.js up --dir "$dir" 2>/dev/null)"
+node bench/geo/bench.js
