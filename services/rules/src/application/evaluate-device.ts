@@ -12,7 +12,7 @@ import { advance, alertId, close, INITIAL_ALERT_STATE, type Transition } from '.
 import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../domain/device-history';
 import { evaluateIn, scopeOf, type DeviceInfo } from '../domain/evaluation';
 import { needsTimer, type CompiledRule } from '../domain/rule';
-import { targets } from '../domain/targeting';
+import { needsDeviceTags, targets } from '../domain/targeting';
 import type { AlertPublisher, AlertRepository, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
 import type { RuleBook } from './rule-book';
 
@@ -57,10 +57,38 @@ export class EvaluateDevice {
 
   /** Readings and geofence transitions of one device, in order, from one partition. */
   async process(tenantId: string, deviceId: string, partition: number, inputs: readonly DeviceInput[]): Promise<EvaluationStats> {
-    return this.withState(tenantId, deviceId, async (state, device, stats) => {
+    return this.withState(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs));
+  }
+
+  /**
+   * Many devices of one batch: computed in parallel, their alerts published in one Kafka
+   * request and recorded, then each state written; a device whose state changed meanwhile is
+   * redone on its own.
+   */
+  async processMany(items: ReadonlyArray<{ tenantId: string; deviceId: string; partition: number; inputs: readonly DeviceInput[] }>, concurrency: number): Promise<EvaluationStats> {
+    const pending: Pending[] = new Array(items.length);
+    await inParallel(items.map((_, i) => i), concurrency, async (i) => {
+      const { tenantId, deviceId, partition, inputs } = items[i];
+      pending[i] = await this.compute(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs), 0);
+    });
+    const conflicted = await this.commit(pending, concurrency);
+    const total = sum(pending.map((p) => p.stats));
+    for (const i of conflicted) {
+      const { tenantId, deviceId, partition, inputs } = items[i];
+      const redo = await this.process(tenantId, deviceId, partition, inputs);
+      total.evaluations += redo.evaluations;
+      total.transitions += redo.transitions - pending[i].stats.transitions;
+      total.errors += redo.errors;
+      total.conflicts += redo.conflicts + 1;
+    }
+    return total;
+  }
+
+  private readingsStep(tenantId: string, partition: number, inputs: readonly DeviceInput[]): Step {
+    return async (state, device, stats) => {
       const rules = this.rulesFor(tenantId, device);
       const retentionMs = this.book.windowMinutes(tenantId) * this.settings.minuteMs;
-      const work = new Work(state, tenantId, deviceId, device);
+      const work = new Work(state, tenantId, device.id, device);
       for (const input of inputs) {
         let eventTime: number;
         if (input.kind === 'reading') {
@@ -83,7 +111,7 @@ export class EvaluateDevice {
       const last = work.history.lastReadingTs;
       const keepTimer = timerRules && last !== undefined && this.clock() - last < this.settings.timerHorizonMs;
       return { work, timer: keepTimer ? { partition, dueAt: this.clock() + this.settings.timerTickMs } : { partition, cancel: true as const } };
-    });
+    };
   }
 
   /** A timer of a device: time-dependent rules are evaluated at the clock's time. */
@@ -150,29 +178,76 @@ export class EvaluateDevice {
     }
   }
 
-  private async withState(
-    tenantId: string,
-    deviceId: string,
-    body: (state: DeviceState, device: DeviceInfo, stats: EvaluationStats) => Promise<{ work: Work; timer?: { partition: number; dueAt: number } | { partition: number; cancel: true } }>,
-  ): Promise<EvaluationStats> {
-    const device = await this.directory.get(tenantId, deviceId);
+  private async withState(tenantId: string, deviceId: string, step: Step): Promise<EvaluationStats> {
     let conflicts = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const stats: EvaluationStats = { evaluations: 0, transitions: 0, errors: 0, conflicts };
-      const state = await this.store.load(tenantId, deviceId);
-      const { work, timer } = await body(state, device, stats);
-      if (work.outgoing.length > 0) {
-        await this.publisher.publish(work.outgoing);
-        await this.alerts.record(work.outgoing.map((o) => o.data));
-      }
-      const retentionMs = Math.max(this.book.windowMinutes(tenantId) * this.settings.minuteMs, 0);
-      const ttlMs = Math.max(retentionMs, this.settings.timerHorizonMs) * 2 + 3600_000;
-      const saved = await this.store.save(tenantId, deviceId, state.rev, { history: work.history, alerts: work.changed, firing: work.firing, timer, ttlMs });
-      if (saved) return stats;
+      const pending = await this.compute(tenantId, deviceId, step, conflicts);
+      if ((await this.commit([pending], 1)).length === 0) return pending.stats;
       conflicts += 1;
     }
     throw new Error(`device ${tenantId}/${deviceId}: state kept changing under ${MAX_ATTEMPTS} attempts`);
   }
+
+  private async compute(tenantId: string, deviceId: string, step: Step, conflicts: number): Promise<Pending> {
+    const device = await this.devices(tenantId, deviceId);
+    const stats: EvaluationStats = { evaluations: 0, transitions: 0, errors: 0, conflicts };
+    const state = await this.store.load(tenantId, deviceId);
+    const { work, timer } = await step(state, device, stats);
+    return { state, work, timer, stats };
+  }
+
+  /** Publishes and records every alert, then writes each state; returns the indexes whose write lost the race. */
+  private async commit(pending: readonly Pending[], concurrency: number): Promise<number[]> {
+    const outgoing = pending.flatMap((p) => p.work.outgoing);
+    if (outgoing.length > 0) {
+      await this.publisher.publish(outgoing);
+      await this.alerts.record(outgoing.map((o) => o.data));
+    }
+    const conflicted: number[] = [];
+    await inParallel(pending.map((_, i) => i), concurrency, async (i) => {
+      const { state, work, timer } = pending[i];
+      const retentionMs = Math.max(this.book.windowMinutes(work.tenantId) * this.settings.minuteMs, 0);
+      const ttlMs = Math.max(retentionMs, this.settings.timerHorizonMs) * 2 + 3600_000;
+      const saved = await this.store.save(work.tenantId, work.deviceId, state.rev, { history: work.history, alerts: work.changed, firing: work.firing, timer, ttlMs });
+      if (!saved) conflicted.push(i);
+    });
+    return conflicted;
+  }
+
+  /** The registry is read only when some rule of the tenant looks at tags or `device`. */
+  private devices(tenantId: string, deviceId: string): Promise<DeviceInfo> {
+    const needed = this.book.active(tenantId).some((c) => c.analysis.usesDevice || needsDeviceTags(c.rule.target));
+    return needed ? this.directory.get(tenantId, deviceId) : Promise.resolve({ id: deviceId, tags: [], attributes: {} });
+  }
+}
+
+type TimerChange = { partition: number; dueAt: number } | { partition: number; cancel: true };
+type Step = (state: DeviceState, device: DeviceInfo, stats: EvaluationStats) => Promise<{ work: Work; timer?: TimerChange }>;
+
+interface Pending {
+  state: DeviceState;
+  work: Work;
+  timer?: TimerChange;
+  stats: EvaluationStats;
+}
+
+function sum(all: readonly EvaluationStats[]): EvaluationStats {
+  return all.reduce((a, b) => ({ evaluations: a.evaluations + b.evaluations, transitions: a.transitions + b.transitions, errors: a.errors + b.errors, conflicts: a.conflicts + b.conflicts }), {
+    evaluations: 0, transitions: 0, errors: 0, conflicts: 0,
+  });
+}
+
+/** Runs `work` over items with at most `limit` at a time. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
 }
 
 /** One attempt's working copy of a device's state and what it produced. */

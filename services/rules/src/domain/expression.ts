@@ -48,6 +48,8 @@ export interface ExpressionAnalysis {
   windowMinutes: number;
   /** True when the truth of the expression can change with time alone (needs timers). */
   timeDependent: boolean;
+  /** True when the expression reads `device` (its registry tags and attributes). */
+  usesDevice: boolean;
 }
 
 export type AnalysisResult = { ok: true; analysis: ExpressionAnalysis } | { ok: false; issues: ExpressionIssue[] };
@@ -185,6 +187,7 @@ export function analyzeExpression(source: string, limits: ExpressionLimits = DEF
   let maxDepthReported = false;
   const calls: FunctionCall[] = [];
   const metrics = new Set<string>();
+  let usesDevice = false;
   for (let i = 0; i < tokens.length; i += 1) {
     const token = tokens[i];
     if (token.kind === 'punct' && OPENERS[token.text]) {
@@ -217,6 +220,8 @@ export function analyzeExpression(source: string, limits: ExpressionLimits = DEF
           if (problem) issues.push(problem);
           else calls.push({ name: token.text, args: args as (string | number)[], position: token.position });
         }
+      } else if (!afterDot && !isObjectKey && token.text === 'device') {
+        usesDevice = true;
       } else if (!afterDot && !isObjectKey && !KEYWORDS.has(token.text) && !CONTEXT_ROOTS.has(token.text)) {
         metrics.add(token.text);
       }
@@ -235,6 +240,7 @@ export function analyzeExpression(source: string, limits: ExpressionLimits = DEF
       metrics: [...metrics],
       windowMinutes,
       timeDependent: calls.some((c) => RULE_FUNCTIONS[c.name].timeDependent),
+      usesDevice,
     },
   };
 }

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertEventData } from '@geopulse/contracts';
+import { inParallel } from '../../application/evaluate-device';
 import type { AlertFilter, AlertRecord, AlertRepository } from '../../application/ports';
 import { rulesTables } from './rules.repository';
 
@@ -20,41 +21,43 @@ export class DynamoAlertRepository implements AlertRepository {
   }
 
   async record(alerts: readonly AlertEventData[]): Promise<void> {
-    for (const alert of alerts) {
-      if (alert.status === 'START') {
-        const item: AlertRecord = {
-          tenantId: alert.tenantId,
-          alertId: alert.alertId,
-          ruleId: alert.ruleId,
-          ruleName: alert.ruleName,
-          deviceId: alert.deviceId,
-          severity: alert.severity,
-          status: 'FIRING',
-          startedAt: alert.at,
-          startReason: alert.reason,
-          triggeringReadings: alert.triggeringReadings,
-          ...(alert.traceId ? { traceId: alert.traceId } : {}),
-        };
-        await this.doc
-          .send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(alertId)' }))
-          .catch((err: Error) => {
-            if (!(err instanceof ConditionalCheckFailedException)) throw err;
-          });
-      } else {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { tenantId: alert.tenantId, alertId: alert.alertId },
-            UpdateExpression:
-              'SET #s = :resolved, endedAt = if_not_exists(endedAt, :at), stopReason = if_not_exists(stopReason, :reason), ruleId = :rule, ruleName = if_not_exists(ruleName, :name), deviceId = :device, severity = if_not_exists(severity, :sev), startedAt = if_not_exists(startedAt, :at), triggeringReadings = if_not_exists(triggeringReadings, :tr)',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: {
-              ':resolved': 'RESOLVED', ':at': alert.at, ':reason': alert.reason, ':rule': alert.ruleId, ':name': alert.ruleName,
-              ':device': alert.deviceId, ':sev': alert.severity, ':tr': alert.triggeringReadings,
-            },
-          }),
-        );
-      }
+    await inParallel(alerts, 32, (alert) => this.recordOne(alert));
+  }
+
+  private async recordOne(alert: AlertEventData): Promise<void> {
+    if (alert.status === 'START') {
+      const item: AlertRecord = {
+        tenantId: alert.tenantId,
+        alertId: alert.alertId,
+        ruleId: alert.ruleId,
+        ruleName: alert.ruleName,
+        deviceId: alert.deviceId,
+        severity: alert.severity,
+        status: 'FIRING',
+        startedAt: alert.at,
+        startReason: alert.reason,
+        triggeringReadings: alert.triggeringReadings,
+        ...(alert.traceId ? { traceId: alert.traceId } : {}),
+      };
+      await this.doc
+        .send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(alertId)' }))
+        .catch((err: Error) => {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        });
+    } else {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { tenantId: alert.tenantId, alertId: alert.alertId },
+          UpdateExpression:
+            'SET #s = :resolved, endedAt = if_not_exists(endedAt, :at), stopReason = if_not_exists(stopReason, :reason), ruleId = :rule, ruleName = if_not_exists(ruleName, :name), deviceId = :device, severity = if_not_exists(severity, :sev), startedAt = if_not_exists(startedAt, :at), triggeringReadings = if_not_exists(triggeringReadings, :tr)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':resolved': 'RESOLVED', ':at': alert.at, ':reason': alert.reason, ':rule': alert.ruleId, ':name': alert.ruleName,
+            ':device': alert.deviceId, ':sev': alert.severity, ':tr': alert.triggeringReadings,
+          },
+        }),
+      );
     }
   }
 

@@ -2,7 +2,7 @@ import { EVENT_TYPES, parseTelemetryReading, topicName } from '@geopulse/contrac
 import type { KafkaSettings } from '@geopulse/config';
 import { BatchConsumer, type ConsumedEvent, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
 import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/observability';
-import type { DeviceInput, EvaluateDevice, EvaluationStats } from '../../application/evaluate-device';
+import { inParallel, type DeviceInput, type EvaluateDevice, type EvaluationStats } from '../../application/evaluate-device';
 import type { DeviceStateStore } from '../../application/ports';
 import { parseGeofenceTransition } from './parsers';
 
@@ -11,19 +11,7 @@ const transitions = metric.counter('geopulse_rules_alert_transitions_total', 'Al
 const conflicts = metric.counter('geopulse_rules_state_conflicts_total', 'Device state writes retried after a concurrent change');
 const timerFailures = metric.counter('geopulse_rules_timer_failures_total', 'Timer evaluations that failed (retried on the next tick)');
 
-const DEVICE_CONCURRENCY = 16;
-
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
+const DEVICE_CONCURRENCY = 32;
 
 /**
  * The keyed side: readings and geofence transitions (group `geopulse-rules`, keyed by device),
@@ -94,9 +82,8 @@ export class EvaluationConsumer {
         deadLetters.push({ record, reason: 'invalid-event', detail: (err as Error).message });
       }
     }
-    await inParallel([...byDevice.values()], DEVICE_CONCURRENCY, async ({ tenantId, deviceId, inputs }) => {
-      this.count('event', await this.evaluator.process(tenantId, deviceId, partition, inputs));
-    });
+    const items = [...byDevice.values()].map((entry) => ({ ...entry, partition }));
+    if (items.length > 0) this.count('event', await this.evaluator.processMany(items, DEVICE_CONCURRENCY));
     return { deadLetters };
   }
 
