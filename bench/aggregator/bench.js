@@ -12,6 +12,9 @@ const { RedisDeviceStateStore } = agg('adapters/redis/device-state.store');
 const { RedisWindowStore } = agg('adapters/redis/window.store');
 const { ApplyReadings } = agg('application/apply-readings');
 const { AggregateWindows } = agg('application/aggregate-windows');
+const { DynamoHistoryStore } = agg('adapters/dynamo/history.store');
+const { dynamoSettings } = require('@geopulse/config');
+const { createDynamoClients } = require('@geopulse/dynamo');
 
 const BATCH = 1000;
 const PARTITIONS = 6;
@@ -28,7 +31,8 @@ function feed(devices, rounds, tenant) {
           tenantId: tenant,
           deviceId: `dev-${i}`,
           id: `r-${i}-${r}`,
-          ts: new Date(T0 + r * 1000 + (i % 1000)).toISOString(),
+          // 5 s of event time per round, so windows (60 s) close during the run.
+          ts: new Date(T0 + r * 5000 + (i % 1000)).toISOString(),
           receivedAt: new Date().toISOString(),
           position: { lat: 52.3 + ((i * 7919) % 10000) / 50000, lon: 4.8 + ((i * 104729) % 10000) / 50000 + r / 100000 },
           metrics: { temperature: 20 + (i % 10), speed: (i + r) % 90 },
@@ -90,6 +94,18 @@ async function storePaths(redis, devices, rounds) {
   };
 }
 
+/** The DynamoDB Local side of the service: raw readings through BatchWriteItem (25 per request, 8 parallel). */
+async function historyWrites(readings) {
+  const settings = { ...dynamoSettings(process.env), tablePrefix: `bench-${Date.now()}-` };
+  const { client, doc } = createDynamoClients(settings);
+  const history = new DynamoHistoryStore(client, doc, settings, 86_400);
+  await history.ensureTables();
+  const batches = feed(readings / 1000 > 0 ? 1000 : readings, readings / 1000, 'benchhist');
+  const started = process.hrtime.bigint();
+  for (const batch of batches) await history.saveReadings(batch);
+  return { readings, perSecond: Math.round(readings / (Number(process.hrtime.bigint() - started) / 1e9)) };
+}
+
 function geoaddBaseline(url) {
   const u = new URL(url);
   const args = ['-h', u.hostname, '-p', u.port, '-n', '200000', '-r', '100000', '-c', '50', '-q'];
@@ -109,10 +125,11 @@ async function main() {
   rows.push(await storePaths(redis, 100_000, 2));
   await redis.flushdb();
   const geoadd = geoaddBaseline(process.env.REDIS_URL);
+  const dynamoHistory = await historyWrites(20_000);
   const version = /redis_version:(\S+)/.exec(await redis.info('server'))[1];
   await redis.flushdb();
   redis.disconnect();
-  console.log(JSON.stringify({ redis: version, cpus: require('node:os').cpus().length, node: process.version, rows, geoadd }, null, 2));
+  console.log(JSON.stringify({ redis: version, cpus: require('node:os').cpus().length, node: process.version, rows, geoadd, dynamoHistory }, null, 2));
 }
 
 main().catch((err) => {
