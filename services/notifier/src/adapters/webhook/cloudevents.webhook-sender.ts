@@ -7,6 +7,7 @@ import type { NotificationEvent } from '../../domain/notification-event';
 import type { WebhookChannel } from '../../domain/subscription';
 import { checkWebhookUrl, type AddressAllowList } from '../../domain/url-policy';
 import { SIGNATURE_HEADERS, signWebhook } from '../../domain/webhook-signature';
+import { policyLookup, postWithPolicy, RefusedAddressError } from './pinned-http.client';
 
 const MAX_REDIRECTS = 3;
 
@@ -14,16 +15,21 @@ const MAX_REDIRECTS = 3;
  * CloudEvents over HTTP (binary: attributes as `ce-*` headers and the data as the body;
  * structured: the whole event as `application/cloudevents+json`), signed with the
  * subscription's secret (see webhook-signature.ts). The URL is checked against the address
- * policy before every attempt (DNS may have changed since creation); redirects are followed
- * only to the same host and re-checked; each request has a timeout.
+ * policy before every attempt (DNS may have changed since creation) and again on the
+ * addresses the socket connects to (no DNS rebinding window); redirects are followed only
+ * to the same host and re-checked; each request has a timeout.
  */
 export class CloudEventsWebhookSender implements WebhookSender {
+  private readonly lookup: ReturnType<typeof policyLookup>;
+
   constructor(
     private readonly resolve: HostResolver,
     private readonly allowList: AddressAllowList,
     private readonly timeoutMs: number,
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
-  ) {}
+  ) {
+    this.lookup = policyLookup(allowList);
+  }
 
   async send(channel: WebhookChannel, event: NotificationEvent, deliveryId: string): Promise<AttemptOutcome> {
     const source = event.cloudEvent;
@@ -57,22 +63,22 @@ export class CloudEventsWebhookSender implements WebhookSender {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const verdict = await checkWebhookUrl(url, this.resolve, this.allowList);
       if (!verdict.ok) return { kind: 'permanent', error: verdict.message };
-      let response: Response;
+      let answer: { status: number; location?: string };
       try {
-        response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+        answer = await postWithPolicy(new URL(url), headers, body, this.timeoutMs, this.lookup);
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string; message?: string } };
-        const reason = e.name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+        if (err instanceof RefusedAddressError) return { kind: 'permanent', error: err.message };
+        const e = err as Error & { code?: string };
+        const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${this.timeoutMs} ms` : (e.code ?? e.message);
         return { kind: 'retryable', error: `webhook request failed: ${reason}` };
       }
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
-        const next = new URL(response.headers.get('location')!, url);
+      if (answer.status >= 300 && answer.status < 400 && answer.location) {
+        const next = new URL(answer.location, url);
         if (next.host !== originalHost) return { kind: 'permanent', error: `redirect to another host (${next.host}) refused` };
         url = next.toString();
         continue;
       }
-      return classifyHttpStatus(response.status);
+      return classifyHttpStatus(answer.status);
     }
     return { kind: 'permanent', error: `more than ${MAX_REDIRECTS} redirects` };
   }
