@@ -8,5 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-bench.XXXXXX")"
 trap 'node tools/stack.js down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-eval "$(node tools/stack.js up --dir "$dir" 2>/dev/null)"
+eval "$(node tools/stack.js up --components redis --dir "$dir" 2>/dev/null)"
+export REDIS_URL
 node bench/geo/bench.js

@@ -3,13 +3,26 @@ import type { Geofence } from '@geopulse/contracts';
 import { FenceShape, type Observation } from './fence-shape';
 import { expandBox, type Point } from './geo-math';
 
-interface Entry {
-  minX: number;
-  minY: number;
-  maxX: number;
-  maxY: number;
-  fence: Geofence;
-  shape: FenceShape;
+/**
+ * An R-tree item. A class with its fields assigned in one place gives every item the same
+ * hidden class with unboxed number fields: searches run several times faster than over
+ * object-spread items (measured in bench/geo).
+ */
+class Entry {
+  readonly minX: number;
+  readonly minY: number;
+  readonly maxX: number;
+  readonly maxY: number;
+
+  constructor(
+    readonly fence: Geofence,
+    readonly shape: FenceShape,
+  ) {
+    this.minX = shape.box.minX;
+    this.minY = shape.box.minY;
+    this.maxX = shape.box.maxX;
+    this.maxY = shape.box.maxY;
+  }
 }
 
 export interface FenceObservation {
@@ -37,8 +50,7 @@ export class GeofenceIndex {
     const tenant = this.tenant(fence.tenantId);
     const existing = tenant.byId.get(fence.id);
     if (existing && existing.fence.version >= fence.version) return false;
-    const shape = new FenceShape(fence.geometry);
-    const entry: Entry = { ...shape.box, fence, shape };
+    const entry = new Entry(fence, new FenceShape(fence.geometry));
     if (existing) tenant.tree.remove(existing);
     else this.count++;
     tenant.tree.insert(entry);
@@ -56,8 +68,7 @@ export class GeofenceIndex {
         if (existing.fence.version < fence.version) this.upsert(fence);
         continue;
       }
-      const shape = new FenceShape(fence.geometry);
-      const entry: Entry = { ...shape.box, fence, shape };
+      const entry = new Entry(fence, new FenceShape(fence.geometry));
       tenant.byId.set(fence.id, entry);
       this.count++;
       const list = byTenant.get(fence.tenantId) ?? [];
