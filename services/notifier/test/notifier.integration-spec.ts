@@ -53,7 +53,7 @@ function verified(hook: ReceivedHook): boolean {
 const mailsTo = async (to: string) => smtp.messages({ to });
 
 describe('notifier', () => {
-  it('delivers an alert START as one email with subject, text and trace link, and one signed CloudEvents webhook in each mode, all in the alert\'s trace', async () => {
+  it('delivers an alert START as one email with subject, text and trace link, and one signed CloudEvents webhook in each mode, all in the alert\'s trace and counted in /metrics', async () => {
     const to = `ops-${randomUUID().slice(0, 6)}@example.com`;
     const binaryPath = `/ok-binary-${randomUUID().slice(0, 6)}`;
     const structuredPath = `/ok-structured-${randomUUID().slice(0, 6)}`;
@@ -103,6 +103,11 @@ describe('notifier', () => {
       const all = (await otlp.trace(traceId)).filter((s) => s.serviceName === 'geopulse-notifier');
       return all.filter((s) => s.name.startsWith('notify ')).length >= 3 ? all : undefined;
     }, { timeoutMs: 30_000, description: 'delivery spans in the alert trace' });
+    const metrics = await (await fetch(`${fx.notifier.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/geopulse_notifier_deliveries_total\{[^}]*channel="email"[^}]*status="DELIVERED"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/geopulse_notifier_deliveries_total\{[^}]*channel="webhook"[^}]*status="DELIVERED"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/geopulse_notifier_delivery_latency_seconds_count\{[^}]*channel="email"/);
+    expect(metrics).toMatch(/geopulse_notifier_queue_depth(\{[^}]*\})? \d+/);
     const consumer = spans.find((s) => s.name.endsWith('process') && s.kind === 'CONSUMER');
     expect(consumer?.parentSpanId).toBe('1'.repeat(16));
     expect(spans.filter((s) => s.name.startsWith('notify ')).map((s) => [s.name, s.parentSpanId]).sort()).toEqual(
