@@ -6,3 +6,4 @@ export * from './kafka-health';
 export { headersToStrings } from './records';
 export type { Kafka } from 'kafkajs';
 export * from './reading-events';
+export * from './compacted-records';

@@ -28,17 +28,19 @@ function setup(rows: StoredRule[], firing: string[] = []) {
 }
 
 describe('SyncRules', () => {
-  it('applies topic records in version order and tombstones whatever the version', () => {
+  it('applies topic records in version order, tombstones whatever the version, in offset order', () => {
     const { book, sync } = setup([]);
-    sync.applyTopic([rule('a', 2), rule('a', 1)], []);
+    sync.applyTopic([{ rule: rule('a', 2) }, { rule: rule('a', 1) }]);
     expect(book.get('t1', 'a')?.rule.version).toBe(2);
-    sync.applyTopic([], ['t1:a']);
+    sync.applyTopic([{ tombstone: 't1:a' }]);
     expect(book.get('t1', 'a')).toBeUndefined();
+    sync.applyTopic([{ tombstone: 't1:b' }, { rule: rule('b', 5) }]);
+    expect(book.get('t1', 'b')?.rule.version).toBe(5);
   });
 
   it('repairs a crash between the table write and the publish, in the book and on the topic', async () => {
     const { book, sync, published } = setup([rule('a', 3), rule('gone', 2, { deleted: true })]);
-    sync.applyTopic([rule('a', 2), rule('gone', 1)], []);
+    sync.applyTopic([{ rule: rule('a', 2) }, { rule: rule('gone', 1) }]);
     const outcome = await sync.reconcile();
     expect(book.get('t1', 'a')?.rule.version).toBe(3);
     expect(book.get('t1', 'gone')).toBeUndefined();
@@ -48,7 +50,7 @@ describe('SyncRules', () => {
 
   it('drops rules missing from the table that were applied before the listing started', async () => {
     const { book, sync, advance } = setup([]);
-    sync.applyTopic([rule('orphan', 1)], []);
+    sync.applyTopic([{ rule: rule('orphan', 1) }]);
     advance(1);
     await sync.reconcile();
     expect(book.get('t1', 'orphan')).toBeUndefined();
@@ -57,7 +59,7 @@ describe('SyncRules', () => {
   it('an old topic record cannot resurrect a deleted rule', async () => {
     const { book, sync } = setup([rule('a', 4, { deleted: true })]);
     await sync.reconcile();
-    sync.applyTopic([rule('a', 3)], []);
+    sync.applyTopic([{ rule: rule('a', 3) }]);
     expect(book.get('t1', 'a')).toBeUndefined();
   });
 

@@ -31,17 +31,18 @@ export class SyncRules {
     book.onChange((change) => this.changed(change));
   }
 
-  /** Records of the rules topic (a batch, in offset order). */
-  applyTopic(rules: readonly Rule[], tombstones: readonly string[]): void {
-    for (const rule of rules) {
-      this.onTopic.set(`${rule.tenantId}:${rule.id}`, rule.version);
-      this.book.apply(rule);
-    }
-    for (const key of tombstones) {
-      const at = key.indexOf(':');
+  /** Records of the rules topic in offset order: a rule, or the `<tenant>:<rule>` key of a tombstone. */
+  applyTopic(records: ReadonlyArray<{ rule: Rule } | { tombstone: string }>): void {
+    for (const item of records) {
+      if ('rule' in item) {
+        this.onTopic.set(`${item.rule.tenantId}:${item.rule.id}`, item.rule.version);
+        this.book.apply(item.rule);
+        continue;
+      }
+      const at = item.tombstone.indexOf(':');
       if (at <= 0) continue;
-      this.onTopic.set(key, -1);
-      this.book.remove(key.slice(0, at), key.slice(at + 1));
+      this.onTopic.set(item.tombstone, -1);
+      this.book.remove(item.tombstone.slice(0, at), item.tombstone.slice(at + 1));
     }
   }
 

@@ -1,6 +1,6 @@
-import { EVENT_TYPES, parseTelemetryReading, topicName } from '@geopulse/contracts';
+import { EVENT_TYPES, topicName } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
-import { BatchConsumer, type ConsumedEvent, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
+import { BatchConsumer, parseReadingEvents, type ConsumedEvent, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
 import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/observability';
 import { inParallel, type DeviceInput, type EvaluateDevice, type EvaluationStats } from '../../application/evaluate-device';
 import type { DeviceStateStore } from '../../application/ports';
@@ -39,7 +39,7 @@ export class EvaluationConsumer {
     this.consumer = new BatchConsumer(kafka, settings, producer, log, {
       groupId,
       topics: ['telemetry', 'geofenceEvents'],
-      handler: async (events, batch) => this.handle(events, batch.partition),
+      handler: async (events, batch) => this.handle(events, batch.topic, batch.partition),
     });
   }
 
@@ -57,33 +57,40 @@ export class EvaluationConsumer {
     await this.consumer.stop();
   }
 
-  private async handle(events: readonly ConsumedEvent[], partition: number): Promise<{ deadLetters: DeadLetter[] }> {
-    const deadLetters: DeadLetter[] = [];
-    const byDevice = new Map<string, { tenantId: string; deviceId: string; inputs: DeviceInput[] }>();
-    const add = (tenantId: string, deviceId: string, input: DeviceInput) => {
-      const key = `${tenantId}:${deviceId}`;
-      const entry = byDevice.get(key) ?? { tenantId, deviceId, inputs: [] };
-      entry.inputs.push(input);
-      byDevice.set(key, entry);
-    };
-    for (const record of events) {
-      const traceparent = injectTraceHeaders({}, record.traceContext).traceparent;
-      try {
-        if (record.event.type === EVENT_TYPES.reading) {
-          const reading = parseTelemetryReading(record.event.data);
-          add(reading.tenantId, reading.deviceId, { kind: 'reading', reading, ...(traceparent ? { traceparent } : {}) });
-        } else if (record.event.type === EVENT_TYPES.geofenceTransition) {
+  private async handle(events: readonly ConsumedEvent[], topic: string, partition: number): Promise<{ deadLetters: DeadLetter[] }> {
+    const inputs: Array<{ tenantId: string; deviceId: string; input: DeviceInput }> = [];
+    let deadLetters: DeadLetter[] = [];
+    const traceparentOf = (record: ConsumedEvent) => injectTraceHeaders({}, record.traceContext).traceparent;
+    if (topic === this.telemetryTopic) {
+      const parsed = parseReadingEvents(events, (reading, record) => {
+        const traceparent = traceparentOf(record);
+        return { tenantId: reading.tenantId, deviceId: reading.deviceId, input: { kind: 'reading' as const, reading, ...(traceparent ? { traceparent } : {}) } };
+      });
+      inputs.push(...parsed.readings);
+      deadLetters = parsed.deadLetters;
+    } else {
+      for (const record of events) {
+        try {
+          if (record.event.type !== EVENT_TYPES.geofenceTransition) {
+            deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
+            continue;
+          }
           const transition = parseGeofenceTransition(record.event.data);
-          add(transition.tenantId, transition.deviceId, { kind: 'geofence', transition, ...(traceparent ? { traceparent } : {}) });
-        } else {
-          deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
+          const traceparent = traceparentOf(record);
+          inputs.push({ tenantId: transition.tenantId, deviceId: transition.deviceId, input: { kind: 'geofence', transition, ...(traceparent ? { traceparent } : {}) } });
+        } catch (err) {
+          deadLetters.push({ record, reason: 'invalid-geofence-transition', detail: (err as Error).message });
         }
-      } catch (err) {
-        deadLetters.push({ record, reason: 'invalid-event', detail: (err as Error).message });
       }
     }
-    const items = [...byDevice.values()].map((entry) => ({ ...entry, partition }));
-    if (items.length > 0) this.count('event', await this.evaluator.processMany(items, DEVICE_CONCURRENCY));
+    const byDevice = new Map<string, { tenantId: string; deviceId: string; partition: number; inputs: DeviceInput[] }>();
+    for (const { tenantId, deviceId, input } of inputs) {
+      const key = `${tenantId}:${deviceId}`;
+      const entry = byDevice.get(key) ?? { tenantId, deviceId, partition, inputs: [] };
+      entry.inputs.push(input);
+      byDevice.set(key, entry);
+    }
+    if (byDevice.size > 0) this.count('event', await this.evaluator.processMany([...byDevice.values()], DEVICE_CONCURRENCY));
     return { deadLetters };
   }
 

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { BatchConsumer, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
+import { BatchConsumer, broadcastGroupId, inOffsetOrder, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
 import type { KafkaSettings } from '@geopulse/config';
 import type { ComponentLogger } from '@geopulse/observability';
 import type { Rule } from '@geopulse/contracts';
@@ -9,27 +7,32 @@ import { parseRuleChanged } from './parsers';
 
 /**
  * The broadcast side: every replica reads the whole compacted rules topic with a group of its
- * own (unique per process, from the beginning), so each holds every rule.
+ * own (unique per process, from the beginning), so each holds every rule; a batch's rules and
+ * tombstones are applied in offset order.
  */
 export class RulesTopicConsumer {
   private readonly consumer: BatchConsumer;
 
   constructor(kafka: Kafka, settings: KafkaSettings, producer: EventProducer, log: ComponentLogger, sync: SyncRules) {
     this.consumer = new BatchConsumer(kafka, settings, producer, log, {
-      groupId: `geopulse-rules-broadcast-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      groupId: broadcastGroupId('geopulse-rules-broadcast'),
       topics: ['rules'],
       fromBeginning: true,
       handler: async (events, batch) => {
-        const rules: Rule[] = [];
+        const records: Array<{ rule: Rule } | { tombstone: string }> = [];
         const deadLetters: DeadLetter[] = [];
-        for (const record of events) {
+        for (const item of inOffsetOrder(events, batch.tombstones)) {
+          if (item.kind === 'tombstone') {
+            records.push({ tombstone: item.tombstone.key });
+            continue;
+          }
           try {
-            rules.push(parseRuleChanged(record.event.type, record.event.data));
+            records.push({ rule: parseRuleChanged(item.record.event.type, item.record.event.data) });
           } catch (err) {
-            deadLetters.push({ record, reason: 'invalid-rule-change', detail: (err as Error).message });
+            deadLetters.push({ record: item.record, reason: 'invalid-rule-change', detail: (err as Error).message });
           }
         }
-        sync.applyTopic(rules, batch.tombstones.map((t) => t.key));
+        sync.applyTopic(records);
         return { deadLetters };
       },
     });
