@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { classifyAddress, type AddressAllowList } from '../../domain/url-policy';
 
@@ -34,11 +34,16 @@ export interface PostAnswer {
   location?: string;
 }
 
+// Keep-alive pools: a reused socket was connected to an address the lookup had checked.
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+
 /** POST with the policy lookup and a deadline for the whole exchange; the response body is drained and ignored. */
 export function postWithPolicy(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, lookup: LookupFunction): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() }, lookup, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+    const https = url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    const req = send(url, { agent: https ? httpsAgent : httpAgent, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() }, lookup, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}) }));
       res.on('error', reject);
