@@ -1,6 +1,6 @@
 import { topicName } from '@geopulse/contracts';
 import { DEAD_LETTER_HEADERS } from '@geopulse/kafka';
-import { readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
+import { OtlpQueryClient, readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
 import { aggregatesOf, getJson, latestRevisions, metricValue, newJwtSecret, newTopicPrefix, operatorFor, reading, startAggregator, stackEnv, TelemetryFeed } from './support/harness';
 
 const W = 10_000;
@@ -59,6 +59,21 @@ describe('tumbling event-time windows', () => {
     expect(w0.distanceMeters).toBeCloseTo(222.4, 0);
     expect(aggregates.map((a) => a.id)).toEqual(aggregates.map((a) => `${tenant}:scripted:${Date.parse(a.data.windowStart)}:${a.data.revision}`));
     for (const a of aggregates) expect(a.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
+    // The aggregate continues the trace of the reading that last changed its window: its
+    // publish span is a child of the aggregator's consumer span of that reading.
+    const [, traceId, parentSpanId] = aggregates[1].traceparent!.split('-');
+    const spans = await waitFor(
+      async () => {
+        const all = await new OtlpQueryClient(stackEnv().OTLP_QUERY_URL).trace(traceId);
+        const publish = all.find((s) => s.spanId === parentSpanId);
+        const consume = publish && all.find((s) => s.spanId === publish.parentSpanId);
+        return publish && consume ? { publish, consume } : undefined;
+      },
+      { timeoutMs: 20_000, description: 'publish and consumer spans of the revised window' },
+    );
+    expect(spans.publish).toMatchObject({ kind: 'PRODUCER', name: `${topicName('aggregates', prefix)} publish`, serviceName: 'geopulse-aggregator' });
+    expect(spans.consume).toMatchObject({ kind: 'CONSUMER', name: `${topicName('telemetry', prefix)} process`, serviceName: 'geopulse-aggregator' });
+    expect(spans.consume.attributes['messaging.message.id']).toBe(`${tenant}-s4`);
 
     const deadLetters = await waitFor(
       async () => {
