@@ -102,7 +102,7 @@ export interface DeviceStateStore {
   firingDevices(tenantId: string, ruleId: string): Promise<string[]>;
   /** Devices whose timers are due, in a partition's queue. */
   dueTimers(partition: number, now: number, limit: number): Promise<Array<{ tenantId: string; deviceId: string }>>;
-  /** At most one replica gets the lease of a job until it expires. */
+  /** At most one replica (of this deployment) gets the lease of a job until it expires. */
   lease(name: string, ttlMs: number): Promise<boolean>;
 }
 

@@ -90,6 +90,6 @@ export class RedisDeviceStateStore implements DeviceStateStore {
   }
 
   async lease(name: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(`gp:{rules-leases}:${name}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.redis.set(`gp:{rules-leases}:${this.topic}:${name}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 }
