@@ -18,7 +18,7 @@ import { SerialQueue } from './application/serial-queue';
 import { CLOCK, MEMBERSHIP_STORE } from './application/tokens';
 import { DynamoGeofenceRepository } from './adapters/dynamo/geofence.repository';
 import { GeoRuntime } from './adapters/geo-runtime';
-import { DevicesController } from './adapters/http/devices.controller';
+import { DeviceGeofencesController } from './adapters/http/device-geofences.controller';
 import { GeofencesController } from './adapters/http/geofences.controller';
 import { GeofenceChangesConsumer } from './adapters/kafka/geofence-changes.consumer';
 import { KafkaGeofenceChangePublisher } from './adapters/kafka/geofence-changes.publisher';
@@ -42,7 +42,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [GeofencesController, DevicesController],
+    controllers: [GeofencesController, DeviceGeofencesController],
     providers: [
       { provide: CLOCK, useValue: clock },
       { provide: QUEUE, useValue: new SerialQueue() },

@@ -15,22 +15,23 @@ export interface DeviceGeofences {
   items: Array<{ geofenceId: string; name: string; enteredAt: string; dwellAt?: string; dwelled: boolean }>;
 }
 
-@ApiTags('devices')
+/** `GET /v1/devices/{id}/geofences`: the device's open visits, from its state in Redis. */
 @ApiBearerAuth('operator')
+@ApiTags('devices')
+@Controller('v1/devices/:id/geofences')
 @UseGuards(OperatorGuard)
-@Controller('v1/devices')
-export class DevicesController {
+export class DeviceGeofencesController {
   constructor(
     @Inject(MEMBERSHIP_STORE) private readonly store: MembershipStore,
     @Inject(GeofenceCatalog) private readonly catalog: GeofenceCatalog,
   ) {}
 
-  @Get(':id/geofences')
+  @Get()
   @ApiOperation({ summary: 'The geofences a device is inside now (open visits), with when it entered' })
   @ApiResponse({ status: 404, description: 'No position seen for this device in your tenant' })
   async geofences(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<DeviceGeofences> {
-    if (!ID_PATTERN.test(id)) throw new ApiException(400, 'INVALID_DEVICE_ID', 'device ids are 1-128 characters of letters, digits, . _ ~ -', [{ path: 'id', message: 'invalid' }]);
-    const state = (await this.store.load(operator.tenant, [id])).get(id);
+    const state = ID_PATTERN.test(id) ? (await this.store.load(operator.tenant, [id])).get(id) : undefined;
+    // An id that cannot exist is simply not found.
     if (!state) throw new ApiException(404, 'DEVICE_NOT_FOUND', `no position seen for device ${id}`);
     return {
       deviceId: id,

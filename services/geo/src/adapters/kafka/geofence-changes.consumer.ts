@@ -13,11 +13,9 @@ const isFence = (v: unknown): v is Geofence =>
  * Broadcast: every replica reads the whole compacted `geopulse.geofences.v1` from the
  * beginning under a group id of its own, and applies changes and tombstones in offset order.
  */
-export class GeofenceChangesConsumer {
-  private readonly consumer: BatchConsumer;
-
+export class GeofenceChangesConsumer extends BatchConsumer {
   constructor(kafka: Kafka, settings: KafkaSettings, producer: EventProducer, log: ComponentLogger, catalog: GeofenceCatalog) {
-    this.consumer = new BatchConsumer(kafka, settings, producer, log, {
+    super(kafka, settings, producer, log, {
       groupId: `geopulse-geo-fences-${hostname()}-${randomUUID().slice(0, 8)}`,
       topics: ['geofences'],
       fromBeginning: true,
@@ -41,17 +39,5 @@ export class GeofenceChangesConsumer {
         return { deadLetters };
       },
     });
-  }
-
-  start(): void {
-    this.consumer.start();
-  }
-
-  healthy(): boolean {
-    return this.consumer.healthy();
-  }
-
-  stop(): Promise<void> {
-    return this.consumer.stop();
   }
 }
