@@ -43,6 +43,29 @@ function sequence(deviceId: string, ruleId?: string): string[] {
   return out;
 }
 
+/** Every device sends a reading every `intervalMs` until the returned stop() is awaited. */
+function liveFeed(devices: readonly string[], intervalMs: number, temperature: () => number): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await Promise.all(devices.map((d) => writer.write(s.tenant, d, Date.now(), { temperature: temperature() })));
+      await sleep(intervalMs);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
+/** Waits until every device has had its STOP, stops the feed, and checks one START and one STOP each. */
+async function expectOneEpisodeEach(devices: readonly string[], ruleId: unknown, stopFeed: () => Promise<void>, timeoutMs: number): Promise<void> {
+  await waitFor(async () => devices.every((d) => sequence(d).length >= 2), { timeoutMs, description: 'every device STOPs' });
+  await sleep(1000);
+  await stopFeed();
+  for (const d of devices) expect(sequence(d)).toEqual([`${String(ruleId)}:START`, `${String(ruleId)}:STOP`]);
+}
+
 describe('rules service', () => {
   it('rejects invalid expressions with the position of the error', async () => {
     const syntax = await api('POST', `${a.baseUrl}/v1/rules`, s.token, { name: 'bad', expression: 'temperature < < 50' });
@@ -154,13 +177,7 @@ describe('rules service', () => {
     const devices = Array.from({ length: 9 }, () => unique('live'));
     const rule = await createRule({ id: unique('live'), name: 'live', expression: 'temperature < 0', target: { deviceIds: devices } });
     await sleep(500);
-    let running = true;
-    const feed = (async () => {
-      while (running) {
-        await Promise.all(devices.map((d) => writer.write(s.tenant, d, Date.now(), { temperature: 20 })));
-        await sleep(100);
-      }
-    })();
+    const stopFeed = liveFeed(devices, 100, () => 20);
     await sleep(1000);
     const changedAt = Date.now();
     const put = await api('PUT', `${b.baseUrl}/v1/rules/${rule.id as string}`, s.token, { name: 'live', expression: 'temperature > 10', target: { deviceIds: devices } });
@@ -173,12 +190,8 @@ describe('rules service', () => {
 
     const disabled = await api('PUT', `${a.baseUrl}/v1/rules/${rule.id as string}`, s.token, { name: 'live', expression: 'temperature > 10', status: 'INACTIVE', target: { deviceIds: devices } });
     expect(disabled.status).toBe(200);
-    await waitFor(async () => devices.every((d) => sequence(d).length >= 2), { timeoutMs: 10_000, description: 'every device STOPs' });
-    await sleep(1000);
-    running = false;
-    await feed;
+    await expectOneEpisodeEach(devices, rule.id, stopFeed, 10_000);
     for (const d of devices) {
-      expect(sequence(d)).toEqual([`${rule.id}:START`, `${rule.id}:STOP`]);
       expect(collector.of((x) => x.deviceId === d && x.status === 'STOP')[0].data.reason).toBe('rule disabled');
     }
     const resolved = await api('GET', `${a.baseUrl}/v1/alerts?ruleId=${rule.id as string}&status=RESOLVED`, s.token);
@@ -191,13 +204,7 @@ describe('rules service', () => {
     const rule = await createRule({ id: unique('crash'), name: 'crash', expression: 'temperature < 50', target: { deviceIds: devices } });
     await sleep(500);
     let temperature = 60;
-    let running = true;
-    const feed = (async () => {
-      while (running) {
-        await Promise.all(devices.map((d) => writer.write(s.tenant, d, Date.now(), { temperature })));
-        await sleep(50);
-      }
-    })();
+    const stopFeed = liveFeed(devices, 50, () => temperature);
     await sleep(500);
     temperature = 40;
     await waitFor(async () => devices.every((d) => sequence(d).length >= 1), { timeoutMs: 10_000, description: 'episodes open' });
@@ -207,12 +214,8 @@ describe('rules service', () => {
     await waitFor(async () => (await fetch(`${a.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: 'replica back' });
     await sleep(1000);
     temperature = 60;
-    await waitFor(async () => devices.every((d) => sequence(d).length >= 2), { timeoutMs: 30_000, description: 'episodes closed' });
-    await sleep(1000);
-    running = false;
-    await feed;
+    await expectOneEpisodeEach(devices, rule.id, stopFeed, 30_000);
     for (const d of devices) {
-      expect(sequence(d)).toEqual([`${rule.id}:START`, `${rule.id}:STOP`]);
       const records = collector.of((x) => x.deviceId === d);
       // Re-sent records (crash between publish and state write) carry the same event id.
       expect(new Set(records.map((x) => x.id)).size).toBe(2);
