@@ -260,4 +260,14 @@ describe('geofence API', () => {
     expect((await op.call<{ errors: Array<{ path: string }> }>(url(), 'GET', '/v1/geofences/containing?lat=91&lon=x')).body.errors.map((e) => e.path)).toEqual(['lat', 'lon']);
     expect((await fetch(`${url()}/v1/geofences`)).status).toBe(401);
   });
+
+  it('exposes positions evaluated, transitions by kind and reason, and index size as metrics', async () => {
+    const text = await (await fetch(`${url()}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(text.match(pattern)?.[1] ?? NaN);
+    expect(value(/^geopulse_geo_positions_evaluated_total\{[^}]*\} (\d+)/m)).toBeGreaterThan(300);
+    expect(value(/^geopulse_geo_stale_positions_total\{[^}]*\} (\d+)/m)).toBeGreaterThan(0);
+    expect(value(/^geopulse_geo_transitions_total\{[^}]*transition="ENTER",reason="position"[^}]*\} (\d+)/m)).toBeGreaterThan(5);
+    expect(value(/^geopulse_geo_transitions_total\{[^}]*transition="EXIT",reason="fence-deleted"[^}]*\} (\d+)/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^geopulse_geo_index_fences\{[^}]*\} (\d+)/m)).toBeGreaterThan(5);
+  });
 });
