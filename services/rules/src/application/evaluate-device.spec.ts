@@ -172,6 +172,18 @@ describe('EvaluateDevice', () => {
     expect(sink.published).toHaveLength(2);
   });
 
+  it('closes open episodes of devices a changed target no longer includes', async () => {
+    const { sink, send, evaluator, book } = setup([rule('cold', 'temperature < 50', { target: { deviceIds: ['a', 'b'] } })]);
+    await send('a', T0, { temperature: 40 });
+    await send('b', T0, { temperature: 40 });
+    const narrowed = rule('cold', 'temperature < 50', { target: { deviceIds: ['a'] }, version: 2 });
+    book.apply(narrowed);
+    expect(await evaluator.closeRule(narrowed, 'device no longer targeted', (d) => d.id === 'a')).toBe(1);
+    expect(sink.published.map((x) => `${x.data.deviceId}:${x.data.status}`)).toEqual(['a:START', 'b:START', 'b:STOP']);
+    await send('b', T0 + MIN, { temperature: 40 });
+    expect(sink.published).toHaveLength(3);
+  });
+
   it('applies an expression change to the next reading', async () => {
     const { sink, send, book } = setup([rule('r', 'temperature < 50')]);
     await send('a', T0, { temperature: 45 });

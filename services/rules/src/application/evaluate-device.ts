@@ -128,12 +128,13 @@ export class EvaluateDevice {
     });
   }
 
-  /** Stops every open episode of a rule (disabled, deleted) with the reason. */
-  async closeRule(rule: Rule, reason: string): Promise<number> {
+  /** Stops every open episode of a rule (disabled, deleted), or only of devices `keep` rejects, with the reason. */
+  async closeRule(rule: Rule, reason: string, keep: (device: DeviceInfo) => boolean = () => false): Promise<number> {
     let closed = 0;
     for (const deviceId of await this.store.firingDevices(rule.tenantId, rule.id)) {
       const stats = await this.withState(rule.tenantId, deviceId, async (state, device, s) => {
         const work = new Work(state, rule.tenantId, deviceId, device);
+        if (keep(device)) return { work };
         const current = state.alerts[rule.id];
         if (current) {
           const step = close(current, Math.max(this.clock(), work.history.evaluatedAt ?? 0), reason);

@@ -7,6 +7,8 @@
  * episodes closed (by one replica, under a lease), again on every reconciliation until none is open.
  */
 import type { Rule } from '@geopulse/contracts';
+import type { DeviceInfo } from '../domain/evaluation';
+import { targets } from '../domain/targeting';
 import type { EvaluateDevice } from './evaluate-device';
 import type { Clock, DeviceStateStore, RuleChangePublisher, RuleRepository } from './ports';
 import type { RuleBook, RuleBookChange } from './rule-book';
@@ -81,13 +83,17 @@ export class SyncRules {
   private changed(change: RuleBookChange): void {
     if (change.kind === 'remove') void this.closeOpen(change.before, 'rule deleted');
     else if (change.after.status === 'INACTIVE' && change.before?.status !== 'INACTIVE') void this.closeOpen(change.after, 'rule disabled');
+    else if (change.before && JSON.stringify(change.before.target) !== JSON.stringify(change.after.target)) {
+      const target = change.after.target;
+      void this.closeOpen(change.after, 'device no longer targeted', (device) => targets(target, device));
+    }
   }
 
-  private async closeOpen(rule: Rule, reason: string): Promise<void> {
+  private async closeOpen(rule: Rule, reason: string, keep?: (device: DeviceInfo) => boolean): Promise<void> {
     try {
       if ((await this.states.firingDevices(rule.tenantId, rule.id)).length === 0) return;
       if (!(await this.states.lease(`close:${rule.tenantId}:${rule.id}:${rule.version}`, 30_000))) return;
-      await this.evaluator.closeRule(rule, reason);
+      await this.evaluator.closeRule(rule, reason, keep);
     } catch (err) {
       this.onCloseError(rule, err as Error);
     }
