@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
-import { deviceRecordKey, EVENT_TYPES, eventSource, type GeofenceTransitionData } from '@geopulse/contracts';
-import type { EventProducer, OutgoingEvent } from '@geopulse/kafka';
-import { metric } from '@geopulse/observability';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { deviceRecordKey, encodeCloudEvent, EVENT_TYPES, eventSource, type GeofenceTransitionData } from '@geopulse/contracts';
+import type { EventProducer, OutgoingEvent, RawRecord } from '@geopulse/kafka';
+import { injectTraceHeaders, metric } from '@geopulse/observability';
 import type { OutgoingTransition, TransitionPublisher } from '../../application/ports';
 
+const tracer = trace.getTracer('@geopulse/geo');
 const transitionsTotal = metric.counter('geopulse_geo_transitions_total', 'Geofence transitions published', ['transition', 'reason']);
 
 /** The same visit and transition always get the same id, so a replay is recognisable downstream. */
@@ -34,24 +35,43 @@ function toEvent(t: OutgoingTransition): OutgoingEvent<GeofenceTransitionData> {
 }
 
 /**
- * `geopulse.geofence-events.v1`, key `<tenantId>:<deviceId>`. Each run of transitions caused
- * by the same reading is published inside that reading's trace context, so the trace
- * continues from ingest through geo; runs go out in order, one after another, so one device's
- * transitions keep their order on its partition.
+ * `geopulse.geofence-events.v1`, key `<tenantId>:<deviceId>`. A batch's transitions go out in
+ * one Kafka request, in order (one device's transitions keep their order on its partition);
+ * each record carries the trace of the reading that caused it: a producer span per reading,
+ * child of that reading's consumer span, in its `traceparent`. Timer and fence-change
+ * transitions start their own trace.
  */
 export class KafkaTransitionPublisher implements TransitionPublisher {
   constructor(private readonly producer: EventProducer) {}
 
   async publish(transitions: readonly OutgoingTransition[]): Promise<void> {
-    let i = 0;
-    while (i < transitions.length) {
-      const ctx: Context | undefined = transitions[i].traceContext;
-      let j = i + 1;
-      while (j < transitions.length && transitions[j].traceContext === ctx) j++;
-      const run = transitions.slice(i, j);
-      await context.with(ctx ?? ROOT_CONTEXT, () => this.producer.publish('geofenceEvents', run.map(toEvent)));
-      for (const t of run) transitionsTotal.inc({ transition: t.transition.transition, reason: t.transition.reason });
-      i = j;
+    if (transitions.length === 0) return;
+    const topic = this.producer.topic('geofenceEvents');
+    const spans = new Map<Context, Span>();
+    const records: RawRecord[] = transitions.map((t) => {
+      const parent = t.traceContext ?? ROOT_CONTEXT;
+      let span = spans.get(parent);
+      if (!span) {
+        span = tracer.startSpan(
+          `${topic} publish`,
+          { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': topic } },
+          parent,
+        );
+        spans.set(parent, span);
+      }
+      const { key, event } = toEvent(t);
+      const record = encodeCloudEvent(event, key);
+      injectTraceHeaders(record.headers, trace.setSpan(parent, span));
+      return record;
+    });
+    try {
+      await this.producer.publishRaw(topic, records);
+    } catch (err) {
+      for (const span of spans.values()) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      for (const span of spans.values()) span.end();
     }
+    for (const t of transitions) transitionsTotal.inc({ transition: t.transition.transition, reason: t.transition.reason });
   }
 }
