@@ -15,8 +15,9 @@ const reconciled = metric.counter('geopulse_geo_reconcile_changes_total', 'Fence
 
 /**
  * Start order matters: the table is ensured and every fence loaded before any reading is
- * evaluated (an empty index would close every visit); then the broadcast fence consumer, the
- * telemetry consumer, the DWELL timer scan of owned partitions and the periodic reconcile.
+ * evaluated (an empty index would close every visit); then the broadcast fence consumer
+ * replays the topic to its current end; only then the telemetry consumer, the DWELL timer
+ * scan of owned partitions and the periodic reconcile start.
  * Runs in the background with bounded backoff, so the service starts and reports not-ready.
  */
 export class GeoRuntime {
@@ -80,6 +81,18 @@ export class GeoRuntime {
     if (this.stopped) return;
     indexSize.set(catalog.index.size());
     this.deps.fenceConsumer.start();
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        if (await this.deps.fenceConsumer.caughtUp(60_000)) break;
+        log.warn('geofence topic not replayed within 60 s; evaluating readings anyway');
+        break;
+      } catch (err) {
+        const delay = Math.min(500 * 2 ** attempt, 10_000);
+        log.warn('could not read the geofence topic end; retrying', { error: (err as Error).message, retryInMs: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    if (this.stopped) return;
     this.deps.readingsConsumer.start();
     this.timers.push(setInterval(() => void this.scanDwells(), settings.dwellScanMs));
     this.timers.push(setInterval(() => void this.reconcile(), settings.reconcileMs));
