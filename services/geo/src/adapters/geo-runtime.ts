@@ -66,37 +66,36 @@ export class GeoRuntime {
 
   private async run(): Promise<void> {
     const { dynamo, tablePrefix, settings, catalog, log } = this.deps;
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        await ensureTable(dynamo, geofenceTable(tablePrefix));
-        const count = await catalog.load();
-        log.info('geofences loaded', { fences: count });
-        break;
-      } catch (err) {
-        const delay = Math.min(500 * 2 ** attempt, 10_000);
-        log.warn('could not load geofences; retrying', { error: (err as Error).message, retryInMs: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-    if (this.stopped) return;
+    const loaded = await this.retrying('could not load geofences', async () => {
+      await ensureTable(dynamo, geofenceTable(tablePrefix));
+      log.info('geofences loaded', { fences: await catalog.load() });
+    });
+    if (!loaded) return;
     indexSize.set(catalog.index.size());
     this.deps.fenceConsumer.start();
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        if (await this.deps.fenceConsumer.caughtUp(60_000)) break;
-        log.warn('geofence topic not replayed within 60 s; evaluating readings anyway');
-        break;
-      } catch (err) {
-        const delay = Math.min(500 * 2 ** attempt, 10_000);
-        log.warn('could not read the geofence topic end; retrying', { error: (err as Error).message, retryInMs: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-    if (this.stopped) return;
+    const replayed = await this.retrying('could not read the geofence topic end', async () => {
+      if (!(await this.deps.fenceConsumer.caughtUp(60_000))) log.warn('geofence topic not replayed within 60 s; evaluating readings anyway');
+    });
+    if (!replayed) return;
     this.deps.readingsConsumer.start();
     this.timers.push(setInterval(() => void this.scanDwells(), settings.dwellScanMs));
     this.timers.push(setInterval(() => void this.reconcile(), settings.reconcileMs));
     this.timers.push(setInterval(() => indexSize.set(catalog.index.size()), 1000));
+  }
+
+  /** Runs `step` until it succeeds, with bounded backoff; false when stopped meanwhile. */
+  private async retrying(problem: string, step: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await step();
+        return !this.stopped;
+      } catch (err) {
+        const delay = Math.min(500 * 2 ** attempt, 10_000);
+        this.deps.log.warn(`${problem}; retrying`, { error: (err as Error).message, retryInMs: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    return false;
   }
 
   private async scanDwells(): Promise<void> {

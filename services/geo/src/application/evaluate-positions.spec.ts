@@ -6,16 +6,8 @@ import { GeofenceCatalog } from './geofence-catalog';
 import type { DeviceRef, DueDwell, MembershipStore, OutgoingTransition } from './ports';
 
 const T0 = Date.UTC(2026, 10, 22, 10);
-const fence: Geofence = {
-  id: 'sq',
-  tenantId: 't1',
-  name: 'Square',
-  geometry: { type: 'Polygon', coordinates: [[[0, 0], [0.01, 0], [0.01, 0.01], [0, 0.01], [0, 0]]] },
-  dwellSeconds: 60,
-  version: 1,
-  createdAt: '',
-  updatedAt: '',
-};
+// A 500 m circle around (0.005, 0.005); (0.02, 0.02) is 2.3 km away.
+const fence: Geofence = { id: 'c', tenantId: 't1', name: 'Circle', geometry: { type: 'Circle', center: [0.005, 0.005], radiusMeters: 500 }, dwellSeconds: 60, version: 1, createdAt: '', updatedAt: '' };
 
 /** Membership store in memory, with the same compare-and-set and timer bookkeeping contract. */
 class MemoryStore implements MembershipStore {
