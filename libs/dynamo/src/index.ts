@@ -1,3 +1,4 @@
 export * from './dynamo-client';
 export * from './conditional-write';
 export * from './page-cursor';
+export * from './device-directory';

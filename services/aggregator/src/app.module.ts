@@ -1,5 +1,5 @@
 import { Inject, Injectable, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
+import { createDynamoClients, pingDynamo, RegistryDeviceDirectory } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
 import type { ComponentLogger, JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
@@ -8,6 +8,7 @@ import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
 import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from './application/tokens';
 import type { HistoryStore } from './application/history';
+import { LocateDevices } from './application/locate-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
@@ -57,6 +58,15 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
         useFactory: (redis: RedisClient, producer: EventProducer, clock: Clock) =>
           new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), history as HistoryStore, settings, clock),
         inject: [REDIS, EventProducer, CLOCK],
+      },
+      {
+        provide: LocateDevices,
+        useFactory: (store: DeviceStateStore, clock: Clock) => {
+          // Registry tags change rarely; a replica re-reads a device's tags after 30 s.
+          const directory = new RegistryDeviceDirectory(dynamo.doc, config.dynamo.tablePrefix, 30_000, clock);
+          return new LocateDevices(store, { tagsOf: async (tenantId, deviceId) => (await directory.get(tenantId, deviceId)).tags }, clock);
+        },
+        inject: [DEVICE_STATE_STORE, CLOCK],
       },
       ReadingsConsumer,
     ],

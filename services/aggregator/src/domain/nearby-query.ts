@@ -12,12 +12,15 @@ export interface NearbyQuery {
   limit: number;
   /** Inline each device's latest state in the answer. */
   includeState: boolean;
+  /** Only devices carrying every one of these registry tags (empty: no filter). */
+  tags: string[];
 }
 
 export interface WithinQuery {
   box: BoundingBox;
   limit: number;
   includeState: boolean;
+  tags: string[];
 }
 
 export const MAX_NEARBY_RADIUS_M = 1_000_000;
@@ -43,6 +46,19 @@ function limitParam(raw: string | undefined, issues: QueryIssue[]): number {
   return limit;
 }
 
+const TAG = /^[^,\s][^,]{0,63}$/;
+
+/** `tags=a,site:ams`: a comma-separated list of registry tags, all of which must match. */
+function tagsParam(raw: string | undefined, issues: QueryIssue[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const tags = raw.split(',').map((t) => t.trim());
+  tags.forEach((tag, i) => {
+    if (!TAG.test(tag)) issues.push({ path: `tags/${i}`, message: 'tags are 1-64 characters without commas' });
+  });
+  if (tags.length > 10) issues.push({ path: 'tags', message: `at most 10 tags, got ${tags.length}` });
+  return [...new Set(tags)];
+}
+
 function boolParam(raw: string | undefined, path: string, issues: QueryIssue[]): boolean {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
@@ -58,7 +74,8 @@ export function parseNearbyQuery(params: Record<string, string | undefined>): Pa
   const radiusMeters = numberParam(params.radius, 'radius', 0, MAX_NEARBY_RADIUS_M, issues);
   const limit = limitParam(params.limit, issues);
   const includeState = boolParam(params.includeState, 'includeState', issues);
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, query: { lat, lon, radiusMeters, limit, includeState } };
+  const tags = tagsParam(params.tags, issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, query: { lat, lon, radiusMeters, limit, includeState, tags } };
 }
 
 /** Validates `?bbox=minLon,minLat,maxLon,maxLat&limit=&includeState=`. */
@@ -77,5 +94,6 @@ export function parseWithinQuery(params: Record<string, string | undefined>): Pa
   }
   const limit = limitParam(params.limit, issues);
   const includeState = boolParam(params.includeState, 'includeState', issues);
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, query: { box, limit, includeState } };
+  const tags = tagsParam(params.tags, issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, query: { box, limit, includeState, tags } };
 }

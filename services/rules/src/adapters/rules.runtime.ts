@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaSettings } from '@geopulse/config';
 import { topicName } from '@geopulse/contracts';
-import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
+import { createDynamoClients, pingDynamo, RegistryDeviceDirectory } from '@geopulse/dynamo';
 import type { EventProducer, Kafka } from '@geopulse/kafka';
 import { metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
@@ -12,7 +12,6 @@ import { RuleErrors } from '../application/rule-errors';
 import { SyncRules } from '../application/sync-rules';
 import type { RulesConfig } from '../config';
 import { DynamoAlertRepository } from './dynamo/alerts.repository';
-import { DynamoDeviceDirectory } from './dynamo/device.directory';
 import { DynamoRuleRepository, ensureRulesTables } from './dynamo/rules.repository';
 import { JexlEngine } from './jexl/jexl-engine';
 import { KafkaAlertPublisher } from './kafka/alerts.publisher';
@@ -65,7 +64,7 @@ export class RulesRuntime {
     const evaluator = new EvaluateDevice(
       this.book,
       states,
-      new DynamoDeviceDirectory(this.dynamo.doc, config.dynamo.tablePrefix, settings.deviceCacheTtlMs, clock),
+      new RegistryDeviceDirectory(this.dynamo.doc, config.dynamo.tablePrefix, settings.deviceCacheTtlMs, clock),
       new KafkaAlertPublisher(producer),
       this.alerts,
       { minuteMs: settings.minuteMs, timerTickMs: settings.timerTickMs, timerHorizonMs: settings.timerHorizonMs },

@@ -9,6 +9,7 @@ import { parseHistoryQuery, type HistoryQuery } from '../../domain/history-query
 import type { TelemetryAggregate, TelemetryReading } from '@geopulse/contracts';
 import type { Clock, DeviceStateStore, LocatedDevice } from '../../application/apply-readings';
 import type { DeviceState } from '../../domain/latest-state';
+import { LocateDevices } from '../../application/locate-devices';
 import { parseNearbyQuery, parseWithinQuery } from '../../domain/nearby-query';
 
 @ApiTags('devices')
@@ -20,6 +21,7 @@ export class DevicesController {
     @Inject(DEVICE_STATE_STORE) private readonly store: DeviceStateStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(HISTORY_STORE) private readonly history: HistoryStore,
+    @Inject(LocateDevices) private readonly locate: LocateDevices,
   ) {}
 
   @Get('nearby')
@@ -29,11 +31,12 @@ export class DevicesController {
   @ApiQuery({ name: 'radius', description: 'metres', example: 500 })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
   @ApiQuery({ name: 'includeState', required: false, example: false, description: "inline each device's latest state" })
+  @ApiQuery({ name: 'tags', required: false, example: 'fleet-a,site:ams', description: 'only devices whose registry tags include all of these (among the nearest 5,000)' })
   @ApiResponse({ status: 200, schema: { example: { items: [{ deviceId: 'van-7', distanceMeters: 42.1, lat: 52.3702, lon: 4.8901 }] } } })
   async nearby(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: LocatedDevice[] }> {
     const parsed = parseNearbyQuery(params);
     if (!parsed.ok) throw new ApiException(400, 'INVALID_QUERY', 'invalid nearby query', parsed.issues);
-    return { items: await this.store.nearby(operator.tenant, parsed.query, this.clock()) };
+    return { items: await this.locate.nearby(operator.tenant, parsed.query) };
   }
 
   @Get('within')
@@ -41,10 +44,11 @@ export class DevicesController {
   @ApiQuery({ name: 'bbox', description: 'minLon,minLat,maxLon,maxLat', example: '4.85,52.35,4.95,52.40' })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
   @ApiQuery({ name: 'includeState', required: false, example: false })
+  @ApiQuery({ name: 'tags', required: false, example: 'fleet-a', description: 'only devices whose registry tags include all of these' })
   async within(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: LocatedDevice[] }> {
     const parsed = parseWithinQuery(params);
     if (!parsed.ok) throw new ApiException(400, 'INVALID_QUERY', 'invalid within query', parsed.issues);
-    return { items: await this.store.within(operator.tenant, parsed.query, this.clock()) };
+    return { items: await this.locate.within(operator.tenant, parsed.query) };
   }
 
   @Get(':id/history')

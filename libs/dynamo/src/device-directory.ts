@@ -1,7 +1,12 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import type { DeviceDirectory } from '../../application/ports';
-import type { DeviceInfo } from '../../domain/evaluation';
+
+/** What other services may read of a registered device: its tags and attributes. */
+export interface RegistryDevice {
+  id: string;
+  tags: string[];
+  attributes: Record<string, unknown>;
+}
 
 interface DeviceItem {
   tags?: unknown;
@@ -11,10 +16,11 @@ interface DeviceItem {
 /**
  * Tags and attributes of devices from the registry table ingest owns (read only), cached per
  * replica for a TTL; a device missing from the registry has no tags and no attributes.
+ * Rules use it for `device.*` and tag targeting, the aggregator for tag-filtered geo queries.
  */
-export class DynamoDeviceDirectory implements DeviceDirectory {
+export class RegistryDeviceDirectory {
   private readonly table: string;
-  private readonly cache = new Map<string, { info: DeviceInfo; until: number }>();
+  private readonly cache = new Map<string, { info: RegistryDevice; until: number }>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -26,12 +32,12 @@ export class DynamoDeviceDirectory implements DeviceDirectory {
     this.table = tableName('devices', prefix);
   }
 
-  async get(tenantId: string, deviceId: string): Promise<DeviceInfo> {
+  async get(tenantId: string, deviceId: string): Promise<RegistryDevice> {
     const key = `${tenantId}:${deviceId}`;
     const now = this.clock();
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.info;
-    let info: DeviceInfo = { id: deviceId, tags: [], attributes: {} };
+    let info: RegistryDevice = { id: deviceId, tags: [], attributes: {} };
     try {
       const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: { tenantId, deviceId } }));
       const item = (Item ?? {}) as DeviceItem;
