@@ -31,7 +31,7 @@ const produceLatency = metric.histogram('geopulse_kafka_produce_seconds', 'Time 
 ]);
 
 /**
- * Idempotent, acks=all producer. `publish` resolves only after every record is durably
+ * acks=all producer. `publish` resolves only after every record is durably
  * acknowledged by all in-sync replicas, and rejects with KafkaUnavailableError within
  * `sendTimeoutMs` otherwise, so callers can answer 503 without having accepted anything.
  */
@@ -46,13 +46,18 @@ export class EventProducer {
     private readonly sendTimeoutMs = 10_000,
   ) {
     this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 5,
+      // Not kafkajs's idempotent mode: when a send fails after the broker already wrote it,
+      // kafkajs rolls the partition's sequence number back, and the next *other* send reuses
+      // it; the broker then drops that batch as a duplicate yet acknowledges it. Our ingest
+      // outage test lost acknowledged readings exactly that way (docs/decisions/0007).
+      // acks=all with one request in flight per broker keeps order and durability; a retry
+      // that wrote twice carries the same CloudEvent id, which consumers deduplicate on.
+      idempotent: false,
+      maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // murmur2, as the Java client: a device key lands on the same partition from any client.
       createPartitioner: Partitioners.DefaultPartitioner,
-      // Bounded so a long outage ends in an error rather than a send that never settles;
-      // downstream consumers deduplicate on the CloudEvent id if a retry wrote twice.
+      // Bounded so a long outage ends in an error rather than a send that never settles.
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8 },
     });
   }
