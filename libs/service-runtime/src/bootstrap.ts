@@ -73,3 +73,22 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   process.once('SIGINT', () => void stop('SIGINT'));
   return app;
 }
+
+/** The HTTP settings every service parses (`httpEnv` in @geopulse/config). */
+export interface ServiceHttpSettings {
+  PORT: number;
+  LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error';
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export type RunServiceOptions = Omit<ServiceOptions, 'module' | 'port' | 'logger' | 'shutdownTimeoutMs'> & {
+  http: ServiceHttpSettings;
+  /** Builds the service's root module with the service's logger. */
+  module: (logger: JsonLogger) => unknown;
+};
+
+/** A service's app.ts in one call: its JSON logger, then bootstrapService with its HTTP settings. */
+export async function runService({ http, module, ...options }: RunServiceOptions): Promise<NestExpressApplication> {
+  const logger = new JsonLogger(`geopulse-${options.service}`, http.LOG_LEVEL);
+  return bootstrapService({ ...options, module: module(logger), port: http.PORT, logger, shutdownTimeoutMs: http.SHUTDOWN_TIMEOUT_MS });
+}
