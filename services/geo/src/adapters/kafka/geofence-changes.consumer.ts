@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { EVENT_TYPES, topicName, type Geofence } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
-import { BatchConsumer, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
+import { BatchConsumer, broadcastGroupId, inOffsetOrder, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
 import type { ComponentLogger } from '@geopulse/observability';
 import type { GeofenceCatalog } from '../../application/geofence-catalog';
 
@@ -26,27 +24,25 @@ export class GeofenceChangesConsumer extends BatchConsumer {
     catalog: GeofenceCatalog,
   ) {
     super(kafkaClient, settings, producer, log, {
-      groupId: `geopulse-geo-fences-${hostname()}-${randomUUID().slice(0, 8)}`,
+      groupId: broadcastGroupId('geopulse-geo-fences'),
       topics: ['geofences'],
       fromBeginning: true,
       handler: async (events, batch) => {
         const deadLetters: DeadLetter[] = [];
-        const ordered = [
-          ...events.map((record) => ({ offset: BigInt(record.offset), apply: async () => {
+        for (const item of inOffsetOrder(events, batch.tombstones)) {
+          if (item.kind === 'value') {
+            const { record } = item;
             const fence = (record.event.data as { geofence?: unknown } | null)?.geofence;
             if (record.event.type !== EVENT_TYPES.geofenceChanged || !isFence(fence)) {
               deadLetters.push({ record, reason: 'invalid-geofence-change', detail: record.event.type });
-              return;
+            } else {
+              catalog.applyChanged(fence);
             }
-            catalog.applyChanged(fence);
-          } })),
-          ...batch.tombstones.map((t) => ({ offset: BigInt(t.offset), apply: async () => {
-            const at = t.key.indexOf(':');
-            if (at > 0) await catalog.applyTombstone(t.key.slice(0, at), t.key.slice(at + 1));
-          } })),
-        ].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
-        for (const item of ordered) {
-          await item.apply();
+          } else {
+            const key = item.tombstone.key;
+            const at = key.indexOf(':');
+            if (at > 0) await catalog.applyTombstone(key.slice(0, at), key.slice(at + 1));
+          }
           this.applied = item.offset + 1n;
         }
         return { deadLetters };
