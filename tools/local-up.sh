@@ -37,7 +37,10 @@ AMSTERDAM_LAT=52.3731 # Dam Square
 AMSTERDAM_LON=4.8926
 
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+# One runtime everywhere: Node 24 LTS (.nvmrc), the machine's own when it is on that line,
+# otherwise fetched once from the npm registry into the cache (tools/infra/ensure-node.sh).
+PATH="$(bash "$ROOT/tools/infra/ensure-node.sh"):$PATH"
+export PATH
 
 say() { printf '%s\n' "$*"; }
 step() { printf '==> %s\n' "$*"; }
@@ -263,6 +266,7 @@ cmd_up() {
   local started=$SECONDS
   mkdir -p "$LOG_DIR" "$PID_DIR"
 
+  step "runtime: node $(node --version) ($(command -v node))"
   step "checking machine dependencies (tools/infra/ensure-deps.sh)"
   bash tools/infra/ensure-deps.sh 9>&-
   command -v curl >/dev/null 2>&1 || die "curl not found (Debian: apt-get install -y curl)"
@@ -298,7 +302,7 @@ cmd_up() {
   # What the processes are started with; a difference from their start restarts them.
   local services_fingerprint
   services_fingerprint="$(printf '%s\n' "$KAFKA_BROKERS" "$REDIS_URL" "$DYNAMODB_ENDPOINT" "$OTEL_EXPORTER_OTLP_ENDPOINT" \
-    "$MQTT_URL" "$SMTP_URL" "$PORT_BASE" "$KAFKA_PARTITIONS_LOCAL" "$SECRET" | sha256sum | cut -c1-16)"
+    "$MQTT_URL" "$SMTP_URL" "$PORT_BASE" "$KAFKA_PARTITIONS_LOCAL" "$SECRET" "$(node --version)" | sha256sum | cut -c1-16)"
   FINGERPRINT="$services_fingerprint"
 
   step "starting the services"
@@ -357,7 +361,7 @@ cmd_up() {
   )
 
   say ""
-  say "geopulse is up in $((SECONDS - started)) s."
+  say "geopulse is up in $((SECONDS - started)) s (node $(node --version))."
   say ""
   say "Services (OpenAPI UI at /docs):"
   for name in "${SERVICES[@]}"; do

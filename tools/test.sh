@@ -11,6 +11,11 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 # CI proves a clean checkout: no results from a cache.
 if [ -n "${CI:-}" ]; then export NX_SKIP_NX_CACHE=true; fi
 started=$SECONDS
+# One runtime everywhere: Node 24 LTS (.nvmrc), the machine's own when it is on that line,
+# otherwise fetched once from the npm registry into the cache (tools/infra/ensure-node.sh).
+PATH="$(bash tools/infra/ensure-node.sh):$PATH"
+export PATH
+echo "== node $(node --version) ($(command -v node))"
 
 bash tools/infra/ensure-deps.sh
 if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -3,6 +3,7 @@
 # Usage: bash bench/aggregator/run.sh   (after: npx nx run-many -t build -p aggregator testing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+PATH="$(bash tools/infra/ensure-node.sh):$PATH"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-bench.XXXXXX")"
 trap 'node tools/stack.js down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 eval "$(node tools/stack.js up --dir "$dir" 2>/dev/null)"

@@ -5,8 +5,8 @@
 #   GOFLAGS=-mod=mod GOBIN=/tmp/tile38/bin go install github.com/tidwall/tile38/cmd/tile38-server@latest
 # and set TILE38_SERVER=/tmp/tile38/bin/tile38-server to add its geofence detection to the same run.
 set -euo pipefail
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 cd "$(dirname "$0")/../.."
+PATH="$(bash tools/infra/ensure-node.sh):$PATH"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-bench.XXXXXX")"
 trap 'node tools/stack.js down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 eval "$(node tools/stack.js up --components redis,kafka,dynamodb --dir "$dir" 2>/dev/null)"

@@ -105,8 +105,6 @@ function componentArg(args: ParsedArgs): ComponentName {
 
 /** Runs the stack CLI; resolves with the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  // The SDK's "node 22 soon" notice would land in the middle of the CLI's output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // `node tools/stack.js status | head -1` closes the pipe early: that is not an error.
   process.stdout.once('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
