@@ -37,7 +37,7 @@ export class IngestFixture {
     };
     for (let i = 0; i < count; i++) {
       // With the bridge on, the first replica answers the broker's auth plugin on the port it asks (MQTT_AUTH_PORT).
-      const port = env.MQTT_URL && i === 0 ? Number(process.env.MQTT_AUTH_PORT) : undefined;
+      const port = env.MQTT_URL && i === 0 ? Number(env.MQTT_AUTH_PORT ?? process.env.MQTT_AUTH_PORT) : undefined;
       this.replicas.push(await ServiceProcess.start({ name: 'ingest', env, port, startTimeoutMs: 60_000 }));
     }
     for (const replica of this.replicas) await waitReady(replica);
@@ -83,8 +83,8 @@ export class IngestFixture {
 }
 
 /** An MQTT 5 client of a device: username `<tenant>:<deviceId>`, password its key. */
-export function connectDevice(tenant: string, deviceId: string, key: string, options: IClientOptions = {}): Promise<MqttClient> {
-  return mqtt.connectAsync(process.env.MQTT_URL!, {
+export function connectDevice(tenant: string, deviceId: string, key: string, options: IClientOptions & { url?: string } = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(options.url ?? process.env.MQTT_URL!, {
     protocolVersion: 5,
     clientId: `it-${deviceId}-${randomUUID().slice(0, 8)}`,
     username: `${tenant}:${deviceId}`,
