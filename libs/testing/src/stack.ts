@@ -125,7 +125,7 @@ function cleanStackDir(dir: string): void {
 function stackEnv(components: ComponentState[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const component of components) {
-    Object.assign(env, componentDefinition(component.name).env(component.ports));
+    Object.assign(env, componentDefinition(component.name).env(component.ports, component.cwd));
   }
   return env;
 }
