@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { kafkaSettings, type KafkaSettings } from '@geopulse/config';
 import { JsonLogger } from '@geopulse/observability';
 import { startStack, waitFor, type StackHandle } from '@geopulse/testing';
-import type { ISocketFactory, Kafka } from 'kafkajs';
+import type { ISocketFactory, Kafka, RequestEvent } from 'kafkajs';
 import { createKafkaClient, type BearerToken } from '../src';
 
 // A broker of its own with a SASL_PLAINTEXT listener: OAUTHBEARER checked by Kafka's
@@ -98,11 +98,11 @@ describe('KAFKA_SASL_MECHANISM=aws-msk-iam wiring (SASL/OAUTHBEARER) on a real b
     const authentications = { count: 0 };
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId: `sasl-it-${randomUUID()}`, heartbeatInterval: 1000 });
-    for (const client of [producer, consumer]) {
-      client.on(client.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'SaslAuthenticate') authentications.count += 1;
-      });
-    }
+    const countAuthentications = ({ payload }: RequestEvent) => {
+      if (payload.apiName === 'SaslAuthenticate') authentications.count += 1;
+    };
+    producer.on(producer.events.REQUEST, countAuthentications);
+    consumer.on(consumer.events.REQUEST, countAuthentications);
     const received: string[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
