@@ -1,18 +1,21 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { kafkaSettings, type KafkaSettings } from '@geopulse/config';
 import { JsonLogger } from '@geopulse/observability';
 import { startStack, waitFor, type StackHandle } from '@geopulse/testing';
 import type { ISocketFactory, Kafka, RequestEvent } from 'kafkajs';
 import { createKafkaClient, type BearerToken } from '../src';
 
-// A broker of its own with a SASL_PLAINTEXT listener: OAUTHBEARER checked by Kafka's
-// unsecured-JWT development validator (standing in for MSK's IAM validator) and SCRAM-SHA-512.
-// Plaintext, not TLS: what is proven here is the SASL exchange and session handling of our
-// client; TLS to MSK is kafkajs' `ssl: true` against AWS's public CA (docs/decisions/0010-msk-iam.md).
+// A broker of its own with a SASL_SSL listener (certificates made by openssl for this run):
+// OAUTHBEARER checked by Kafka's unsecured-JWT development validator, standing in for MSK's
+// IAM validator, and SCRAM-SHA-512. Clients are configured from the same variables as in
+// production (KAFKA_SSL=true, KAFKA_SASL_MECHANISM, AWS_REGION); the only seams are the token
+// generator (instead of the AWS signer) and the socket factory, which trusts this run's CA
+// and counts connections.
 
 /** Broker-side session cap (connections.max.reauth.ms): kafkajs re-authenticates 10 s before it ends. */
 const MAX_REAUTH_MS = 15_000;
@@ -21,10 +24,29 @@ const log = new JsonLogger('kafka-sasl-it', 'error', () => undefined).child('tes
 
 let stack: StackHandle;
 let saslBrokers: string;
+let caPem: string;
+
+/** A throw-away CA and a broker certificate for 127.0.0.1 signed by it. */
+function makeCertificates(dir: string): { caPem: string; privateKeyPem: string; certificateChainPem: string } {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=geopulse-test-ca');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('broker.key'), '-out', file('broker.csr'), '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(file('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl('x509', '-req', '-in', file('broker.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('broker.pem'), '-days', '1', '-extfile', file('san.cnf'));
+  const read = (name: string) => fs.readFileSync(file(name), 'utf8');
+  return { caPem: read('ca.pem'), privateKeyPem: read('broker.key'), certificateChainPem: read('broker.pem') };
+}
 
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geopulse-sasl-'));
-  stack = await startStack({ dir, components: ['kafka'], kafka: { sasl: { scramUsers: [scramUser], maxReauthMs: MAX_REAUTH_MS } } });
+  const certificates = makeCertificates(fs.mkdtempSync(path.join(dir, 'tls-')));
+  caPem = certificates.caPem;
+  stack = await startStack({
+    dir,
+    components: ['kafka'],
+    kafka: { sasl: { scramUsers: [scramUser], maxReauthMs: MAX_REAUTH_MS, tls: certificates } },
+  });
   saslBrokers = stack.env.KAFKA_SASL_BROKERS;
 }, 180_000);
 
@@ -50,12 +72,16 @@ function unsecuredJwtGenerator(lifetimeMs: number) {
   return { issued, generate };
 }
 
-/** Counts the TCP connections kafkajs opens and those the broker closed (FIN before ours). */
-function countingSockets() {
-  const counts = { opened: 0, closedByBroker: 0 };
-  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+/**
+ * TLS sockets that trust this run's CA, only when kafkajs asks for TLS (KAFKA_SSL=true); counts
+ * the connections opened and those the broker closed (its FIN before ours).
+ */
+function testSockets() {
+  const counts = { opened: 0, plaintextRequested: 0, closedByBroker: 0 };
+  const socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
     counts.opened += 1;
-    const socket = net.connect({ host, port }, onConnect);
+    if (!ssl) counts.plaintextRequested += 1;
+    const socket = tls.connect({ ...(typeof ssl === 'object' ? ssl : {}), host, port, ca: [caPem] }, onConnect);
     let endedHere = false;
     const end = socket.end.bind(socket);
     socket.end = ((...args: Parameters<typeof socket.end>) => {
@@ -81,19 +107,18 @@ async function createTopic(kafka: Kafka, topic: string): Promise<void> {
 }
 
 function mskIamSettings(): KafkaSettings {
-  // What KAFKA_SASL_MECHANISM=aws-msk-iam + AWS_REGION parse to, minus KAFKA_SSL: this listener is plaintext.
-  return { ...kafkaSettings({ KAFKA_BROKERS: saslBrokers }), sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' } };
+  return kafkaSettings({ KAFKA_BROKERS: saslBrokers, KAFKA_SASL_MECHANISM: 'aws-msk-iam', KAFKA_SSL: 'true', AWS_REGION: 'eu-west-1' });
 }
 
-describe('KAFKA_SASL_MECHANISM=aws-msk-iam wiring (SASL/OAUTHBEARER) on a real broker', () => {
+describe('KAFKA_SASL_MECHANISM=aws-msk-iam wiring (SASL/OAUTHBEARER over TLS) on a real broker', () => {
   it('produces and consumes over OAUTHBEARER, re-authenticates open and idle connections in place and refreshes the token before it expires', async () => {
     // 75 s tokens with the provider's 60 s refresh margin: a new token every ~15 s, each
     // accepted for a broker session of 15 s (MAX_REAUTH_MS), so one run sees both.
     const tokens = unsecuredJwtGenerator(75_000);
-    const sockets = countingSockets();
+    const sockets = testSockets();
     const kafka = createKafkaClient(mskIamSettings(), 'sasl-it', log, { oauthBearerToken: tokens.generate, socketFactory: sockets.socketFactory });
     const topic = `sasl-it-${randomUUID().slice(0, 8)}`;
-    await createTopic(createKafkaClient(mskIamSettings(), 'sasl-it-admin', log, { oauthBearerToken: tokens.generate }), topic);
+    await createTopic(createKafkaClient(mskIamSettings(), 'sasl-it-admin', log, { oauthBearerToken: tokens.generate, socketFactory: testSockets().socketFactory }), topic);
 
     const authentications = { count: 0 };
     const producer = kafka.producer();
@@ -134,11 +159,13 @@ describe('KAFKA_SASL_MECHANISM=aws-msk-iam wiring (SASL/OAUTHBEARER) on a real b
     expect(tokens.issued.length).toBeGreaterThanOrEqual(2);
     // ... and sent on open connections: more authentications than connections, none closed by the broker.
     expect(sockets.counts.closedByBroker).toBe(0);
+    expect(sockets.counts.plaintextRequested).toBe(0);
     expect(authentications.count).toBeGreaterThan(sockets.counts.opened);
   }, 150_000);
 
   it('fails to connect with the signer\'s cause when no token can be generated', async () => {
     const kafka = createKafkaClient(mskIamSettings(), 'sasl-it', log, {
+      socketFactory: testSockets().socketFactory,
       oauthBearerToken: async () => {
         throw new Error('Could not load credentials from any providers');
       },
@@ -152,17 +179,18 @@ describe('KAFKA_SASL_MECHANISM=aws-msk-iam wiring (SASL/OAUTHBEARER) on a real b
   });
 });
 
-describe('KAFKA_SASL_MECHANISM=scram-sha-512 on a real broker', () => {
+describe('KAFKA_SASL_MECHANISM=scram-sha-512 over TLS on a real broker', () => {
   const scramSettings = (password: string) =>
     kafkaSettings({
       KAFKA_BROKERS: saslBrokers,
+      KAFKA_SSL: 'true',
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SASL_USERNAME: scramUser.name,
       KAFKA_SASL_PASSWORD: password,
     });
 
   it('produces and consumes as a SCRAM user created at format time', async () => {
-    const kafka = createKafkaClient(scramSettings(scramUser.password), 'scram-it', log);
+    const kafka = createKafkaClient(scramSettings(scramUser.password), 'scram-it', log, { socketFactory: testSockets().socketFactory });
     const topic = `scram-it-${randomUUID().slice(0, 8)}`;
     await createTopic(kafka, topic);
     const producer = kafka.producer();
@@ -182,7 +210,7 @@ describe('KAFKA_SASL_MECHANISM=scram-sha-512 on a real broker', () => {
 
   it('refuses a wrong password with an authentication error that does not echo it', async () => {
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
-    const admin = createKafkaClient(scramSettings(wrong), 'scram-it', log).admin();
+    const admin = createKafkaClient(scramSettings(wrong), 'scram-it', log, { socketFactory: testSockets().socketFactory }).admin();
     const error = (await admin.connect().catch((e: unknown) => e)) as Error;
     await admin.disconnect();
     expect(error.name).toBe('KafkaJSSASLAuthenticationError');

@@ -67,6 +67,16 @@ describe('renderServerProperties with a SASL listener', () => {
       'listener.name.sasl.scram-sha-512.connections.max.reauth.ms': '15000',
     });
   });
+
+  it('turns the listener into SASL_SSL with a PEM keystore when given one', () => {
+    const properties = parseProperties(renderServerProperties({ ...base, sasl: { port: 41002, keystorePemFile: '/d/k.pem' } }));
+    expect(properties).toMatchObject({
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL:SASL_SSL',
+      'listener.name.sasl.ssl.keystore.type': 'PEM',
+      'listener.name.sasl.ssl.keystore.location': '/d/k.pem',
+    });
+    expect(properties['listener.name.sasl.oauthbearer.connections.max.reauth.ms']).toBeUndefined();
+  });
 });
 
 describe('scramFormatArgs', () => {

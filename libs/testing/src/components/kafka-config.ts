@@ -10,7 +10,7 @@ export interface KafkaServerSettings {
 }
 
 /**
- * A SASL_PLAINTEXT listener named SASL that accepts OAUTHBEARER (Kafka's unsecured-JWT
+ * A SASL_PLAINTEXT (or, with a keystore, SASL_SSL) listener named SASL that accepts OAUTHBEARER (Kafka's unsecured-JWT
  * development validator: any unsigned JWT with `sub` and a future `exp`) and SCRAM-SHA-512
  * (users added at format time, see `scramFormatArgs`). Brokers still talk to each other over
  * PLAINTEXT.
@@ -19,6 +19,8 @@ export interface KafkaSaslListener {
   port: number;
   /** KIP-368 session lifetime cap for both mechanisms (connections.max.reauth.ms); default: none. */
   maxReauthMs?: number;
+  /** SASL_SSL instead of SASL_PLAINTEXT: a PEM file holding the unencrypted PKCS#8 key and the certificate chain. */
+  keystorePemFile?: string;
 }
 
 export interface ScramUser {
@@ -38,6 +40,9 @@ function saslListenerLines(sasl: KafkaSaslListener): Array<[string, string | num
     ['listener.name.sasl.oauthbearer.sasl.server.callback.handler.class', UNSECURED_VALIDATOR],
     ['listener.name.sasl.scram-sha-512.sasl.jaas.config', `${SCRAM_LOGIN} required;`],
   ];
+  if (sasl.keystorePemFile) {
+    lines.push(['listener.name.sasl.ssl.keystore.type', 'PEM'], ['listener.name.sasl.ssl.keystore.location', sasl.keystorePemFile]);
+  }
   if (sasl.maxReauthMs !== undefined) {
     lines.push(
       ['listener.name.sasl.oauthbearer.connections.max.reauth.ms', sasl.maxReauthMs],
@@ -64,12 +69,13 @@ export function scramFormatArgs(users: readonly ScramUser[]): string[] {
 export function renderServerProperties(settings: KafkaServerSettings): string {
   const host = '127.0.0.1';
   const sasl = settings.sasl ? `,SASL://${host}:${settings.sasl.port}` : '';
+  const saslProtocol = settings.sasl && (settings.sasl.keystorePemFile ? 'SASL_SSL' : 'SASL_PLAINTEXT');
   const lines: Array<[string, string | number]> = [
     ['process.roles', 'broker,controller'],
     ['node.id', settings.nodeId ?? 1],
     ['listeners', `PLAINTEXT://${host}:${settings.brokerPort},CONTROLLER://${host}:${settings.controllerPort}${sasl}`],
     ['advertised.listeners', `PLAINTEXT://${host}:${settings.brokerPort}${sasl}`],
-    ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${settings.sasl ? ',SASL:SASL_PLAINTEXT' : ''}`],
+    ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslProtocol ? `,SASL:${saslProtocol}` : ''}`],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
     // Dynamic quorum (formatted with --standalone): bootstrap servers instead of static voters.

@@ -64,10 +64,15 @@ async function probeKafka(ports: ComponentPorts): Promise<boolean> {
 /** Options of a broker started on its own (libs/kafka's SASL tests); the shared stack uses none. */
 export interface KafkaComponentOptions {
   /**
-   * Adds a SASL_PLAINTEXT listener (port `sasl`, env KAFKA_SASL_BROKERS) accepting OAUTHBEARER
+   * Adds a SASL_PLAINTEXT (SASL_SSL with `tls`) listener (port `sasl`, env KAFKA_SASL_BROKERS) accepting OAUTHBEARER
    * with Kafka's unsecured-JWT validator and SCRAM-SHA-512 for these users.
    */
-  sasl?: { scramUsers?: ScramUser[]; maxReauthMs?: number };
+  sasl?: {
+    scramUsers?: ScramUser[];
+    maxReauthMs?: number;
+    /** Makes the listener SASL_SSL with this unencrypted PKCS#8 key and PEM certificate chain. */
+    tls?: { privateKeyPem: string; certificateChainPem: string };
+  };
 }
 
 /** The Kafka component; `kafkaComponent` is the default, PLAINTEXT-only one. */
@@ -86,7 +91,12 @@ async function prepareKafka({ dir, logDir, ports }: PrepareContext, options: Kaf
   const propertiesFile = path.join(dir, 'server.properties');
   const log4jFile = path.join(dir, 'log4j2.properties');
   fs.mkdirSync(dataDir, { recursive: true });
-  const sasl = options.sasl ? { port: ports.sasl, maxReauthMs: options.sasl.maxReauthMs } : undefined;
+  let keystorePemFile: string | undefined;
+  if (options.sasl?.tls) {
+    keystorePemFile = path.join(dir, 'sasl-keystore.pem');
+    fs.writeFileSync(keystorePemFile, `${options.sasl.tls.privateKeyPem.trim()}\n${options.sasl.tls.certificateChainPem.trim()}\n`, { mode: 0o600 });
+  }
+  const sasl = options.sasl ? { port: ports.sasl, maxReauthMs: options.sasl.maxReauthMs, keystorePemFile } : undefined;
   fs.writeFileSync(
     propertiesFile,
     renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir, sasl }),
