@@ -55,6 +55,24 @@ describe('kafkaSettings', () => {
   });
 });
 
+describe('kafkaSettings with KAFKA_SASL_MECHANISM=aws-msk-iam', () => {
+  const base = { KAFKA_BROKERS: 'b-1.msk.example:9098', KAFKA_SASL_MECHANISM: 'aws-msk-iam', KAFKA_SSL: 'true' };
+
+  it('takes the region from AWS_REGION', () => {
+    expect(kafkaSettings({ ...base, AWS_REGION: 'eu-west-1' }).sasl).toEqual({ mechanism: 'aws-msk-iam', region: 'eu-west-1' });
+  });
+
+  it('requires TLS and a real AWS region, one line each', () => {
+    expect(problemsOf(() => kafkaSettings({ ...base, KAFKA_SSL: 'false' }))).toEqual([
+      "AWS_REGION is not set: required with KAFKA_SASL_MECHANISM=aws-msk-iam (the MSK cluster's region, e.g. eu-west-1)",
+      'KAFKA_SSL must be true with KAFKA_SASL_MECHANISM=aws-msk-iam: MSK accepts IAM only on its TLS listener (port 9098)',
+    ]);
+    expect(problemsOf(() => kafkaSettings({ ...base, AWS_REGION: 'local' }))).toEqual([
+      'AWS_REGION is invalid ("local" is not an AWS region): required with KAFKA_SASL_MECHANISM=aws-msk-iam, e.g. eu-west-1',
+    ]);
+  });
+});
+
 describe('operatorAuthSettings', () => {
   it('has no default secret: neither secret nor JWKS is an error naming the variable', () => {
     expect(problemsOf(() => operatorAuthSettings({}))[0]).toMatch(/^GEOPULSE_JWT_SECRET is not set/);

@@ -5,6 +5,12 @@ import { ConfigError, env, loadEnv, type EnvSource } from './env-schema';
  * take them. Each service composes the groups it needs with its own variables.
  */
 
+/** The AWS region naming rule shared by the DynamoDB and MSK IAM settings. */
+const awsRegion = () => env.string('AWS region, e.g. eu-west-1', { pattern: /^[a-z0-9-]+$/ });
+
+/** MSK IAM signs for a real AWS region (kafka.<region>.amazonaws.com), e.g. eu-west-1, us-gov-west-1. */
+const MSK_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 export const kafkaEnv = {
   KAFKA_BROKERS: env.hostPortList('comma-separated host:port list, e.g. 127.0.0.1:9092'),
   KAFKA_TOPIC_PREFIX: env.string('topic name prefix', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
@@ -24,7 +30,7 @@ export const redisEnv = {
 export const dynamoEnv = {
   DYNAMODB_ENDPOINT: env.optionalUrl('DynamoDB Local URL (unset in AWS)', ['http', 'https']),
   DYNAMODB_TABLE_PREFIX: env.string('table name prefix', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
-  AWS_REGION: env.string('AWS region, e.g. eu-west-1', { pattern: /^[a-z0-9-]+$/ }),
+  AWS_REGION: awsRegion(),
 };
 
 export const authEnv = {
@@ -63,7 +69,7 @@ export function operatorAuthSettings(source: EnvSource): OperatorAuthSettings {
 export interface KafkaSettings {
   brokers: string[];
   topicPrefix: string;
-  sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } | { mechanism: 'aws-msk-iam' };
+  sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } | { mechanism: 'aws-msk-iam'; region: string };
   ssl: boolean;
   partitions: number;
   replicationFactor: number;
@@ -80,7 +86,7 @@ export function kafkaSettings(source: EnvSource): KafkaSettings {
     }
     sasl = { mechanism: 'scram-sha-512', username: c.KAFKA_SASL_USERNAME!, password: c.KAFKA_SASL_PASSWORD! };
   } else if (c.KAFKA_SASL_MECHANISM === 'aws-msk-iam') {
-    sasl = { mechanism: 'aws-msk-iam' };
+    sasl = { mechanism: 'aws-msk-iam', region: mskIamRegion(source, c.KAFKA_SSL) };
   }
   return {
     brokers: c.KAFKA_BROKERS,
@@ -91,6 +97,22 @@ export function kafkaSettings(source: EnvSource): KafkaSettings {
     replicationFactor: c.KAFKA_REPLICATION_FACTOR,
     provisionTopics: c.KAFKA_PROVISION_TOPICS,
   };
+}
+
+/** AWS_REGION (validated as a real region) and KAFKA_SSL=true are both required with MSK IAM. */
+function mskIamRegion(source: EnvSource, ssl: boolean): string {
+  const problems: string[] = [];
+  const region = source.AWS_REGION?.trim();
+  if (!region) {
+    problems.push('AWS_REGION is not set: required with KAFKA_SASL_MECHANISM=aws-msk-iam (the MSK cluster\'s region, e.g. eu-west-1)');
+  } else if (!MSK_REGION.test(region)) {
+    problems.push(`AWS_REGION is invalid ("${region}" is not an AWS region): required with KAFKA_SASL_MECHANISM=aws-msk-iam, e.g. eu-west-1`);
+  }
+  if (!ssl) {
+    problems.push('KAFKA_SSL must be true with KAFKA_SASL_MECHANISM=aws-msk-iam: MSK accepts IAM only on its TLS listener (port 9098)');
+  }
+  if (problems.length > 0 || !region) throw new ConfigError(problems);
+  return region;
 }
 
 export interface TracingSettings {
