@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ManageDevices, type IssuedKey } from '../../application/manage-devices';
 import type { Device } from '../../domain/device';
 import { errorExample } from './openapi-examples';
@@ -52,6 +52,7 @@ export class DevicesController {
   constructor(@Inject(ManageDevices) private readonly devices: ManageDevices) {}
 
   @Post()
+  @Requires('device:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a device', description: 'Returns the device and its key. The key is shown only here; store it on the device.' })
   @ApiBody({
@@ -69,6 +70,7 @@ export class DevicesController {
   }
 
   @Get()
+  @Requires('device:read')
   @ApiOperation({ summary: 'List devices', description: 'Ordered by device id; pass `nextCursor` as `cursor` for the next page.' })
   @ApiQuery({ name: 'limit', required: false, description: '1-100, default 50', example: 50 })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
@@ -81,6 +83,7 @@ export class DevicesController {
   }
 
   @Get(':id')
+  @Requires('device:read')
   @ApiOperation({ summary: 'Read a device', description: 'With the metadata of its live keys (never the keys).' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
   @ApiResponse({ status: 200, schema: { example: DEVICE_EXAMPLE } })
@@ -90,6 +93,7 @@ export class DevicesController {
   }
 
   @Patch(':id')
+  @Requires('device:write')
   @ApiOperation({ summary: 'Change a device', description: 'name, tags, attributes (replaced as a whole), enabled. A disabled device\'s keys are refused (403) within seconds.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
   @ApiBody({ schema: FIELDS_SCHEMA, examples: { disable: { value: { enabled: false } }, retag: { value: { tags: ['building:hq'], attributes: { floor: 4 } } } } })
@@ -101,6 +105,7 @@ export class DevicesController {
   }
 
   @Delete(':id')
+  @Requires('device:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a device', description: 'Its keys are refused (403 DEVICE_DELETED) within seconds.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
@@ -111,6 +116,7 @@ export class DevicesController {
   }
 
   @Post(':id/keys')
+  @Requires('device-key:rotate')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Rotate the device key',
@@ -126,6 +132,7 @@ export class DevicesController {
   }
 
   @Delete(':id/keys/:keyId')
+  @Requires('device-key:revoke')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a device key', description: 'The key is refused (401 REVOKED_DEVICE_KEY) within INGEST_KEY_CACHE_TTL_MS on every replica.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
