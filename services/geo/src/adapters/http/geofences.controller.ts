@@ -48,7 +48,7 @@ export class GeofencesController {
   @ApiResponse({ status: 400, description: 'Invalid; every problem with its JSON pointer', schema: { example: { code: 'INVALID_GEOFENCE', message: '1 problem(s) in the geofence', errors: [{ path: '/geometry/coordinates/0', message: 'ring is not closed: the last position [4.9, 52.38] must equal the first [4.88, 52.36]' }] } } })
   @ApiResponse({ status: 409, description: 'A fence with this id exists' })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<Geofence> {
-    return httpErrors(() => this.manage.create(operator.tenant, body));
+    return httpErrors(() => this.manage.create(operator.tenant, body, operator.sub));
   }
 
   @Post('import')
@@ -58,7 +58,7 @@ export class GeofencesController {
   @ApiBody({ schema: { example: { type: 'FeatureCollection', features: [{ type: 'Feature', id: 'lez', properties: { name: 'Low-emission zone', dwellSeconds: 60 }, geometry: EXAMPLE.geometry }] } } })
   @ApiResponse({ status: 200, schema: { example: { imported: 1, ids: ['lez'] } } })
   import(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<{ imported: number; ids: string[] }> {
-    return httpErrors(() => this.manage.import(operator.tenant, body));
+    return httpErrors(() => this.manage.import(operator.tenant, body, operator.sub));
   }
 
   @Get()
@@ -90,7 +90,7 @@ export class GeofencesController {
   @ApiOperation({ summary: 'Create or replace a geofence; devices inside are re-evaluated with their next reading' })
   @ApiBody({ schema: { example: EXAMPLE } })
   async replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<Geofence> {
-    const { fence, created } = await httpErrors(() => this.manage.replace(operator.tenant, id, body));
+    const { fence, created } = await httpErrors(() => this.manage.replace(operator.tenant, id, body, operator.sub));
     res.status(created ? 201 : 200);
     return fence;
   }

@@ -19,6 +19,8 @@ const DEVICE_EXAMPLE: DeviceView = {
   enabled: true,
   createdAt: '2026-11-22T10:00:00.000Z',
   updatedAt: '2026-11-22T10:00:00.000Z',
+  createdBy: 'alice@example.com',
+  updatedBy: 'alice@example.com',
   keys: [{ keyId: '9f1c2b3a4d5e6f70', createdAt: '2026-11-22T10:00:00.000Z' }],
 };
 const KEY_EXAMPLE = { keyId: '9f1c2b3a4d5e6f70', key: 'gpk_9f1c2b3a4d5e6f70_3q2-7wR0b0Vd1oXl4mYc8Jq9sTnK5uFhGzPa6eWiLyM', createdAt: '2026-11-22T10:00:00.000Z' };
@@ -64,7 +66,7 @@ export class DevicesController {
   @ApiResponse({ status: 409, description: 'The device id is taken in this tenant', ...errorExample('DEVICE_EXISTS', 'device thermostat-1 already exists', [{ path: '/deviceId', message: 'is taken' }]) })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<{ device: DeviceView; key: IssuedKey }> {
     return mapped(async () => {
-      const { device, key } = await this.devices.create(operator.tenant, body);
+      const { device, key } = await this.devices.create(operator.tenant, body, operator.sub);
       return { device: view(device), key };
     });
   }
@@ -101,7 +103,7 @@ export class DevicesController {
   @ApiResponse({ status: 400, description: 'Invalid fields, every one listed', ...errorExample('INVALID_DEVICE', '1 problem(s) in the change', [{ path: '/enabled', message: 'must be true or false' }]) })
   @ApiResponse(NOT_FOUND)
   update(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<DeviceView> {
-    return mapped(async () => view(await this.devices.update(operator.tenant, id, body)));
+    return mapped(async () => view(await this.devices.update(operator.tenant, id, body, operator.sub)));
   }
 
   @Delete(':id')
@@ -128,7 +130,7 @@ export class DevicesController {
   @ApiResponse(NOT_FOUND)
   rotate(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<IssuedKey & { previousKeysValidUntil: string }> {
     const grace = typeof body === 'object' && body !== null ? (body as { graceSeconds?: unknown }).graceSeconds : undefined;
-    return mapped(() => this.devices.rotateKey(operator.tenant, id, grace === undefined ? undefined : (grace as number)));
+    return mapped(() => this.devices.rotateKey(operator.tenant, id, operator.sub, grace === undefined ? undefined : (grace as number)));
   }
 
   @Delete(':id/keys/:keyId')
@@ -140,6 +142,6 @@ export class DevicesController {
   @ApiResponse({ status: 204, description: 'Revoked' })
   @ApiResponse({ status: 404, description: 'No such device or key', ...errorExample('KEY_NOT_FOUND', 'device thermostat-1 has no key 9f1c2b3a4d5e6f70') })
   revoke(@CurrentOperator() operator: Operator, @Param('id') id: string, @Param('keyId') keyId: string): Promise<void> {
-    return mapped(() => this.devices.revokeKey(operator.tenant, id, keyId));
+    return mapped(() => this.devices.revokeKey(operator.tenant, id, keyId, operator.sub));
   }
 }

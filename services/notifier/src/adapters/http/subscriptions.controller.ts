@@ -75,11 +75,11 @@ export class SubscriptionsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a subscription', description: 'Email or CloudEvents webhook. Webhook hosts are resolved and every address checked against the address policy.' })
   @ApiBody({ schema: BODY_SCHEMA, examples: { email: { value: EXAMPLE }, webhook: { value: WEBHOOK_EXAMPLE } } })
-  @ApiResponse({ status: 201, schema: { example: { ...EXAMPLE, version: 1, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:00.000Z' } } })
+  @ApiResponse({ status: 201, schema: { example: { ...EXAMPLE, version: 1, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:00.000Z', createdBy: 'alice@example.com', updatedBy: 'alice@example.com' } } })
   @ApiResponse(INVALID)
   @ApiResponse({ status: 409, description: 'The id is taken', ...err('SUBSCRIPTION_EXISTS', 'subscription ops-email already exists') })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown) {
-    return mapped(async () => publicView(await this.subscriptions.create(operator.tenant, body)));
+    return mapped(async () => publicView(await this.subscriptions.create(operator.tenant, body, operator.sub)));
   }
 
   @Get()
@@ -109,7 +109,7 @@ export class SubscriptionsController {
   @ApiResponse(INVALID)
   @ApiResponse(NOT_FOUND)
   replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown) {
-    return mapped(async () => publicView(await this.subscriptions.replace(operator.tenant, id, body)));
+    return mapped(async () => publicView(await this.subscriptions.replace(operator.tenant, id, body, operator.sub)));
   }
 
   @Delete(':id')

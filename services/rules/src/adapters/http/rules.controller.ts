@@ -69,7 +69,7 @@ export class RulesController {
   @ApiBody({ schema: RULE_SCHEMA, examples: { cold: { value: EXAMPLE } } })
   @ApiResponse({ status: 400, description: 'Invalid rule; expression errors carry their position' })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<Rule> {
-    return mapped(() => this.rules.create(operator.tenant, body));
+    return mapped(() => this.rules.create(operator.tenant, body, operator.sub));
   }
 
   @Get()
@@ -91,7 +91,7 @@ export class RulesController {
   @ApiOperation({ summary: 'Replace a rule (new version; takes effect on every replica within a second)' })
   @ApiBody({ schema: RULE_SCHEMA })
   replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<Rule> {
-    return mapped(() => this.rules.replace(operator.tenant, id, body));
+    return mapped(() => this.rules.replace(operator.tenant, id, body, operator.sub));
   }
 
   @Delete(':id')
@@ -99,7 +99,7 @@ export class RulesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a rule; its open alerts are closed' })
   remove(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<void> {
-    return mapped(() => this.rules.remove(operator.tenant, id));
+    return mapped(() => this.rules.remove(operator.tenant, id, operator.sub));
   }
 }
 
