@@ -22,3 +22,19 @@ export { OtlpQueryClient } from './clients/otlp-query-client';
 export type { ReceivedMail } from './servers/received-mail';
 export type { AttributeValue, CollectedSpan, CollectedSpanEvent, SpanKindName, StatusCodeName } from './servers/otlp-json';
 export { repoRoot } from './package-paths';
+export {
+  auditLinesMatching,
+  type AuditLine,
+  authorizationMismatches,
+  BAD_TOKEN_ANSWERS,
+  callRoute,
+  OperatorTokens,
+  operatorRoutes,
+  roleMayPerform,
+  routeKey,
+  type BadToken,
+  type OperatorRoute,
+  type RoleName,
+  type RouteCall,
+  type RouteRecipe,
+} from './clients/authorization-matrix';
