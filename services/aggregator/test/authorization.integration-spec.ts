@@ -19,11 +19,11 @@ const from = () => new Date(Date.now() - 3600_000).toISOString();
 
 // The aggregator has read routes only: every role reads, no role grants nothing, bad tokens are 401.
 const recipes: Record<string, RouteRecipe> = {
-  'GET /v1/devices/nearby': async () => ({ path: '/v1/devices/nearby?lat=52.37&lon=4.89&radius=1000' }),
-  'GET /v1/devices/within': async () => ({ path: '/v1/devices/within?bbox=4.8,52.3,5.0,52.4' }),
-  'GET /v1/devices/{id}/history': async () => ({ path: `/v1/devices/van-1/history?from=${from()}` }),
-  'GET /v1/devices/{id}/aggregates': async () => ({ path: `/v1/devices/van-1/aggregates?from=${from()}` }),
-  'GET /v1/devices/{id}/state': async () => ({ path: '/v1/devices/van-1/state' }),
+  'GET /v1/devices/nearby': { action: 'device:read', call: async () => ({ path: '/v1/devices/nearby?lat=52.37&lon=4.89&radius=1000' }) },
+  'GET /v1/devices/within': { action: 'device:read', call: async () => ({ path: '/v1/devices/within?bbox=4.8,52.3,5.0,52.4' }) },
+  'GET /v1/devices/{id}/history': { action: 'device:read', call: async () => ({ path: `/v1/devices/van-1/history?from=${from()}` }) },
+  'GET /v1/devices/{id}/aggregates': { action: 'device:read', call: async () => ({ path: `/v1/devices/van-1/aggregates?from=${from()}` }) },
+  'GET /v1/devices/{id}/state': { action: 'device:read', call: async () => ({ path: '/v1/devices/van-1/state' }) },
 };
 
 describe('aggregator authorization (issue 18)', () => {

@@ -27,20 +27,26 @@ async function existingFence(): Promise<string> {
 }
 
 const recipes: Record<string, RouteRecipe> = {
-  'POST /v1/geofences': async () => ({ path: '/v1/geofences', body: fence(newId()) }),
-  'POST /v1/geofences/import': async () => ({
-    path: '/v1/geofences/import',
-    body: { type: 'FeatureCollection', features: [{ type: 'Feature', id: newId(), properties: { name: 'Imported', radiusMeters: 50 }, geometry: { type: 'Point', coordinates: [4.9, 52.3] } }] },
-  }),
-  'GET /v1/geofences': async () => ({ path: '/v1/geofences' }),
-  'GET /v1/geofences/containing': async () => ({ path: '/v1/geofences/containing?lat=52.37&lon=4.89' }),
-  'GET /v1/geofences/{id}': async () => ({ path: `/v1/geofences/${await existingFence()}` }),
-  'PUT /v1/geofences/{id}': async () => {
-    const id = await existingFence();
-    return { path: `/v1/geofences/${id}`, body: fence(id, 300) };
+  'POST /v1/geofences': { action: 'geofence:write', call: async () => ({ path: '/v1/geofences', body: fence(newId()) }) },
+  'POST /v1/geofences/import': {
+    action: 'geofence:write',
+    call: async () => ({
+      path: '/v1/geofences/import',
+      body: { type: 'FeatureCollection', features: [{ type: 'Feature', id: newId(), properties: { name: 'Imported', radiusMeters: 50 }, geometry: { type: 'Point', coordinates: [4.9, 52.3] } }] },
+    }),
   },
-  'DELETE /v1/geofences/{id}': async () => ({ path: `/v1/geofences/${await existingFence()}` }),
-  'GET /v1/devices/{id}/geofences': async () => ({ path: '/v1/devices/van-1/geofences' }),
+  'GET /v1/geofences': { action: 'geofence:read', call: async () => ({ path: '/v1/geofences' }) },
+  'GET /v1/geofences/containing': { action: 'geofence:read', call: async () => ({ path: '/v1/geofences/containing?lat=52.37&lon=4.89' }) },
+  'GET /v1/geofences/{id}': { action: 'geofence:read', call: async () => ({ path: `/v1/geofences/${await existingFence()}` }) },
+  'PUT /v1/geofences/{id}': {
+    action: 'geofence:write',
+    call: async () => {
+      const id = await existingFence();
+      return { path: `/v1/geofences/${id}`, body: fence(id, 300) };
+    },
+  },
+  'DELETE /v1/geofences/{id}': { action: 'geofence:write', call: async () => ({ path: `/v1/geofences/${await existingFence()}` }) },
+  'GET /v1/devices/{id}/geofences': { action: 'geofence:read', call: async () => ({ path: '/v1/devices/van-1/geofences' }) },
 };
 
 describe('geo authorization (issue 18)', () => {

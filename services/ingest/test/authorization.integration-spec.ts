@@ -16,17 +16,20 @@ afterAll(() => world.stop());
 const base = () => world.ingest.baseUrl;
 
 const recipes: Record<string, RouteRecipe> = {
-  'POST /v1/devices': async () => ({ path: '/v1/devices', body: { deviceId: `dev-${randomUUID().slice(0, 8)}`, name: 'new' } }),
-  'GET /v1/devices': async () => ({ path: '/v1/devices' }),
-  'GET /v1/devices/{id}': async () => ({ path: `/v1/devices/${(await world.device()).deviceId}` }),
-  'PATCH /v1/devices/{id}': async () => ({ path: `/v1/devices/${(await world.device()).deviceId}`, body: { name: 'renamed' } }),
-  'DELETE /v1/devices/{id}': async () => ({ path: `/v1/devices/${(await world.device()).deviceId}` }),
-  'POST /v1/devices/{id}/keys': async () => ({ path: `/v1/devices/${(await world.device()).deviceId}/keys`, body: { graceSeconds: 60 } }),
-  'DELETE /v1/devices/{id}/keys/{keyId}': async () => {
-    const device = await world.device();
-    return { path: `/v1/devices/${device.deviceId}/keys/${device.keyId}` };
+  'POST /v1/devices': { action: 'device:write', call: async () => ({ path: '/v1/devices', body: { deviceId: `dev-${randomUUID().slice(0, 8)}`, name: 'new' } }) },
+  'GET /v1/devices': { action: 'device:read', call: async () => ({ path: '/v1/devices' }) },
+  'GET /v1/devices/{id}': { action: 'device:read', call: async () => ({ path: `/v1/devices/${(await world.device()).deviceId}` }) },
+  'PATCH /v1/devices/{id}': { action: 'device:write', call: async () => ({ path: `/v1/devices/${(await world.device()).deviceId}`, body: { name: 'renamed' } }) },
+  'DELETE /v1/devices/{id}': { action: 'device:write', call: async () => ({ path: `/v1/devices/${(await world.device()).deviceId}` }) },
+  'POST /v1/devices/{id}/keys': { action: 'device-key:rotate', call: async () => ({ path: `/v1/devices/${(await world.device()).deviceId}/keys`, body: { graceSeconds: 60 } }) },
+  'DELETE /v1/devices/{id}/keys/{keyId}': {
+    action: 'device-key:revoke',
+    call: async () => {
+      const device = await world.device();
+      return { path: `/v1/devices/${device.deviceId}/keys/${device.keyId}` };
+    },
   },
-  'POST /v1/telemetry': async () => ({ path: '/v1/telemetry', body: reading({ deviceId: feeder.deviceId, id: randomUUID() }) }),
+  'POST /v1/telemetry': { action: 'telemetry:write', call: async () => ({ path: '/v1/telemetry', body: reading({ deviceId: feeder.deviceId, id: randomUUID() }) }) },
 };
 
 describe('ingest authorization (issue 18)', () => {

@@ -19,16 +19,19 @@ async function existingSubscription(): Promise<string> {
 }
 
 const recipes: Record<string, RouteRecipe> = {
-  'POST /v1/subscriptions': async () => ({ path: '/v1/subscriptions', body: subscription(newId()) }),
-  'GET /v1/subscriptions': async () => ({ path: '/v1/subscriptions' }),
-  'GET /v1/subscriptions/{id}': async () => ({ path: `/v1/subscriptions/${await existingSubscription()}` }),
-  'PUT /v1/subscriptions/{id}': async () => {
-    const id = await existingSubscription();
-    return { path: `/v1/subscriptions/${id}`, body: subscription(id, 'renamed') };
+  'POST /v1/subscriptions': { action: 'subscription:write', call: async () => ({ path: '/v1/subscriptions', body: subscription(newId()) }) },
+  'GET /v1/subscriptions': { action: 'subscription:read', call: async () => ({ path: '/v1/subscriptions' }) },
+  'GET /v1/subscriptions/{id}': { action: 'subscription:read', call: async () => ({ path: `/v1/subscriptions/${await existingSubscription()}` }) },
+  'PUT /v1/subscriptions/{id}': {
+    action: 'subscription:write',
+    call: async () => {
+      const id = await existingSubscription();
+      return { path: `/v1/subscriptions/${id}`, body: subscription(id, 'renamed') };
+    },
   },
-  'DELETE /v1/subscriptions/{id}': async () => ({ path: `/v1/subscriptions/${await existingSubscription()}` }),
-  'POST /v1/subscriptions/{id}/test': async () => ({ path: `/v1/subscriptions/${await existingSubscription()}/test` }),
-  'GET /v1/notifications': async () => ({ path: '/v1/notifications' }),
+  'DELETE /v1/subscriptions/{id}': { action: 'subscription:write', call: async () => ({ path: `/v1/subscriptions/${await existingSubscription()}` }) },
+  'POST /v1/subscriptions/{id}/test': { action: 'subscription:test', call: async () => ({ path: `/v1/subscriptions/${await existingSubscription()}/test` }) },
+  'GET /v1/notifications': { action: 'notification:read', call: async () => ({ path: '/v1/notifications' }) },
 };
 
 describe('notifier authorization (issue 18)', () => {

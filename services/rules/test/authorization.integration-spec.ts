@@ -27,16 +27,19 @@ async function existingRule(): Promise<string> {
 }
 
 const recipes: Record<string, RouteRecipe> = {
-  'POST /v1/rules': async () => ({ path: '/v1/rules', body: rule(`r-${randomUUID().slice(0, 8)}`) }),
-  'GET /v1/rules': async () => ({ path: '/v1/rules' }),
-  'POST /v1/rules/validate': async () => ({ path: '/v1/rules/validate', body: { expression: 'temperature > 30' } }),
-  'GET /v1/rules/{id}': async () => ({ path: `/v1/rules/${await existingRule()}` }),
-  'PUT /v1/rules/{id}': async () => {
-    const id = await existingRule();
-    return { path: `/v1/rules/${id}`, body: { ...rule(id), expression: 'temperature > 31' } };
+  'POST /v1/rules': { action: 'rule:write', call: async () => ({ path: '/v1/rules', body: rule(`r-${randomUUID().slice(0, 8)}`) }) },
+  'GET /v1/rules': { action: 'rule:read', call: async () => ({ path: '/v1/rules' }) },
+  'POST /v1/rules/validate': { action: 'rule:read', call: async () => ({ path: '/v1/rules/validate', body: { expression: 'temperature > 30' } }) },
+  'GET /v1/rules/{id}': { action: 'rule:read', call: async () => ({ path: `/v1/rules/${await existingRule()}` }) },
+  'PUT /v1/rules/{id}': {
+    action: 'rule:write',
+    call: async () => {
+      const id = await existingRule();
+      return { path: `/v1/rules/${id}`, body: { ...rule(id), expression: 'temperature > 31' } };
+    },
   },
-  'DELETE /v1/rules/{id}': async () => ({ path: `/v1/rules/${await existingRule()}` }),
-  'GET /v1/alerts': async () => ({ path: '/v1/alerts' }),
+  'DELETE /v1/rules/{id}': { action: 'rule:write', call: async () => ({ path: `/v1/rules/${await existingRule()}` }) },
+  'GET /v1/alerts': { action: 'alert:read', call: async () => ({ path: '/v1/alerts' }) },
 };
 
 describe('rules authorization (issue 18)', () => {

@@ -23,8 +23,15 @@ export interface RouteCall {
   body?: unknown;
 }
 
-/** Prepares one call of a route; called before every token, so each write has its own target. */
-export type RouteRecipe = () => Promise<RouteCall>;
+/**
+ * What a test expects of one route: the action it must declare (stated by the test, not read
+ * from the service, so a route declaring a weaker action fails), and how to call it: `call`
+ * runs before every token, so each write has its own target.
+ */
+export interface RouteRecipe {
+  action: string;
+  call: () => Promise<RouteCall>;
+}
 
 export type RoleName = 'none' | 'viewer' | 'operator' | 'admin';
 export type BadToken = 'no-exp' | 'no-sub' | 'no-tenant' | 'too-long';
@@ -151,8 +158,12 @@ export async function authorizationMismatches(options: {
   for (const route of routes) {
     const recipe = options.recipes[routeKey(route)];
     if (!recipe) continue;
+    if (recipe.action !== route.action) {
+      mismatches.push(`${routeKey(route)}: declares ${route.action}, expected ${recipe.action}`);
+      continue;
+    }
     for (const role of ['none', 'viewer', 'operator', 'admin'] as const) {
-      const answer = await callRoute(options.baseUrl, route.method, await recipe(), tokens[role]);
+      const answer = await callRoute(options.baseUrl, route.method, await recipe.call(), tokens[role]);
       const allowed = roleMayPerform(role, route.action);
       const ok = allowed
         ? READ.test(route.action)
@@ -161,7 +172,7 @@ export async function authorizationMismatches(options: {
         : answer.status === 403 && answer.body.code === 'FORBIDDEN' && answer.body.action === route.action;
       if (!ok) mismatches.push(`${routeKey(route)} as ${role}: expected ${allowed ? 'allowed' : `403 naming ${route.action}`}, got ${answer.status} ${JSON.stringify(answer.body)}`);
     }
-    const call = await recipe();
+    const call = await recipe.call();
     for (const kind of Object.keys(bad) as BadToken[]) {
       const answer = await callRoute(options.baseUrl, route.method, call, bad[kind]);
       const expected = BAD_TOKEN_ANSWERS[kind];
