@@ -371,7 +371,7 @@ cmd_up() {
   done
   say "  simulator   ${SIM_VEHICLES:-20} vehicles around central Amsterdam and ${SIM_THERMOSTATS:-10} thermostats -> ingest, every ${SIM_INTERVAL_MS:-1000} ms, tenant $TENANT"
   say ""
-  say "Operator token for tenant \"$TENANT\" (valid 12 h; \`npm run up\` prints a fresh one):"
+  say "Operator token for tenant \"$TENANT\" (role admin, valid 12 h, within GEOPULSE_JWT_MAX_LIFETIME PT24H; \`npm run up\` prints a fresh one):"
   say ""
   say "  export TOKEN=$token"
   say ""

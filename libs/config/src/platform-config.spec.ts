@@ -88,7 +88,31 @@ describe('operatorAuthSettings', () => {
       jwksUrl: 'https://idp/jwks.json',
       issuer: 'idp',
       audience: undefined,
+      maxLifetimeSeconds: 86_400,
+      clockSkewSeconds: 30,
     });
+  });
+
+  it('reads the maximum token lifetime as an ISO-8601 duration and a small clock skew', () => {
+    const secret = { GEOPULSE_JWT_SECRET: 's'.repeat(32) };
+    expect(operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'P1DT12H', GEOPULSE_JWT_CLOCK_SKEW_SECONDS: '5' })).toMatchObject({
+      maxLifetimeSeconds: 129_600,
+      clockSkewSeconds: 5,
+    });
+    expect(operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'PT90M' })).toMatchObject({ maxLifetimeSeconds: 5400 });
+  });
+
+  it('refuses a lifetime that is not a fixed-length duration, out of range, and a large skew', () => {
+    const secret = { GEOPULSE_JWT_SECRET: 's'.repeat(32) };
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: '86400' }))[0]).toMatch(
+      /^GEOPULSE_JWT_MAX_LIFETIME is invalid \("86400" is not an ISO-8601 duration/,
+    );
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'P1M' }))[0]).toMatch(/^GEOPULSE_JWT_MAX_LIFETIME is invalid/);
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'PT' }))[0]).toMatch(/^GEOPULSE_JWT_MAX_LIFETIME is invalid/);
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'P60D' }))[0]).toMatch(/longer than 2592000 s/);
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_CLOCK_SKEW_SECONDS: '3600' }))[0]).toMatch(
+      /^GEOPULSE_JWT_CLOCK_SKEW_SECONDS is invalid \(3600 > 300\)/,
+    );
   });
 });
 

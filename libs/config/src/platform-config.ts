@@ -38,6 +38,12 @@ export const authEnv = {
   GEOPULSE_JWT_JWKS_URL: env.optionalUrl('OIDC JWKS URL', ['https', 'http']),
   GEOPULSE_JWT_ISSUER: env.optionalString('expected JWT issuer'),
   GEOPULSE_JWT_AUDIENCE: env.optionalString('expected JWT audience'),
+  GEOPULSE_JWT_MAX_LIFETIME: env.durationSeconds('ISO-8601 duration, the longest accepted exp - iat of an operator JWT, PT1M to P30D, e.g. PT24H', {
+    default: 'PT24H',
+    min: 60,
+    max: 30 * 86400,
+  }),
+  GEOPULSE_JWT_CLOCK_SKEW_SECONDS: env.int('seconds of clock skew tolerated on exp, nbf and iat, 0-300', { default: 30, min: 0, max: 300 }),
 };
 
 export const tracingEnv = {
@@ -51,14 +57,27 @@ export const httpEnv = (defaultPort: number) => ({
   SHUTDOWN_TIMEOUT_MS: env.int('graceful shutdown timeout in ms', { default: 10_000, min: 0 }),
 });
 
+/** What both kinds of operator JWT verification check besides the signature. */
+export interface OperatorTokenLimits {
+  issuer?: string;
+  audience?: string;
+  /** Longest accepted lifetime (exp - iat, or exp - now without iat); default 24 h. */
+  maxLifetimeSeconds?: number;
+  /** Tolerated clock difference on exp, nbf and iat; default 30 s. */
+  clockSkewSeconds?: number;
+}
+
 /** Operator JWT verification: a development secret or an OIDC issuer, never neither. */
-export type OperatorAuthSettings =
-  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
-  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string };
+export type OperatorAuthSettings = ({ kind: 'secret'; secret: string } | { kind: 'jwks'; jwksUrl: string }) & OperatorTokenLimits;
 
 export function operatorAuthSettings(source: EnvSource): OperatorAuthSettings {
   const c = loadEnv(authEnv, source);
-  const common = { issuer: c.GEOPULSE_JWT_ISSUER, audience: c.GEOPULSE_JWT_AUDIENCE };
+  const common = {
+    issuer: c.GEOPULSE_JWT_ISSUER,
+    audience: c.GEOPULSE_JWT_AUDIENCE,
+    maxLifetimeSeconds: c.GEOPULSE_JWT_MAX_LIFETIME,
+    clockSkewSeconds: c.GEOPULSE_JWT_CLOCK_SKEW_SECONDS,
+  };
   if (c.GEOPULSE_JWT_JWKS_URL) return { kind: 'jwks', jwksUrl: c.GEOPULSE_JWT_JWKS_URL, ...common };
   if (c.GEOPULSE_JWT_SECRET) return { kind: 'secret', secret: c.GEOPULSE_JWT_SECRET, ...common };
   throw new ConfigError([

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { describeRequiredActions } from '@geopulse/auth';
 import { collectProcessMetrics, JsonLogger, shutdownTracing } from '@geopulse/observability';
 import { ApiExceptionFilter } from './api-exception.filter';
 
@@ -41,7 +42,7 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   app.disable('x-powered-by');
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
+  const document = describeRequiredActions(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle(`geopulse ${options.service}`)
@@ -49,7 +50,7 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
       .setVersion('0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'operator')
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   await app.listen(options.port, options.host ?? '0.0.0.0');

@@ -47,7 +47,7 @@ export class PlatformModule {
       controllers: [HealthController, ...(options.controllers ?? [])],
       providers: [
         ...kafkaProviders(options.kafka, options.service, options.logger, options.producerSendTimeoutMs),
-        ...operatorAuthProviders(options.auth),
+        ...operatorAuthProviders(options.auth, options.logger),
         ...redisProviders,
         ...(options.providers ?? []),
         {

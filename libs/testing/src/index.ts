@@ -24,3 +24,19 @@ export type { AttributeValue, CollectedSpan, CollectedSpanEvent, SpanKindName, S
 export { repoRoot } from './package-paths';
 export type { KafkaComponentOptions } from './components/kafka.component';
 export type { ScramUser } from './components/kafka-config';
+export {
+  auditLinesMatching,
+  type AuditLine,
+  authorizationMismatches,
+  BAD_TOKEN_ANSWERS,
+  callRoute,
+  OperatorTokens,
+  operatorRoutes,
+  roleMayPerform,
+  routeKey,
+  type BadToken,
+  type OperatorRoute,
+  type RoleName,
+  type RouteCall,
+  type RouteRecipe,
+} from './clients/authorization-matrix';

@@ -49,7 +49,8 @@ export class ManageRules {
     private readonly newId: () => string,
   ) {}
 
-  async create(tenantId: string, raw: unknown): Promise<Rule> {
+  /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
+  async create(tenantId: string, raw: unknown, actor: string): Promise<Rule> {
     const input = this.check(raw);
     const id = input.id ?? this.newId();
     const existing = await this.repository.get(tenantId, id);
@@ -58,27 +59,28 @@ export class ManageRules {
     const rule: Rule = {
       id, tenantId, name: input.name, expression: input.expression, status: input.status, severity: input.severity,
       target: input.target ?? {}, for: input.for, version: (existing?.version ?? 0) + 1, createdAt: now, updatedAt: now,
+      createdBy: actor, updatedBy: actor,
     };
     await this.write(rule, existing?.version);
     return rule;
   }
 
-  async replace(tenantId: string, id: string, raw: unknown): Promise<Rule> {
+  async replace(tenantId: string, id: string, raw: unknown, actor: string): Promise<Rule> {
     const input = this.check(raw);
     if (input.id !== undefined && input.id !== id) throw new RuleError('INVALID_RULE', 'id in the body differs from the path', [{ path: '/id', message: `must be ${id} or absent` }]);
     const existing = await this.existing(tenantId, id);
     const { lastError: _e, errorCount: _c, ...kept } = existing;
     const rule: Rule = {
       ...kept, name: input.name, expression: input.expression, status: input.status, severity: input.severity,
-      target: input.target ?? {}, for: input.for, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString(),
+      target: input.target ?? {}, for: input.for, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString(), updatedBy: actor,
     };
     await this.write(rule, existing.version);
     return rule;
   }
 
-  async remove(tenantId: string, id: string): Promise<void> {
+  async remove(tenantId: string, id: string, actor: string): Promise<void> {
     const existing = await this.existing(tenantId, id);
-    const marker: StoredRule = { ...existing, deleted: true, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString() };
+    const marker: StoredRule = { ...existing, deleted: true, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString(), updatedBy: actor };
     await this.repository.put(marker, existing.version).catch(conflict(id));
     await this.publisher.publishDeleted(tenantId, id);
     this.book.apply(marker);
