@@ -108,50 +108,38 @@ function own(record: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
 }
 
+/** One member of a group jexl evaluates together, when it is the only one that can fail. */
+function member(node: Node, context: EvaluationContext, relative: unknown, functions: RuleFunctions): unknown {
+  try {
+    return node(context, relative, functions);
+  } catch (err) {
+    throw wrapped(err);
+  }
+}
+
 /** A non-logical binary operator: both operands are evaluated, as jexl's Promise.all does. */
 function binary(op: BinaryOp, left: Node, right: Node, leftLiteral: { value: unknown } | undefined): Node {
   if (leftLiteral) {
     // A literal on the left cannot fail: only the right operand's failure matters.
     const value = leftLiteral.value;
-    return (c, r, f) => {
-      let b: unknown;
-      try {
-        b = right(c, r, f);
-      } catch (err) {
-        throw wrapped(err);
-      }
-      return op(value, b);
-    };
+    return (c, r, f) => op(value, member(right, c, r, f));
   }
+  const rest = [right];
   return (c, r, f) => {
     let a: unknown;
     try {
       a = left(c, r, f);
     } catch (err) {
-      drain([right], 0, c, r, f);
+      drain(rest, 0, c, r, f);
       throw wrapped(err);
     }
-    let b: unknown;
-    try {
-      b = right(c, r, f);
-    } catch (err) {
-      throw wrapped(err);
-    }
-    return op(a, b);
+    return op(a, member(right, c, r, f));
   };
 }
 
 /** Specialised closures for the comparisons rules are made of, with a literal on the right. */
 function compareWithLiteral(operator: string, left: Node, value: unknown): Node | undefined {
-  const guard = (test: (a: unknown) => unknown): Node => (c, r, f) => {
-    let a: unknown;
-    try {
-      a = left(c, r, f);
-    } catch (err) {
-      throw wrapped(err);
-    }
-    return test(a);
-  };
+  const guard = (test: (a: unknown) => unknown): Node => (c, r, f) => test(member(left, c, r, f));
   switch (operator) {
     case '<': return guard((a) => (a as number) < (value as number));
     case '<=': return guard((a) => (a as number) <= (value as number));
