@@ -3,7 +3,7 @@ import { createDynamoClients, pingDynamo, RegistryDeviceDirectory } from '@geopu
 import { EventProducer } from '@geopulse/kafka';
 import type { ComponentLogger, JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
-import { LOGGER, PlatformModule, REDIS, type ReadinessCheck } from '@geopulse/service-runtime';
+import { LOGGER, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
 import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from './application/tokens';
@@ -12,7 +12,6 @@ import { LocateDevices } from './application/locate-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
-import { HistoryConsumer } from './adapters/kafka/history.consumer';
 import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
 import { RedisWindowStore } from './adapters/redis/window.store';
@@ -32,11 +31,6 @@ class HistoryTables implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.history.ensureTables().catch((err: Error) => this.log.warn('history tables not ready yet; writes will retry', { error: err.message }));
   }
-}
-
-/** Ready while the consumer runs and its batches are not failing repeatedly. */
-function consumerCheck(name: string, consumer: { healthy(): boolean }): ReadinessCheck {
-  return { name, check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) };
 }
 
 export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): DynamicModule {
@@ -75,13 +69,11 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
         inject: [DEVICE_STATE_STORE, CLOCK],
       },
       ReadingsConsumer,
-      HistoryConsumer,
     ],
     readiness: {
-      inject: [ReadingsConsumer, HistoryConsumer],
-      useFactory: (consumer: ReadingsConsumer, archive: HistoryConsumer) => [
-        consumerCheck('telemetry-consumer', consumer),
-        consumerCheck('history-consumer', archive),
+      inject: [ReadingsConsumer],
+      useFactory: (consumer: ReadingsConsumer) => [
+        { name: 'telemetry-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) },
         { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
       ],
     },

@@ -7,7 +7,8 @@ import { KAFKA, KAFKA_SETTINGS, LOGGER } from '@geopulse/service-runtime';
 import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
 import type { PartitionReading } from '../../domain/window-batch';
-import { AGGREGATOR_SETTINGS } from '../../application/tokens';
+import { AGGREGATOR_SETTINGS, HISTORY_STORE } from '../../application/tokens';
+import type { HistoryStore } from '../../application/history';
 import type { AggregatorSettings } from '../../config';
 
 const applied = metric.counter('geopulse_aggregator_readings_applied_total', 'Readings that moved a device state forward');
@@ -25,14 +26,10 @@ function withOffset(reading: TelemetryReading, record: ConsumedEvent): Partition
   return { reading, offset: Number(record.offset), ref: record, ...(traceparent ? { traceparent } : {}) };
 }
 
-/** The live consumer group (state and windows); the raw history has its own (HistoryConsumer). */
-export const LIVE_GROUP = 'geopulse-aggregator';
-
 /**
- * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings) and windows
- * (AggregateWindows); the offsets are committed after both; too-late readings are
- * dead-lettered with reason `too-late`. A timer moves the watermark of idle partitions this
- * replica owns. Raw history is written by HistoryConsumer in a group of its own, off this path.
+ * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings), raw history
+ * (DynamoDB) and windows (AggregateWindows); the offsets are committed after all of them; too-late readings are dead-lettered with reason `too-late`. A timer moves
+ * the watermark of idle partitions this replica owns.
  */
 @Injectable()
 export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -50,16 +47,18 @@ export class ReadingsConsumer implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(ApplyReadings) private readonly applyReadings: ApplyReadings,
     @Inject(AggregateWindows) private readonly windows: AggregateWindows,
     @Inject(AGGREGATOR_SETTINGS) private readonly aggregatorSettings: AggregatorSettings,
+    @Inject(HISTORY_STORE) private readonly history: HistoryStore,
   ) {
     this.log = logger.child('readings-consumer');
     this.topic = topicName('telemetry', settings.topicPrefix);
     this.consumer = new BatchConsumer(kafka, settings, producer, this.log, {
-      groupId: LIVE_GROUP,
+      groupId: 'geopulse-aggregator',
       topics: ['telemetry'],
       handler: async (events, batch) => {
         const { readings, deadLetters } = parseReadingEvents(events, withOffset);
         if (readings.length === 0) return { deadLetters };
-        const state = await this.applyReadings.execute(readings.map((r) => r.reading));
+        const plain = readings.map((r) => r.reading);
+        const [state] = await Promise.all([this.applyReadings.execute(plain), this.history.saveReadings(plain)]);
         const outcome = await this.windows.processBatch({ topic: batch.topic, partition: batch.partition }, readings);
         applied.inc(state.applied);
         stale.inc(state.stale);
