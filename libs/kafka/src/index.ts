@@ -9,3 +9,6 @@ export * from './reading-events';
 export * from './compacted-records';
 export * from './oauth-bearer-provider';
 export { mskIamTokenGenerator, type MskIamSigner } from './msk-iam-token';
+export * from './dead-letters';
+export * from './failure-classification';
+export * from './request-splitter';
