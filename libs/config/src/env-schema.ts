@@ -82,6 +82,14 @@ function parseUrl(raw: string, protocols: readonly string[]): string {
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
+/** `none`, or an http(s) URL holding the `{{traceId}}` placeholder; `none` becomes ''. */
+function parseTraceUrlTemplate(raw: string): string {
+  if (raw === 'none') return '';
+  if (!raw.includes('{{traceId}}')) throw new InvalidValue('no {{traceId}} placeholder');
+  parseUrl(raw.replace(/\{\{traceId\}\}/g, '0'.repeat(32)), ['http', 'https']);
+  return raw;
+}
+
 /** Builders for the kinds of variable geopulse reads. */
 export const env = {
   string: (describe: string, opts: { default?: string; pattern?: RegExp } = {}) =>
@@ -119,6 +127,9 @@ export const env = {
   url: (describe: string, protocols: readonly string[], fallback?: string) =>
     required(describe, (raw) => parseUrl(raw, protocols), fallback),
   optionalUrl: (describe: string, protocols: readonly string[]) => optional(describe, (raw) => parseUrl(raw, protocols)),
+  /** A trace link template (unset: undefined; `none`: ''). */
+  optionalTraceUrlTemplate: (describe: string) =>
+    optional(`${describe}: an http(s) URL with {{traceId}} in it, e.g. http://localhost:16686/trace/{{traceId}}, or none`, parseTraceUrlTemplate),
   hostPortList: (describe: string) =>
     required(describe, (raw) => {
       const items = raw.split(',').map((s) => s.trim()).filter(Boolean);

@@ -5,6 +5,7 @@ import type { KafkaSettings } from '@geopulse/config';
 import { extractTraceContext, metric, type ComponentLogger } from '@geopulse/observability';
 import type { EventProducer, RawRecord } from './event-producer';
 import { headersToStrings } from './records';
+import { eventSpanAttributes, messagingAttributes } from './messaging-spans';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -187,13 +188,11 @@ export class BatchConsumer {
           {
             kind: SpanKind.CONSUMER,
             attributes: {
-              'messaging.system': 'kafka',
-              'messaging.operation.type': 'process',
-              'messaging.destination.name': topic,
+              ...messagingAttributes(topic, 'process'),
               'messaging.destination.partition.id': String(partition),
               'messaging.kafka.offset': Number(message.offset),
               'messaging.consumer.group.name': group,
-              'messaging.message.id': event.id,
+              ...eventSpanAttributes(event),
             },
           },
           parent,

@@ -3,6 +3,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { encodeCloudEvent, topicName, type CloudEvent, type TopicKey } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/observability';
+import { batchSpanAttributes, messagingAttributes } from './messaging-spans';
 
 export interface OutgoingEvent<T> {
   key: string;
@@ -86,12 +87,7 @@ export class EventProducer {
       `${topic} publish`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': topic,
-          'messaging.batch.message_count': events.length,
-        },
+        attributes: { ...messagingAttributes(topic, 'send'), ...batchSpanAttributes(events.map((e) => e.event)) },
       },
       async (span) => {
         try {

@@ -7,3 +7,4 @@ export { headersToStrings } from './records';
 export type { Kafka } from 'kafkajs';
 export * from './reading-events';
 export * from './compacted-records';
+export * from './messaging-spans';
