@@ -61,7 +61,7 @@ beforeAll(async () => {
     NOTIFIER_POLL_INTERVAL_MS: '50',
     NOTIFIER_SUBSCRIPTION_CACHE_MS: '0',
     SMTP_FROM: 'geopulse@trace.test',
-  });
+  }, 120_000); // five Node processes starting at once on a busy machine
   for (const service of Object.values(services)) {
     await waitFor(async () => (await fetch(`${service.baseUrl}/readyz`)).ok, { timeoutMs: 90_000, description: `${service.name} ready` });
   }
@@ -137,7 +137,7 @@ describe('one reading, one trace across all five services (Jaeger)', () => {
     const byKind = (service: string, kind: CollectedSpan['kind'], name: string) => (s: CollectedSpan) => s.serviceName === `geopulse-${service}` && s.kind === kind && s.name === name;
     const server = only(spans, 'ingest HTTP span', (s) => s.serviceName === 'geopulse-ingest' && s.kind === 'SERVER');
     expect(server.parentSpanId).toBe(clientSpanId);
-    expect(server.attributes).toMatchObject({ 'http.request.method': 'POST' });
+    expect(server.name).toMatch(/^POST/);
 
     const publishReading = only(spans, 'reading produce span', byKind('ingest', 'PRODUCER', `${topic('telemetry')} publish`));
     const consumeReading = (service: string) => only(spans, `${service} consume span`, byKind(service, 'CONSUMER', `${topic('telemetry')} process`));
