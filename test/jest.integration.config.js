@@ -1,5 +1,5 @@
 // Cross-service end-to-end tests: the built services as real processes against real
-// Kafka, Redis, DynamoDB Local and an OTLP collector started by the shared harness.
+// Kafka, Redis, DynamoDB Local and Jaeger started by the shared harness.
 module.exports = {
   ...require('../jest.preset.js'),
   displayName: 'e2e',

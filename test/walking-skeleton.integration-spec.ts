@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { topicName } from '@geopulse/contracts';
-import { componentControl, OtlpQueryClient, readTopic, waitFor, type CollectedSpan, type ServiceProcess } from '@geopulse/testing';
+import { componentControl, JaegerClient, readTopic, waitFor, type CollectedSpan, type ServiceProcess } from '@geopulse/testing';
 import { get, haversineMeters, newJwtSecret, operatorFor, post, startServices } from './support/platform';
 
 const secret = newJwtSecret();
@@ -75,10 +75,10 @@ describe('walking skeleton: ingest -> Kafka -> aggregator', () => {
     expect((await get(`${services.aggregator.baseUrl}/v1/devices/${deviceId}/state`, other.token)).status).toBe(404);
 
     // One trace: ingest's HTTP server span is an ancestor of the aggregator's consumer span.
-    const otlp = new OtlpQueryClient(env().OTLP_QUERY_URL);
+    const jaeger = new JaegerClient(env().JAEGER_QUERY_URL);
     const spans = await waitFor(
       async () => {
-        const all = await otlp.trace(traceId);
+        const all = await jaeger.trace(traceId);
         const server = all.find((s) => s.serviceName === 'geopulse-ingest' && s.kind === 'SERVER');
         const consumer = all.find((s) => s.serviceName === 'geopulse-aggregator' && s.kind === 'CONSUMER');
         return server && consumer ? { all, server, consumer } : undefined;

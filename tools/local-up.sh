@@ -4,7 +4,7 @@
 #
 # up      installs what is missing (Debian packages and jars via tools/infra/ensure-deps.sh, npm
 #         packages), builds every project, starts the stack (Kafka, DynamoDB Local, Redis,
-#         Mosquitto, SMTP sink, OTLP collector) into .geopulse/stack, starts the five services
+#         Mosquitto, SMTP sink, Jaeger) into .geopulse/stack, starts the five services
 #         and the sample device feed (tools/simulator) from their dist in the background, waits
 #         until every service is ready, and prints URLs, an operator token and things to try.
 #         Idempotent: what already runs with the same settings and build is left alone; a process
@@ -50,6 +50,30 @@ rel() { printf '%s' "${1#"$ROOT/"}"; }
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && [ "$PORT_BASE" -ge 1 ] && [ "$PORT_BASE" -le 65530 ] ||
   die "GEOPULSE_PORT_BASE must be a port number (1..65530), got \"$PORT_BASE\""
 [[ "$READY_TIMEOUT" =~ ^[0-9]+$ ]] || die "GEOPULSE_READY_TIMEOUT must be whole seconds, got \"$READY_TIMEOUT\""
+
+# Prints the id of a trace from ingest's accepted readings (the simulator's), polling Jaeger's
+# API v3 for up to 20 s (services export spans in batches); fails when there is none.
+recent_trace_id() {
+  JAEGER_QUERY_URL="$JAEGER_QUERY_URL" node -e '
+    const base = process.env.JAEGER_QUERY_URL;
+    const deadline = Date.now() + 20000;
+    (async () => {
+      for (;;) {
+        const q = new URLSearchParams({ "query.service_name": "geopulse-ingest",
+          "query.start_time_min": new Date(Date.now() - 600000).toISOString(), "query.start_time_max": new Date(Date.now() + 60000).toISOString(), "query.num_traces": "20" });
+        try {
+          const r = await fetch(`${base}/api/v3/traces?${q}`);
+          if (r.ok) {
+            const spans = (await r.json()).result?.resourceSpans?.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)) ?? [];
+            const reading = spans.find((span) => /telemetry.* publish$/.test(span.name));
+            if (reading) { process.stdout.write(reading.traceId); return; }
+          }
+        } catch {}
+        if (Date.now() > deadline) process.exit(1);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();'
+}
 
 port_of() { # service -> its HTTP port
   local i
@@ -303,7 +327,7 @@ cmd_up() {
 
   # What the processes are started with; a difference from their start restarts them.
   local services_fingerprint
-  services_fingerprint="$(printf '%s\n' "$KAFKA_BROKERS" "$REDIS_URL" "$DYNAMODB_ENDPOINT" "$OTEL_EXPORTER_OTLP_ENDPOINT" \
+  services_fingerprint="$(printf '%s\n' "$KAFKA_BROKERS" "$REDIS_URL" "$DYNAMODB_ENDPOINT" "$OTEL_EXPORTER_OTLP_ENDPOINT" "$GEOPULSE_TRACE_URL_TEMPLATE" \
     "$MQTT_URL" "$MQTT_AUTH_SECRET" "$SMTP_URL" "$PORT_BASE" "$KAFKA_PARTITIONS_LOCAL" "$SECRET" "$(node --version)" | sha256sum | cut -c1-16)"
   FINGERPRINT="$services_fingerprint"
 
@@ -357,7 +381,7 @@ cmd_up() {
       echo "# written by tools/local-up.sh: source it for the examples below"
       echo "export TOKEN=$token"
       for name in "${SERVICES[@]}"; do echo "export GEOPULSE_$(echo "$name" | tr a-z A-Z)_URL=http://127.0.0.1:$(port_of "$name")"; done
-      echo "export OTLP_QUERY_URL=$OTLP_QUERY_URL"
+      echo "export JAEGER_QUERY_URL=$JAEGER_QUERY_URL"
       echo "export SMTP_SINK_URL=$SMTP_SINK_URL"
     } > "$DEV_ENV_FILE"
   )
@@ -383,9 +407,17 @@ cmd_up() {
   say "  curl -s -H \"Authorization: Bearer \$TOKEN\" $aggregator/v1/devices/thermostat-1/state"
   say "  curl -s -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'content-type: application/json' $ingest_url/v1/telemetry \\"
   say "       -d '{\"readings\":[{\"deviceId\":\"my-van\",\"ts\":\"'\$(date -u +%FT%TZ)'\",\"position\":{\"lat\":$AMSTERDAM_LAT,\"lon\":$AMSTERDAM_LON}}]}'"
-  say "  curl -s '$OTLP_QUERY_URL/api/spans?service=geopulse-ingest'     # traces (OTLP collector)"
   say "  # MQTT ($MQTT_URL): a device connects as <tenant>:<deviceId> with its key (POST /v1/devices returns it)"
   say "  mosquitto_pub -h 127.0.0.1 -p ${MQTT_URL##*:} -V mqttv5 -q 1 -u '$TENANT:my-van' -P \"\$KEY\" -t 'devices/$TENANT:my-van/telemetry' -m '{\"metrics\":{\"speed\":12}}'"
+  say ""
+  say "Traces: Jaeger at $JAEGER_QUERY_URL (API v3; this Jaeger is built from the Go module proxy, whose"
+  say "        web UI is a placeholder page, so open traces as JSON: the official image has the UI)"
+  local trace_id
+  if trace_id="$(recent_trace_id)"; then
+    say "  a recent reading's trace: $JAEGER_QUERY_URL/api/v3/traces/$trace_id"
+  else
+    say "  no reading's trace in Jaeger yet: curl -s '$JAEGER_QUERY_URL/api/v3/services'"
+  fi
   say ""
   say "Logs:   $(rel "$LOG_DIR")/<service>.log and simulator.log (JSON lines); stack: $(rel "$STACK_DIR")/logs/"
   say "Status: bash tools/local-up.sh status"

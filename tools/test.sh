@@ -2,7 +2,7 @@
 # The test command (`npm test`; CI runs it through .ci/run). On a fresh machine it installs
 # what is missing (Debian packages, Kafka and DynamoDB Local jars, npm packages), then runs
 # lint, unit tests and builds of every project, then every integration suite against ONE
-# real stack (Kafka, DynamoDB Local, Redis, Mosquitto, SMTP sink, OTLP collector) started
+# real stack (Kafka, DynamoDB Local, Redis, Mosquitto, SMTP sink, Jaeger) started
 # here as plain processes and stopped at the end. Suites run one after another because
 # some of them stop and restart Kafka.
 set -euo pipefail

@@ -13,8 +13,8 @@ export function newJwtSecret(): string {
 }
 
 /** Starts services as real processes with the stack's environment and a shared secret. */
-export async function startServices(names: string[], env: Record<string, string>): Promise<Record<string, ServiceProcess>> {
-  const started = await Promise.all(names.map((name) => ServiceProcess.start({ name, env: { KAFKA_PARTITIONS: '3', ...env } })));
+export async function startServices(names: string[], env: Record<string, string>, startTimeoutMs?: number): Promise<Record<string, ServiceProcess>> {
+  const started = await Promise.all(names.map((name) => ServiceProcess.start({ name, env: { KAFKA_PARTITIONS: '3', ...env }, ...(startTimeoutMs ? { startTimeoutMs } : {}) })));
   return Object.fromEntries(started.map((service, i) => [names[i], service]));
 }
 

@@ -97,6 +97,14 @@ export function parseDurationSeconds(raw: string): number {
   return ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
 }
 
+/** `none`, or an http(s) URL holding the `{{traceId}}` placeholder; `none` becomes ''. */
+function parseTraceUrlTemplate(raw: string): string {
+  if (raw === 'none') return '';
+  if (!raw.includes('{{traceId}}')) throw new InvalidValue('no {{traceId}} placeholder');
+  parseUrl(raw.replace(/\{\{traceId\}\}/g, '0'.repeat(32)), ['http', 'https']);
+  return raw;
+}
+
 /** Builders for the kinds of variable geopulse reads. */
 export const env = {
   string: (describe: string, opts: { default?: string; pattern?: RegExp } = {}) =>
@@ -142,6 +150,9 @@ export const env = {
   url: (describe: string, protocols: readonly string[], fallback?: string) =>
     required(describe, (raw) => parseUrl(raw, protocols), fallback),
   optionalUrl: (describe: string, protocols: readonly string[]) => optional(describe, (raw) => parseUrl(raw, protocols)),
+  /** A trace link template (unset: undefined; `none`: ''). */
+  optionalTraceUrlTemplate: (describe: string) =>
+    optional(`${describe}: an http(s) URL with {{traceId}} in it, e.g. http://localhost:16686/trace/{{traceId}}, or none`, parseTraceUrlTemplate),
   hostPortList: (describe: string) =>
     required(describe, (raw) => {
       const items = raw.split(',').map((s) => s.trim()).filter(Boolean);

@@ -53,6 +53,7 @@ export const authEnv = {
 export const tracingEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl('OTLP/HTTP base URL, e.g. http://jaeger:4318', ['http', 'https']),
   OTEL_TRACES_SAMPLER_ARG: env.number('trace sampling ratio for root spans, 0..1', { default: 1, min: 0, max: 1 }),
+  GEOPULSE_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate('where people open a trace (e-mails, the alerts API) unless a service sets its own'),
 };
 
 export const httpEnv = (defaultPort: number) => ({
@@ -147,11 +148,25 @@ function mskIamRegion(source: EnvSource, ssl: boolean): string {
 export interface TracingSettings {
   endpoint?: string;
   sampleRatio: number;
+  /** GEOPULSE_TRACE_URL_TEMPLATE: undefined when unset, '' for `none`. */
+  traceUrlTemplate?: string;
 }
 
 export function tracingSettings(source: EnvSource): TracingSettings {
   const c = loadEnv(tracingEnv, source);
-  return { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: c.OTEL_TRACES_SAMPLER_ARG };
+  return { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: c.OTEL_TRACES_SAMPLER_ARG, traceUrlTemplate: c.GEOPULSE_TRACE_URL_TEMPLATE };
+}
+
+/**
+ * GEOPULSE_TRACE_URL_TEMPLATE for a service's own trace-link default. An invalid value reads as
+ * unset here: tracingSettings reports it (once) as part of every service's platform config.
+ */
+export function sharedTraceUrlTemplate(source: EnvSource): string | undefined {
+  try {
+    return loadEnv({ GEOPULSE_TRACE_URL_TEMPLATE: tracingEnv.GEOPULSE_TRACE_URL_TEMPLATE }, source).GEOPULSE_TRACE_URL_TEMPLATE;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface DynamoSettings {

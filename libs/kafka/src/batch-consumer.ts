@@ -7,6 +7,7 @@ import { deadLetterRecord } from './dead-letters';
 import type { EventProducer, RawRecord } from './event-producer';
 import { classifyFailure, retryDelayMs, type DeadLetterReason } from './failure-classification';
 import { headersToStrings } from './records';
+import { eventSpanAttributes, messagingAttributes } from './messaging-spans';
 
 export interface ConsumedEvent<T = unknown> {
   topic: string;
@@ -231,13 +232,11 @@ export class BatchConsumer {
           {
             kind: SpanKind.CONSUMER,
             attributes: {
-              'messaging.system': 'kafka',
-              'messaging.operation.type': 'process',
-              'messaging.destination.name': topic,
+              ...messagingAttributes(topic, 'process'),
               'messaging.destination.partition.id': String(partition),
               'messaging.kafka.offset': Number(message.offset),
               'messaging.consumer.group.name': group,
-              'messaging.message.id': event.id,
+              ...eventSpanAttributes(event),
             },
           },
           parent,

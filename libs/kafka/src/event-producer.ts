@@ -6,6 +6,7 @@ import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/obse
 import { deadLetterRecord, truncatedDeadLetter } from './dead-letters';
 import { classifyFailure, RecordTooLargeError } from './failure-classification';
 import { effectiveRequestLimit, maxRecordBytes, splitIntoRequests } from './request-splitter';
+import { batchSpanAttributes, messagingAttributes } from './messaging-spans';
 
 export interface OutgoingEvent<T> {
   key: string;
@@ -169,12 +170,7 @@ export class EventProducer {
       `${topic} publish`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': topic,
-          'messaging.batch.message_count': events.length,
-        },
+        attributes: { ...messagingAttributes(topic, 'send'), ...batchSpanAttributes(events.map((e) => e.event)) },
       },
       async (span) => {
         try {

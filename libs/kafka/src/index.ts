@@ -12,3 +12,4 @@ export { mskIamTokenGenerator, type MskIamSigner } from './msk-iam-token';
 export * from './dead-letters';
 export * from './failure-classification';
 export * from './request-splitter';
+export * from './messaging-spans';

@@ -2,3 +2,4 @@ export * from './tracing';
 export * from './trace-headers';
 export * from './logger';
 export * from './metrics';
+export * from './span-attributes';

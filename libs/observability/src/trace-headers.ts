@@ -25,3 +25,12 @@ export function activeTraceId(ctx: Context = context.active()): string | undefin
   const spanContext = trace.getSpanContext(ctx);
   return spanContext && trace.isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
+
+/**
+ * A trace's link: `{{traceId}}` in the template (e.g. http://jaeger:16686/trace/{{traceId}})
+ * replaced; undefined without a template or a trace id. Other placeholders become ''.
+ */
+export function traceUrl(urlTemplate: string | undefined, traceId: string | undefined): string | undefined {
+  if (!traceId || !urlTemplate) return undefined;
+  return urlTemplate.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => (name === 'traceId' ? encodeURIComponent(traceId) : ''));
+}

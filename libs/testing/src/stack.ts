@@ -45,7 +45,7 @@ export interface ComponentControl {
 
 export interface StackHandle {
   readonly dir: string;
-  /** KAFKA_BROKERS, REDIS_URL, DYNAMODB_ENDPOINT, AWS_*, SMTP_URL, SMTP_SINK_URL, OTEL_EXPORTER_OTLP_ENDPOINT, OTLP_QUERY_URL, MQTT_URL. */
+  /** KAFKA_BROKERS, REDIS_URL, DYNAMODB_ENDPOINT, AWS_*, SMTP_URL, SMTP_SINK_URL, OTEL_EXPORTER_OTLP_ENDPOINT, JAEGER_QUERY_URL, GEOPULSE_TRACE_URL_TEMPLATE, MQTT_URL. */
   readonly env: Record<string, string>;
   readonly components: ComponentName[];
   control(name: ComponentName): ComponentControl;

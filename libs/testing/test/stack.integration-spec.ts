@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mqtt from 'mqtt';
 import nodemailer from 'nodemailer';
-import { componentControl, loadStack, OtlpQueryClient, readTopic, repoRoot, SmtpSinkClient, waitFor } from '../src';
+import { componentControl, JaegerClient, loadStack, readTopic, repoRoot, SmtpSinkClient, waitFor } from '../src';
 
 const execFileAsync = promisify(execFile);
 
@@ -41,7 +41,8 @@ describe('test stack', () => {
       'SMTP_URL',
       'SMTP_SINK_URL',
       'OTEL_EXPORTER_OTLP_ENDPOINT',
-      'OTLP_QUERY_URL',
+      'JAEGER_QUERY_URL',
+      'GEOPULSE_TRACE_URL_TEMPLATE',
       'MQTT_URL',
       'MQTT_USERNAME',
       'MQTT_PASSWORD',
@@ -173,37 +174,39 @@ describe('test stack', () => {
     });
   });
 
-  describe('otlp collector', () => {
-    it('stores posted OTLP JSON and serves it by trace id, hex or base64 ids alike', async () => {
-      const query = new OtlpQueryClient(env('OTLP_QUERY_URL'));
+  describe('jaeger', () => {
+    it('stores posted OTLP JSON and serves it by trace id through API v3; the service is listed', async () => {
+      const jaeger = new JaegerClient(env('JAEGER_QUERY_URL'));
       const traceId = randomBytes(16).toString('hex');
-      const rootId = randomBytes(8);
+      const rootId = randomBytes(8).toString('hex');
       const childId = randomBytes(8).toString('hex');
+      const service = `stack-it-${randomUUID().slice(0, 8)}`;
+      const now = BigInt(Date.now()) * 1_000_000n;
       const payload = {
         resourceSpans: [
           {
-            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'ingest' } }] },
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
             scopeSpans: [
               {
                 scope: { name: 'stack-it' },
                 spans: [
                   {
                     traceId,
-                    spanId: rootId.toString('hex'),
+                    spanId: rootId,
                     name: 'POST /v1/telemetry',
                     kind: 2,
-                    startTimeUnixNano: '1795485591038000000',
-                    endTimeUnixNano: '1795485591048000000',
+                    startTimeUnixNano: String(now),
+                    endTimeUnixNano: String(now + 10_000_000n),
                     attributes: [{ key: 'http.response.status_code', value: { intValue: '202' } }],
                   },
                   {
-                    traceId: Buffer.from(traceId, 'hex').toString('base64'),
+                    traceId,
                     spanId: childId,
-                    parentSpanId: rootId.toString('base64'),
+                    parentSpanId: rootId,
                     name: 'geopulse.telemetry.v1 publish',
-                    kind: 'SPAN_KIND_PRODUCER',
-                    startTimeUnixNano: '1795485591040000000',
-                    endTimeUnixNano: '1795485591045000000',
+                    kind: 4,
+                    startTimeUnixNano: String(now + 2_000_000n),
+                    endTimeUnixNano: String(now + 7_000_000n),
                     attributes: [{ key: 'messaging.system', value: { stringValue: 'kafka' } }],
                   },
                 ],
@@ -218,23 +221,20 @@ describe('test stack', () => {
         body: JSON.stringify(payload),
       });
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({});
 
-      const spans = await query.trace(traceId);
+      const spans = await waitFor(async () => {
+        const found = await jaeger.trace(traceId);
+        return found.length === 2 ? found : undefined;
+      }, { timeoutMs: 10_000, description: `trace ${traceId} in Jaeger` });
       expect(spans.map((s) => [s.name, s.kind, s.serviceName, s.parentSpanId])).toEqual([
-        ['POST /v1/telemetry', 'SERVER', 'ingest', null],
-        ['geopulse.telemetry.v1 publish', 'PRODUCER', 'ingest', rootId.toString('hex')],
+        ['POST /v1/telemetry', 'SERVER', service, null],
+        ['geopulse.telemetry.v1 publish', 'PRODUCER', service, rootId],
       ]);
-      expect(spans[0].attributes).toEqual({ 'http.response.status_code': 202 });
-      expect(await query.spans({ service: 'ingest', name: 'geopulse.telemetry.v1 publish' })).toContainEqual(spans[1]);
-
-      const protobuf = await fetch(`${env('OTEL_EXPORTER_OTLP_ENDPOINT')}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body: Buffer.from([0x0a, 0x00]),
-      });
-      expect(protobuf.status).toBe(415);
-      expect(await protobuf.text()).toContain('JSON');
+      expect(spans[0].attributes).toMatchObject({ 'http.response.status_code': 202 });
+      expect(await jaeger.services()).toContain(service);
+      const found = await jaeger.findTraces({ service, operation: 'geopulse.telemetry.v1 publish' });
+      expect(found.map((s) => s.spanId).sort()).toEqual([rootId, childId].sort());
+      expect(await jaeger.trace(randomBytes(16).toString('hex'))).toEqual([]);
     });
 
     it('receives what the OpenTelemetry OTLP/HTTP exporter sends', async () => {
@@ -261,13 +261,13 @@ describe('test stack', () => {
       const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: repoRoot, env: process.env });
       const context = JSON.parse(stdout) as { traceId: string; spanId: string };
 
-      const query = new OtlpQueryClient(env('OTLP_QUERY_URL'));
+      const jaeger = new JaegerClient(env('JAEGER_QUERY_URL'));
       const [span] = await waitFor(
         async () => {
-          const spans = await query.trace(context.traceId);
+          const spans = await jaeger.trace(context.traceId);
           return spans.length > 0 ? spans : undefined;
         },
-        { timeoutMs: 5000, description: `trace ${context.traceId} in the collector` },
+        { timeoutMs: 10_000, description: `trace ${context.traceId} in Jaeger` },
       );
       expect(span).toMatchObject({
         traceId: context.traceId,

@@ -1,6 +1,6 @@
 import { topicName } from '@geopulse/contracts';
 import { DEAD_LETTER_HEADERS } from '@geopulse/kafka';
-import { OtlpQueryClient, readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
+import { JaegerClient, readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
 import { aggregatesOf, getJson, latestRevisions, metricValue, newJwtSecret, newTopicPrefix, operatorFor, reading, startAggregator, stackEnv, TelemetryFeed } from './support/harness';
 
 const W = 10_000;
@@ -64,7 +64,7 @@ describe('tumbling event-time windows', () => {
     const [, traceId, parentSpanId] = aggregates[1].traceparent!.split('-');
     const spans = await waitFor(
       async () => {
-        const all = await new OtlpQueryClient(stackEnv().OTLP_QUERY_URL).trace(traceId);
+        const all = await new JaegerClient(stackEnv().JAEGER_QUERY_URL).trace(traceId);
         const publish = all.find((s) => s.spanId === parentSpanId);
         const consume = publish && all.find((s) => s.spanId === publish.parentSpanId);
         return publish && consume ? { publish, consume } : undefined;

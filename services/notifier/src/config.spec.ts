@@ -19,7 +19,16 @@ describe('notifier config', () => {
     const c = parseNotifierConfig(base);
     expect(c.notifier.retry).toEqual({ maxAttempts: 8, baseDelayMs: 2000, maxDelayMs: 900_000, factor: 2, jitter: 0.25 });
     expect(c.notifier.allowList.entries).toEqual([]);
-    expect(c.notifier.traceUrlTemplate).toContain('{{traceId}}');
+    expect(c.notifier.traceUrlTemplate).toBe('http://localhost:16686/trace/{{traceId}}');
+  });
+
+  it('takes the trace link from its own variable, else the shared one; none means no link; a template without {{traceId}} is refused', () => {
+    const shared = { GEOPULSE_TRACE_URL_TEMPLATE: 'http://127.0.0.1:41234/trace/{{traceId}}' };
+    expect(parseNotifierConfig({ ...base, ...shared }).notifier.traceUrlTemplate).toBe(shared.GEOPULSE_TRACE_URL_TEMPLATE);
+    expect(parseNotifierConfig({ ...base, ...shared, NOTIFIER_TRACE_URL_TEMPLATE: 'https://jaeger.example/trace/{{traceId}}' }).notifier.traceUrlTemplate).toBe('https://jaeger.example/trace/{{traceId}}');
+    expect(parseNotifierConfig({ ...base, NOTIFIER_TRACE_URL_TEMPLATE: 'none' }).notifier.traceUrlTemplate).toBe('');
+    expect(problems({ NOTIFIER_TRACE_URL_TEMPLATE: 'http://jaeger/trace/' })).toEqual([expect.stringMatching(/^NOTIFIER_TRACE_URL_TEMPLATE is invalid \(no \{\{traceId\}\} placeholder\)/)]);
+    expect(problems({ GEOPULSE_TRACE_URL_TEMPLATE: 'ftp://x/{{traceId}}' })).toEqual([expect.stringMatching(/^GEOPULSE_TRACE_URL_TEMPLATE is invalid \(scheme ftp: /)]);
   });
 
   it('names every wrong variable', () => {

@@ -1,6 +1,9 @@
-import { ConfigError, dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { ConfigError, dynamoSettings, env, loadEnv, loadOrExit, platformConfig, sharedTraceUrlTemplate, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 import type { RetryPolicy } from './domain/retry-schedule';
 import { AddressAllowList } from './domain/url-policy';
+
+/** The local Jaeger's UI (what `npm run up` starts), when neither trace template variable is set. */
+export const DEFAULT_TRACE_URL_TEMPLATE = 'http://localhost:16686/trace/{{traceId}}';
 
 /** The notifier's own variables (on top of the platform's and DynamoDB's). */
 export const notifierEnv = {
@@ -17,9 +20,7 @@ export const notifierEnv = {
   NOTIFIER_RETRY_JITTER: env.number('share of each delay drawn at random, 0..1', { default: 0.25, min: 0, max: 1 }),
   NOTIFIER_WEBHOOK_TIMEOUT_MS: env.int('webhook request timeout in ms', { default: 10_000, min: 100, max: 120_000 }),
   NOTIFIER_WEBHOOK_ALLOW: env.string('comma-separated IPs or CIDR ranges webhooks may reach although private/loopback (e.g. 127.0.0.1)', { default: '' }),
-  NOTIFIER_TRACE_URL_TEMPLATE: env.string('trace link in messages, {{traceId}} replaced, e.g. http://jaeger:16686/trace/{{traceId}}; empty: no link', {
-    default: 'http://localhost:16686/trace/{{traceId}}',
-  }),
+  NOTIFIER_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate(`trace link in messages (default: GEOPULSE_TRACE_URL_TEMPLATE, else ${DEFAULT_TRACE_URL_TEMPLATE})`),
   NOTIFIER_WORKER_CONCURRENCY: env.int('deliveries in flight per replica', { default: 16, min: 1, max: 1000 }),
   NOTIFIER_POLL_INTERVAL_MS: env.int('how often idle workers look for due deliveries (ms)', { default: 250, min: 10, max: 60_000 }),
   NOTIFIER_LEASE_SECONDS: env.int('how long a claimed delivery is hidden from other workers (must exceed the slowest attempt)', { default: 120, min: 5 }),
@@ -75,7 +76,7 @@ export function notifierSettings(source: EnvSource): NotifierSettings {
     },
     webhookTimeoutMs: c.NOTIFIER_WEBHOOK_TIMEOUT_MS,
     allowList,
-    traceUrlTemplate: c.NOTIFIER_TRACE_URL_TEMPLATE,
+    traceUrlTemplate: c.NOTIFIER_TRACE_URL_TEMPLATE ?? sharedTraceUrlTemplate(source) ?? DEFAULT_TRACE_URL_TEMPLATE,
     concurrency: c.NOTIFIER_WORKER_CONCURRENCY,
     pollIntervalMs: c.NOTIFIER_POLL_INTERVAL_MS,
     leaseMs: c.NOTIFIER_LEASE_SECONDS * 1000,

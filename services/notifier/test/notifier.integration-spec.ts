@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HTTP } from 'cloudevents';
 import { EVENT_TYPES } from '@geopulse/contracts';
-import { componentControl, OtlpQueryClient, SmtpSinkClient, waitFor } from '@geopulse/testing';
+import { componentControl, JaegerClient, SmtpSinkClient, waitFor } from '@geopulse/testing';
 import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../src/domain/webhook-signature';
 import { NotifierFixture, settle, TRACE_TEMPLATE, WebhookReceiver, type ReceivedHook } from './notifier-fixture';
 
@@ -98,9 +98,9 @@ describe('notifier', () => {
     expect(binary.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
 
     // One trace: consume -> notify email / notify webhook (x2), each a child of the consumer span.
-    const otlp = new OtlpQueryClient();
+    const jaeger = new JaegerClient();
     const spans = await waitFor(async () => {
-      const all = (await otlp.trace(traceId)).filter((s) => s.serviceName === 'geopulse-notifier');
+      const all = (await jaeger.trace(traceId)).filter((s) => s.serviceName === 'geopulse-notifier');
       return all.filter((s) => s.name.startsWith('notify ')).length >= 3 ? all : undefined;
     }, { timeoutMs: 30_000, description: 'delivery spans in the alert trace' });
     const metrics = await (await fetch(`${fx.notifier.baseUrl}/metrics`)).text();

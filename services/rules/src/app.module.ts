@@ -5,7 +5,7 @@ import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
 import { KAFKA, KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { ManageRules } from './application/manage-rules';
-import { ALERT_REPOSITORY, AlertsController, RulesController } from './adapters/http/rules.controller';
+import { ALERT_REPOSITORY, AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
 import { RulesRuntime } from './adapters/rules.runtime';
 import type { RulesConfig } from './config';
 
@@ -41,6 +41,7 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
       },
       { provide: ManageRules, useFactory: (runtime: RulesRuntime) => runtime.manageRules, inject: [RUNTIME] },
       { provide: ALERT_REPOSITORY, useFactory: (runtime: RulesRuntime) => runtime.alerts, inject: [RUNTIME] },
+      { provide: TRACE_URL_TEMPLATE, useValue: config.rules.traceUrlTemplate ?? '' },
       RulesLifecycle,
     ],
     readiness: { inject: [RUNTIME], useFactory: (runtime: RulesRuntime) => runtime.readiness() },

@@ -1,4 +1,4 @@
-import { dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { dynamoSettings, env, loadEnv, loadOrExit, platformConfig, sharedTraceUrlTemplate, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
 const rulesEnv = {
   RULES_MINUTE_MS: env.int('length of a rule minute in ms (windows, hasNotChanged); shorten only in tests', { default: 60_000, min: 10, max: 60_000 }),
@@ -9,6 +9,7 @@ const rulesEnv = {
   RULES_MAX_EXPRESSION_DEPTH: env.int('deepest bracket nesting of a rule expression', { default: 16, min: 1, max: 256 }),
   RULES_DEVICE_CACHE_TTL_MS: env.int('how long device registry entries (tags, attributes) are cached', { default: 60_000, min: 0 }),
   RULES_GROUP_ID: env.string('consumer group of readings and geofence events', { default: 'geopulse-rules', pattern: /^[A-Za-z0-9._-]+$/ }),
+  RULES_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate('trace link of each alert in the alerts API (default: GEOPULSE_TRACE_URL_TEMPLATE, else none)'),
 };
 
 export interface RulesSettings {
@@ -19,6 +20,8 @@ export interface RulesSettings {
   expressionLimits: { maxLength: number; maxDepth: number };
   deviceCacheTtlMs: number;
   groupId: string;
+  /** Alerts answered by the API carry `traceUrl` when set (non-empty). */
+  traceUrlTemplate?: string;
 }
 
 export type RulesConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; rules: RulesSettings };
@@ -36,6 +39,7 @@ export function parseRulesConfig(source: EnvSource): RulesConfig {
         expressionLimits: { maxLength: c.RULES_MAX_EXPRESSION_LENGTH, maxDepth: c.RULES_MAX_EXPRESSION_DEPTH },
         deviceCacheTtlMs: c.RULES_DEVICE_CACHE_TTL_MS,
         groupId: c.RULES_GROUP_ID,
+        traceUrlTemplate: c.RULES_TRACE_URL_TEMPLATE ?? sharedTraceUrlTemplate(source),
       };
     },
   }) as RulesConfig;

@@ -3,7 +3,7 @@ import { deviceRecordKey, EVENT_TYPES, eventSource, topicName, type GeofenceTran
 import { kafkaSettings } from '@geopulse/config';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
-import { OtlpQueryClient, ServiceProcess, waitFor } from '@geopulse/testing';
+import { JaegerClient, ServiceProcess, waitFor } from '@geopulse/testing';
 import { AlertCollector, api, newRulesStack, startRules, type RulesStack } from './support/rules-harness';
 
 let s: RulesStack;
@@ -53,7 +53,7 @@ describe('rules end to end', () => {
     expect(stored).toEqual([expect.objectContaining({ alertId: alert.data.alertId, status: 'FIRING', traceId })]);
     const spans = await waitFor(
       async () => {
-        const all = await new OtlpQueryClient(env().OTLP_QUERY_URL).trace(traceId);
+        const all = await new JaegerClient(env().JAEGER_QUERY_URL).trace(traceId);
         return all.some((x) => x.serviceName === 'geopulse-rules' && x.kind === 'CONSUMER') && all.some((x) => x.serviceName === 'geopulse-ingest') ? all : undefined;
       },
       { timeoutMs: 15_000, description: 'ingest and rules spans in one trace' },

@@ -1,8 +1,8 @@
 import type { ComponentDefinition, ComponentName } from './component';
 import { dynamoDbComponent } from './dynamodb.component';
+import { jaegerComponent } from './jaeger.component';
 import { kafkaComponent } from './kafka.component';
 import { mosquittoComponent } from './mosquitto.component';
-import { otlpCollectorComponent } from './otlp-collector.component';
 import { redisComponent } from './redis.component';
 import { smtpSinkComponent } from './smtp-sink.component';
 
@@ -12,7 +12,7 @@ const definitions: Record<ComponentName, ComponentDefinition> = {
   redis: redisComponent,
   mosquitto: mosquittoComponent,
   smtp: smtpSinkComponent,
-  otlp: otlpCollectorComponent,
+  jaeger: jaegerComponent,
 };
 
 export function componentDefinition(name: ComponentName): ComponentDefinition {

@@ -1,7 +1,7 @@
-export type ComponentName = 'kafka' | 'dynamodb' | 'redis' | 'mosquitto' | 'smtp' | 'otlp';
+export type ComponentName = 'kafka' | 'dynamodb' | 'redis' | 'mosquitto' | 'smtp' | 'jaeger';
 
 /** Every component, in the order status output lists them. */
-export const COMPONENT_NAMES: readonly ComponentName[] = ['kafka', 'dynamodb', 'redis', 'mosquitto', 'smtp', 'otlp'];
+export const COMPONENT_NAMES: readonly ComponentName[] = ['kafka', 'dynamodb', 'redis', 'mosquitto', 'smtp', 'jaeger'];
 
 export function isComponentName(value: string): value is ComponentName {
   return (COMPONENT_NAMES as readonly string[]).includes(value);

@@ -8,11 +8,14 @@ import { repoRoot } from '../package-paths';
 // Must match tools/infra/ensure-deps.sh and the poms in tools/infra/maven (a unit test checks).
 export const KAFKA_VERSION = '4.3.1';
 export const DYNAMODB_LOCAL_VERSION = '3.3.1';
+// Must match tools/infra/ensure-jaeger.sh (a unit test checks). v1.76.0 of the Go module is Jaeger 2.13.0.
+export const JAEGER_MODULE_VERSION = 'v1.76.0';
 
 /** Written by ensure-deps.sh next to libs/ once a fetch is complete: the pom's sha256. */
 const COMPLETION_MARKER = '.geopulse-complete';
 
 export const ensureDepsScript = path.join(repoRoot, 'tools', 'infra', 'ensure-deps.sh');
+export const ensureJaegerScript = path.join(repoRoot, 'tools', 'infra', 'ensure-jaeger.sh');
 
 interface JarBundle {
   label: string;
@@ -131,5 +134,41 @@ export async function ensureInfra(needs: InfraNeeds): Promise<void> {
   const stillMissing = missingInfra(needs);
   if (stillMissing.length > 0) {
     throw new Error(`still missing after ${ensureDepsScript}: ${stillMissing.join(', ')}`);
+  }
+}
+
+/** Where tools/infra/ensure-jaeger.sh caches the Jaeger binary it builds from the Go module proxy. */
+export function jaegerBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDir(env), `jaeger-${JAEGER_MODULE_VERSION}`, 'jaeger');
+}
+
+/** Runs a script with its progress on our stderr; rejects unless it exits 0. */
+function runScript(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'ignore', 2], env: process.env });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} failed (exit ${code}); see its message above.`))));
+  });
+}
+
+/**
+ * The Jaeger binary, built by tools/infra/ensure-jaeger.sh on first use (minutes: a Go build
+ * from the module proxy) and taken from the cache afterwards.
+ */
+export async function ensureJaeger(): Promise<string> {
+  const binary = jaegerBinary();
+  if (findExecutableAt(binary)) return binary;
+  process.stderr.write(`[geopulse stack] no Jaeger ${JAEGER_MODULE_VERSION} in the cache: running ${ensureJaegerScript}\n`);
+  await runScript(ensureJaegerScript);
+  if (!findExecutableAt(binary)) throw new Error(`${ensureJaegerScript} did not leave ${binary}`);
+  return binary;
+}
+
+function findExecutableAt(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

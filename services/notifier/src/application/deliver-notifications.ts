@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { extractTraceContext, metric, type ComponentLogger } from '@geopulse/observability';
+import { DEVICE_ATTRIBUTE, extractTraceContext, metric, TENANT_ATTRIBUTE, type ComponentLogger } from '@geopulse/observability';
 import { nextStep, type AttemptOutcome } from '../domain/delivery';
 import { composeMessage } from '../domain/message-template';
 import type { NotificationEvent } from '../domain/notification-event';
@@ -49,7 +49,12 @@ export class DeliverNotifications {
           ...message,
           to: sub.channel.to,
           messageId: deliveryId,
-          headers: { 'X-Geopulse-Event-Id': event.eventId, 'X-Geopulse-Subscription-Id': sub.id, 'X-Geopulse-Event-Type': event.type },
+          headers: {
+            'X-Geopulse-Event-Id': event.eventId,
+            'X-Geopulse-Subscription-Id': sub.id,
+            'X-Geopulse-Event-Type': event.type,
+            ...(event.traceId ? { 'X-Geopulse-Trace-Id': event.traceId } : {}),
+          },
         });
       }
       return await this.webhook.send(sub.channel, event, deliveryId);
@@ -63,7 +68,17 @@ export class DeliverNotifications {
     const parent = job.traceparent ? extractTraceContext({ traceparent: job.traceparent }) : context.active();
     const span = tracer.startSpan(`notify ${job.channel}`, {
       kind: SpanKind.PRODUCER,
-      attributes: { 'geopulse.subscription.id': job.subscriptionId, 'geopulse.event.id': job.event.eventId, 'geopulse.delivery.attempt': job.attempts + 1 },
+      attributes: {
+        'geopulse.subscription.id': job.subscriptionId,
+        'geopulse.event.id': job.event.eventId,
+        'geopulse.delivery.id': job.id,
+        'geopulse.delivery.channel': job.channel,
+        'geopulse.delivery.attempt': job.attempts + 1,
+        // The delivered message is the CloudEvent (webhook) or its rendering (email).
+        'messaging.message.id': job.event.eventId,
+        [TENANT_ATTRIBUTE]: job.tenantId,
+        [DEVICE_ATTRIBUTE]: job.event.deviceId,
+      },
     }, parent);
     try {
       await context.with(trace.setSpan(parent, span), () => this.processInSpan(job));

@@ -1,3 +1,4 @@
+import { traceUrl } from '@geopulse/observability';
 import type { NotificationEvent } from './notification-event';
 
 /**
@@ -23,11 +24,7 @@ export function renderTemplate(template: string, values: TemplateValues, format:
   });
 }
 
-/** `{{traceId}}` in the configured URL template (e.g. http://jaeger:16686/trace/{{traceId}}). */
-export function traceUrl(urlTemplate: string, traceId: string | undefined): string | undefined {
-  if (!traceId || !urlTemplate) return undefined;
-  return urlTemplate.replace(PLACEHOLDER, (_, name: string) => (name === 'traceId' ? encodeURIComponent(traceId) : ''));
-}
+export { traceUrl };
 
 export interface ComposedMessage {
   subject: string;

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { deviceRecordKey, encodeCloudEvent, EVENT_TYPES, eventSource, type GeofenceTransitionData } from '@geopulse/contracts';
-import type { EventProducer, OutgoingEvent, RawRecord } from '@geopulse/kafka';
+import { startProducerSpan, type EventProducer, type OutgoingEvent, type RawRecord } from '@geopulse/kafka';
 import { injectTraceHeaders, metric } from '@geopulse/observability';
 import type { OutgoingTransition, TransitionPublisher } from '../../application/ports';
 
-const tracer = trace.getTracer('@geopulse/geo');
 const transitionsTotal = metric.counter('geopulse_geo_transitions_total', 'Geofence transitions published', ['transition', 'reason']);
 
 /** The same visit and transition always get the same id, so a replay is recognisable downstream. */
@@ -49,21 +48,13 @@ export class KafkaTransitionPublisher implements TransitionPublisher {
   async publish(transitions: readonly OutgoingTransition[]): Promise<void> {
     if (transitions.length === 0) return;
     const topic = this.producer.topic('geofenceEvents');
-    const spans = new Map<Context, Span>();
-    const records: RawRecord[] = transitions.map((t) => {
-      const parent = t.traceContext ?? ROOT_CONTEXT;
-      let span = spans.get(parent);
-      if (!span) {
-        span = tracer.startSpan(
-          `${topic} publish`,
-          { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': topic } },
-          parent,
-        );
-        spans.set(parent, span);
-      }
-      const { key, event } = toEvent(t);
+    const outgoing = transitions.map((t) => ({ parent: t.traceContext ?? ROOT_CONTEXT, ...toEvent(t) }));
+    const byParent = new Map<Context, Array<OutgoingEvent<GeofenceTransitionData>['event']>>();
+    for (const { parent, event } of outgoing) byParent.set(parent, [...(byParent.get(parent) ?? []), event]);
+    const spans = new Map<Context, Span>([...byParent].map(([parent, events]) => [parent, startProducerSpan(topic, events, parent)]));
+    const records: RawRecord[] = outgoing.map(({ parent, key, event }) => {
       const record = encodeCloudEvent(event, key);
-      injectTraceHeaders(record.headers, trace.setSpan(parent, span));
+      injectTraceHeaders(record.headers, trace.setSpan(parent, spans.get(parent) as Span));
       return record;
     });
     try {

@@ -33,6 +33,9 @@ export class CloudEventsWebhookSender implements WebhookSender {
 
   async send(channel: WebhookChannel, event: NotificationEvent, deliveryId: string): Promise<AttemptOutcome> {
     const source = event.cloudEvent;
+    // CloudEvents' distributed-tracing extension: the trace travels inside the event too, so a
+    // structured event stored or forwarded by the receiver still names its trace.
+    const { traceparent } = injectTraceHeaders({}, context.active());
     const ce = new CloudEvent({
       specversion: '1.0',
       id: source.id,
@@ -45,6 +48,7 @@ export class CloudEventsWebhookSender implements WebhookSender {
       // Extension attributes (lower-case alphanumerics): routing help for receivers.
       geopulsetenant: event.tenantId.toLowerCase().replace(/[^a-z0-9]/g, '') || 'none',
       geopulsenotification: event.type.replace(/[^a-z]/g, ''),
+      ...(traceparent ? { traceparent } : {}),
     }, false);
     const message = channel.mode === 'structured' ? HTTP.structured(ce) : HTTP.binary(ce);
     const body = typeof message.body === 'string' ? message.body : JSON.stringify(message.body);

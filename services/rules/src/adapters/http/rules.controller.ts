@@ -2,11 +2,17 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Quer
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import type { Rule } from '@geopulse/contracts';
+import { traceUrl } from '@geopulse/observability';
 import { ApiException } from '@geopulse/service-runtime';
 import { ManageRules, RuleError, type RuleErrorCode, type ValidationResult } from '../../application/manage-rules';
 import type { AlertRecord, AlertRecordStatus, AlertRepository } from '../../application/ports';
 
 export const ALERT_REPOSITORY = Symbol('ALERT_REPOSITORY');
+/** The trace link template of alerts (string; '' for none). */
+export const TRACE_URL_TEMPLATE = Symbol('TRACE_URL_TEMPLATE');
+
+/** An alert as the API answers it: with a link to its trace when a template is configured. */
+export type AlertView = AlertRecord & { traceUrl?: string };
 
 function status(code: RuleErrorCode): number {
   switch (code) {
@@ -110,7 +116,10 @@ const ALERT_STATUSES: readonly AlertRecordStatus[] = ['FIRING', 'RESOLVED'];
 @UseGuards(OperatorGuard)
 @Controller('v1/alerts')
 export class AlertsController {
-  constructor(@Inject(ALERT_REPOSITORY) private readonly alerts: AlertRepository) {}
+  constructor(
+    @Inject(ALERT_REPOSITORY) private readonly alerts: AlertRepository,
+    @Inject(TRACE_URL_TEMPLATE) private readonly traceUrlTemplate: string,
+  ) {}
 
   @Get()
   @Requires('alert:read')
@@ -125,7 +134,7 @@ export class AlertsController {
     @Query('deviceId') deviceId?: string,
     @Query('ruleId') ruleId?: string,
     @Query('limit') limit?: string,
-  ): Promise<{ items: AlertRecord[] }> {
+  ): Promise<{ items: AlertView[] }> {
     if (statusFilter !== undefined && !ALERT_STATUSES.includes(statusFilter as AlertRecordStatus)) {
       throw new ApiException(400, 'INVALID_QUERY', 'status must be FIRING or RESOLVED', [{ path: 'status', message: 'must be FIRING or RESOLVED' }]);
     }
@@ -137,6 +146,11 @@ export class AlertsController {
       ...(deviceId ? { deviceId } : {}),
       ...(ruleId ? { ruleId } : {}),
     });
-    return { items };
+    return {
+      items: items.map((alert) => {
+        const link = traceUrl(this.traceUrlTemplate, alert.traceId);
+        return link ? { ...alert, traceUrl: link } : alert;
+      }),
+    };
   }
 }

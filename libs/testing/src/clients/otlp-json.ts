@@ -1,5 +1,5 @@
 /**
- * OTLP/HTTP JSON (ExportTraceServiceRequest, as @opentelemetry/exporter-trace-otlp-http sends it)
+ * OTLP JSON (TracesData: what Jaeger's API v3 answers, and what the OTLP/HTTP exporter sends)
  * to flat spans. Ids arrive as hex (the OTLP JSON rule) or base64 (the generic protobuf JSON
  * mapping some exporters use); both become lower-case hex.
  */
@@ -15,7 +15,7 @@ export interface CollectedSpanEvent {
   attributes: Record<string, AttributeValue>;
 }
 
-/** One span as the collector stores and serves it. */
+/** One span as a trace backend (Jaeger's API v3, OTLP JSON) serves it, flattened. */
 export interface CollectedSpan {
   traceId: string;
   spanId: string;
