@@ -17,8 +17,21 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { freePort, freePorts } from './process/free-port';
 export { ServiceProcess, type ServiceExit, type ServiceProcessOptions } from './service-process';
 export { readTopic, type ReadTopicOptions, type TopicRecord } from './clients/read-topic';
+export { TopicTail, type TopicTailOptions } from './clients/topic-tail';
+export { ConsumerLag, type GroupLag, type PartitionLag } from './clients/consumer-lag';
 export { SmtpSinkClient } from './clients/smtp-sink-client';
 export { OtlpQueryClient } from './clients/otlp-query-client';
 export type { ReceivedMail } from './servers/received-mail';
 export type { AttributeValue, CollectedSpan, CollectedSpanEvent, SpanKindName, StatusCodeName } from './servers/otlp-json';
 export { repoRoot } from './package-paths';
+export {
+  PIPELINE_GROUPS,
+  PIPELINE_SERVICES,
+  pipelineLag,
+  scrapeMetric,
+  startPipeline,
+  waitReady,
+  type ConsumerService,
+  type PipelineService,
+  type StartPipelineOptions,
+} from './pipeline';
