@@ -43,7 +43,15 @@ describe('kafkaSettings', () => {
       topicPrefix: '',
       ssl: false,
       partitions: 6,
+      maxRequestBytes: 900_000,
+      partitionStallSeconds: 60,
     });
+  });
+
+  it('reads the request limit and stall time, and rejects a limit too small for any record', () => {
+    expect(kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_MAX_REQUEST_BYTES: '65536', KAFKA_PARTITION_STALL_SECONDS: '5' })).toMatchObject({ maxRequestBytes: 65536, partitionStallSeconds: 5 });
+    expect(problemsOf(() => kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_MAX_REQUEST_BYTES: '100' }))[0]).toMatch(/^KAFKA_MAX_REQUEST_BYTES/);
+    expect(problemsOf(() => kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_PARTITION_STALL_SECONDS: '0' }))[0]).toMatch(/^KAFKA_PARTITION_STALL_SECONDS/);
   });
 
   it('rejects a broker without port and a SCRAM mechanism without credentials', () => {

@@ -15,6 +15,10 @@ export const kafkaEnv = {
   KAFKA_PARTITIONS: env.int('partitions of topics created by geopulse', { default: 6, min: 1, max: 1000 }),
   KAFKA_REPLICATION_FACTOR: env.int('replication factor of topics created by geopulse', { default: 1, min: 1, max: 10 }),
   KAFKA_PROVISION_TOPICS: env.bool('create missing topics at start-up (true/false)', true),
+  // Under the broker's default message.max.bytes (1 MiB, also MSK's) with room for framing; lowered
+  // further at connect when the broker or a topic allows less (docs/decisions/0008).
+  KAFKA_MAX_REQUEST_BYTES: env.int('largest produce request in bytes; larger publishes are split', { default: 900_000, min: 4096, max: 100 * 1024 * 1024 }),
+  KAFKA_PARTITION_STALL_SECONDS: env.int('seconds a partition may fail to make progress before readiness fails', { default: 60, min: 1, max: 86_400 }),
 };
 
 export const redisEnv = {
@@ -68,6 +72,10 @@ export interface KafkaSettings {
   partitions: number;
   replicationFactor: number;
   provisionTopics: boolean;
+  /** Largest produce request the producer sends; publishes are split under it. */
+  maxRequestBytes: number;
+  /** How long a partition may fail to make progress before readiness fails. */
+  partitionStallSeconds: number;
 }
 
 export function kafkaSettings(source: EnvSource): KafkaSettings {
@@ -90,6 +98,8 @@ export function kafkaSettings(source: EnvSource): KafkaSettings {
     partitions: c.KAFKA_PARTITIONS,
     replicationFactor: c.KAFKA_REPLICATION_FACTOR,
     provisionTopics: c.KAFKA_PROVISION_TOPICS,
+    maxRequestBytes: c.KAFKA_MAX_REQUEST_BYTES,
+    partitionStallSeconds: c.KAFKA_PARTITION_STALL_SECONDS,
   };
 }
 

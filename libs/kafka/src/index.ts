@@ -7,3 +7,6 @@ export { headersToStrings } from './records';
 export type { Kafka } from 'kafkajs';
 export * from './reading-events';
 export * from './compacted-records';
+export * from './dead-letters';
+export * from './failure-classification';
+export * from './request-splitter';

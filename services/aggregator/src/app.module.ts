@@ -73,7 +73,7 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
     readiness: {
       inject: [ReadingsConsumer],
       useFactory: (consumer: ReadingsConsumer) => [
-        { name: 'telemetry-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) },
+        { name: 'telemetry-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running, or a partition stalled (see the log)' }) },
         { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
       ],
     },

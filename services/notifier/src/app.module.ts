@@ -118,7 +118,7 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
       inject: [DYNAMO, NotificationEventsConsumer],
       useFactory: (dynamo: DynamoClients, consumer: NotificationEventsConsumer) => [
         { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
-        { name: 'events-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) },
+        { name: 'events-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running, or a partition stalled (see the log)' }) },
       ],
     },
   });

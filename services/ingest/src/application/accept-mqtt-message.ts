@@ -58,6 +58,7 @@ export class AcceptMqttMessage {
         case 'EMPTY_BODY':
         case 'INVALID_READING':
         case 'BATCH_TOO_LARGE':
+        case 'READING_TOO_LARGE':
         case 'UNSUPPORTED_MEDIA_TYPE':
         case 'DEVICE_MISMATCH': {
           const issues = err.issues.map((i) => `[${i.index}]${i.path || '/'} ${i.message}`).join('; ');
