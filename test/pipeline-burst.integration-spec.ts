@@ -22,6 +22,12 @@ const DRAIN_TIMEOUT_MS = 8 * 60_000;
 // Small enough that one alert carrying a fat reading (100 string metrics) is over it, large
 // enough for every ordinary alert: that one record must be dead-lettered, its neighbours sent.
 const RULES_MAX_REQUEST_BYTES = 16_384;
+// A partition is stalled when a batch has not completed for this long (production default 60 s,
+// decision 0008). On a 2-core CI box shared with other jobs one backlog batch of this burst
+// (thousands of readings, each a transition with its DynamoDB Local write) has taken over a
+// minute while progressing; a wedged partition never completes, so it still shows within the
+// drain deadline.
+const STALL_SECONDS = 180;
 
 const env = () => process.env as Record<string, string>;
 const secret = newJwtSecret();
@@ -41,6 +47,7 @@ beforeAll(async () => {
       OTEL_TRACES_SAMPLER_ARG: '0.01',
       INGEST_RATE_PER_DEVICE: '1000',
       AGGREGATOR_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      KAFKA_PARTITION_STALL_SECONDS: String(STALL_SECONDS),
     },
     serviceEnv: { rules: { KAFKA_MAX_REQUEST_BYTES: String(RULES_MAX_REQUEST_BYTES) } },
   });
@@ -132,6 +139,7 @@ async function expectExactOutputs(burst: Burst): Promise<{ alerts: number; trans
 describe('the whole pipeline under a burst of transitions', () => {
   it('drains 20,000 readings that each flip an alert and a geofence visit: exact episodes, visits and windows, no stall, one oversize record dead-lettered', async () => {
     const { tenant, token } = await tenantWithRuleAndFence();
+    stalls.reset();
     const burst = new Burst(tenant, BURST, 40 * 60_000);
     // One fat reading (100 string metrics of 256 characters, hot) among round 4's: its START
     // alert is over rules' request limit.
@@ -166,12 +174,13 @@ describe('the whole pipeline under a burst of transitions', () => {
     expect(recordsOf(tail, prefix, 'deadLetter', tenant).filter((r) => r.key !== `${tenant}:fat`).map((r) => r.headers[DEAD_LETTER_HEADERS.reason])).toEqual([]);
 
     await stalls.sample();
-    expect([...stalls.exposing].sort()).toEqual(['aggregator', 'geo', 'notifier', 'rules']);
-    expect(Object.fromEntries(stalls.highest)).toEqual({ aggregator: 0, geo: 0, notifier: 0, rules: 0 });
+    expect([...stalls.exposing]).toEqual(expect.arrayContaining(['aggregator', 'geo', 'notifier', 'rules']));
+    expect([...stalls.highest].filter(([, v]) => v !== 0)).toEqual([]);
   }, 900_000);
 
   it('loses and duplicates nothing when aggregator, rules, geo and notifier are each SIGKILLed once mid-burst and restarted', async () => {
     const { tenant, token } = await tenantWithRuleAndFence();
+    stalls.reset();
     // Later event times than the first burst (watermarks are per partition, across tenants).
     const burst = new Burst(tenant, BURST, 15 * 60_000);
     const consumed = async (service: ConsumerService) => {
@@ -211,6 +220,6 @@ describe('the whole pipeline under a burst of transitions', () => {
     );
     expect(recordsOf(tail, prefix, 'deadLetter', tenant).map((r) => `${r.headers.ce_id}: ${r.headers[DEAD_LETTER_HEADERS.reason]}`)).toEqual([]);
     await stalls.sample();
-    expect(Object.fromEntries(stalls.highest)).toEqual({ aggregator: 0, geo: 0, notifier: 0, rules: 0 });
+    expect([...stalls.highest].filter(([, v]) => v !== 0)).toEqual([]);
   }, 900_000);
 });

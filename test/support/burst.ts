@@ -194,7 +194,8 @@ export const STALL_METRIC = 'geopulse_kafka_partition_stalled';
 
 /**
  * Samples `geopulse_kafka_partition_stalled` of the running services every second while a test
- * runs: the highest value seen per service, and which services expose the metric at all.
+ * runs: the highest value seen per service (0 when no partition ever stalled), and which
+ * services declare the metric at all.
  */
 export class StallWatch {
   readonly highest = new Map<string, number>();
@@ -216,15 +217,21 @@ export class StallWatch {
       await Promise.all(
         Object.values(this.services()).map(async (service) => {
           if (!service.isRunning) return;
-          const { samples } = await scrapeMetric(service.baseUrl, STALL_METRIC).catch(() => ({ samples: [] as number[] }));
-          if (samples.length === 0) return;
+          const metric = await scrapeMetric(service.baseUrl, STALL_METRIC).catch(() => undefined);
+          if (!metric?.declared) return;
           this.exposing.add(service.name);
-          this.highest.set(service.name, Math.max(this.highest.get(service.name) ?? 0, ...samples));
+          // The gauge has a sample per partition only once one stalled (1) and recovered (0).
+          this.highest.set(service.name, Math.max(this.highest.get(service.name) ?? 0, ...metric.samples));
         }),
       );
     } finally {
       this.sampling = false;
     }
+  }
+
+  /** Forgets what was seen (each test asserts its own run). */
+  reset(): void {
+    this.highest.clear();
   }
 
   async stop(): Promise<void> {

@@ -71,8 +71,11 @@ export async function pipelineLag(lag: ConsumerLag, prefix: string): Promise<Arr
   );
 }
 
-/** Sum of a Prometheus metric's samples on GET <baseUrl>/metrics whose labels include `labels`. */
-export async function scrapeMetric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<{ value: number; samples: number[] }> {
+/**
+ * Sum of a Prometheus metric's samples on GET <baseUrl>/metrics whose labels include `labels`;
+ * `declared` when the service registers the metric at all (a gauge may have no sample yet).
+ */
+export async function scrapeMetric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<{ value: number; samples: number[]; declared: boolean }> {
   const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   const samples: number[] = [];
   for (const line of text.split('\n')) {
@@ -81,5 +84,5 @@ export async function scrapeMetric(baseUrl: string, name: string, labels: Record
     const labelText = match[2] ?? '';
     if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) samples.push(Number(match[3]));
   }
-  return { value: samples.reduce((a, b) => a + b, 0), samples };
+  return { value: samples.reduce((a, b) => a + b, 0), samples, declared: text.includes(`# TYPE ${name} `) };
 }
