@@ -127,7 +127,7 @@ async function main() {
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geopulse-bench-pipeline-'));
     log(`starting a private stack in ${dir}`);
-    ownedStack = await startStack({ dir, components: ['kafka', 'redis', 'dynamodb', 'otlp'] });
+    ownedStack = await startStack({ dir, components: ['kafka', 'redis', 'dynamodb', 'smtp', 'otlp'] });
     Object.assign(process.env, ownedStack.env, { GEOPULSE_STACK_DIR: dir });
   }
   const prefix = `bench-pipe-${randomUUID().slice(0, 6)}.`;
@@ -148,6 +148,9 @@ async function main() {
       INGEST_MAX_IN_FLIGHT: '1024',
     },
     readyTimeoutMs: 300_000,
+  }).catch(async (err) => {
+    if (ownedStack) await ownedStack.stop();
+    throw err;
   });
   const { Kafka, logLevel } = require('kafkajs');
   const admin = new Kafka({ clientId: 'bench-pipeline', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
