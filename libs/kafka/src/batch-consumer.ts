@@ -63,6 +63,8 @@ const processed = metric.counter('geopulse_kafka_consumed_records_total', 'Recor
 const deadLettered = metric.counter('geopulse_kafka_dead_lettered_total', 'Records sent to the dead-letter topic', ['topic', 'group', 'reason']);
 const batchFailures = metric.counter('geopulse_kafka_batch_failures_total', 'Handler runs that failed with a retriable error and are retried', ['topic', 'group']);
 const lag = metric.gauge('geopulse_kafka_consumer_lag', 'Records between the last processed offset and the high watermark', ['topic', 'partition', 'group']);
+/** Heartbeat period while a batch's handler runs (the group's heartbeatInterval). */
+const HANDLER_HEARTBEAT_MS = 3_000;
 const stalledGauge = metric.gauge(
   'geopulse_kafka_partition_stalled',
   'Partitions that have not made progress for KAFKA_PARTITION_STALL_SECONDS (1 while stalled, 0 after)',
@@ -249,6 +251,10 @@ export class BatchConsumer {
       }
     }
 
+    // kafkajs heartbeats only when asked: a batch that takes longer than the session timeout
+    // (a backlog on a busy machine) would cost the membership, the commit would be refused and
+    // the same batch redelivered, possibly forever. Heartbeat while the handler works.
+    const beating = setInterval(() => void heartbeat().catch(() => undefined), HANDLER_HEARTBEAT_MS);
     try {
       const rejected = await this.runHandler(events, tombstones, payload, progressKey);
       if (rejected === ABANDONED) return;
@@ -264,6 +270,7 @@ export class BatchConsumer {
       }
       throw err;
     } finally {
+      clearInterval(beating);
       for (const span of spans) span.end();
     }
 

@@ -17,6 +17,8 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { freePort, freePorts } from './process/free-port';
 export { ServiceProcess, type ServiceExit, type ServiceProcessOptions } from './service-process';
 export { readTopic, type ReadTopicOptions, type TopicRecord } from './clients/read-topic';
+export { TopicTail, type TopicTailOptions } from './clients/topic-tail';
+export { ConsumerLag, type GroupLag, type PartitionLag } from './clients/consumer-lag';
 export { SmtpSinkClient } from './clients/smtp-sink-client';
 export { JaegerClient, type FindTracesQuery } from './clients/jaeger-client';
 export type { ReceivedMail } from './servers/received-mail';
@@ -40,3 +42,14 @@ export {
   type RouteCall,
   type RouteRecipe,
 } from './clients/authorization-matrix';
+export {
+  PIPELINE_GROUPS,
+  PIPELINE_SERVICES,
+  pipelineLag,
+  scrapeMetric,
+  startPipeline,
+  waitReady,
+  type ConsumerService,
+  type PipelineService,
+  type StartPipelineOptions,
+} from './pipeline';

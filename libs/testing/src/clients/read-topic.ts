@@ -36,7 +36,7 @@ export function headersToStrings(headers: IHeaders | undefined): Record<string, 
   return out;
 }
 
-function toRecord(topic: string, partition: number, message: KafkaMessage): TopicRecord {
+export function toRecord(topic: string, partition: number, message: KafkaMessage): TopicRecord {
   return {
     topic,
     partition,
