@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { collectProcessMetrics, JsonLogger, shutdownTracing } from '@geopulse/observability';
+import { httpMetrics } from './http-metrics';
 import { ApiExceptionFilter } from './api-exception.filter';
 
 export interface ServiceOptions {
@@ -34,6 +35,7 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   const rawPaths = new Set(options.rawBodyPaths ?? []);
   const raw = express.raw({ type: () => true, limit: options.rawBodyLimitBytes ?? 1024 * 1024 });
   const json = express.json({ limit: options.jsonLimitBytes ?? 256 * 1024 });
+  app.use(httpMetrics);
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     (rawPaths.has(req.path) ? raw : json)(req, res, next),
   );
