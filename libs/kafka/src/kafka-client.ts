@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { KafkaSettings } from '@geopulse/config';
 import type { ComponentLogger } from '@geopulse/observability';
+import { dropKafkajsNegativeTimeoutWarning } from './kafkajs-timer-warning';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -11,6 +12,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /** The kafkajs client, configured from our settings; nothing outside libs/kafka sees kafkajs. */
 export function createKafkaClient(settings: KafkaSettings, clientId: string, log: ComponentLogger): Kafka {
+  dropKafkajsNegativeTimeoutWarning();
   const config: KafkaConfig = {
     clientId,
     brokers: settings.brokers,
