@@ -287,7 +287,9 @@ cmd_up() {
   local exports
   # Progress goes straight to stderr: a pipe or process substitution there would be inherited by
   # the stack's detached servers and never close. 9>&-: nor may they hold this script's lock.
-  exports="$(node tools/stack.js up --dir "$STACK_DIR" 9>&-)" || die "the stack did not start (logs in $(rel "$STACK_DIR")/logs)"
+  # The broker asks ingest about device keys (docs/decisions/0103): on its fixed port here.
+  exports="$(GEOPULSE_MQTT_AUTH_URL="http://127.0.0.1:$(port_of ingest)/internal/mqtt/authenticate" \
+    node tools/stack.js up --dir "$STACK_DIR" 9>&-)" || die "the stack did not start (logs in $(rel "$STACK_DIR")/logs)"
   eval "$exports"
   export GEOPULSE_STACK_DIR="$STACK_DIR"
 
@@ -302,7 +304,7 @@ cmd_up() {
   # What the processes are started with; a difference from their start restarts them.
   local services_fingerprint
   services_fingerprint="$(printf '%s\n' "$KAFKA_BROKERS" "$REDIS_URL" "$DYNAMODB_ENDPOINT" "$OTEL_EXPORTER_OTLP_ENDPOINT" \
-    "$MQTT_URL" "$SMTP_URL" "$PORT_BASE" "$KAFKA_PARTITIONS_LOCAL" "$SECRET" "$(node --version)" | sha256sum | cut -c1-16)"
+    "$MQTT_URL" "$MQTT_AUTH_SECRET" "$SMTP_URL" "$PORT_BASE" "$KAFKA_PARTITIONS_LOCAL" "$SECRET" "$(node --version)" | sha256sum | cut -c1-16)"
   FINGERPRINT="$services_fingerprint"
 
   step "starting the services"
@@ -369,7 +371,7 @@ cmd_up() {
   done
   say "  simulator   ${SIM_VEHICLES:-20} vehicles around central Amsterdam and ${SIM_THERMOSTATS:-10} thermostats -> ingest, every ${SIM_INTERVAL_MS:-1000} ms, tenant $TENANT"
   say ""
-  say "Operator token for tenant \"$TENANT\" (valid 12 h; \`npm run up\` prints a fresh one):"
+  say "Operator token for tenant \"$TENANT\" (role admin, valid 12 h, within GEOPULSE_JWT_MAX_LIFETIME PT24H; \`npm run up\` prints a fresh one):"
   say ""
   say "  export TOKEN=$token"
   say ""
@@ -382,6 +384,8 @@ cmd_up() {
   say "  curl -s -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'content-type: application/json' $ingest_url/v1/telemetry \\"
   say "       -d '{\"readings\":[{\"deviceId\":\"my-van\",\"ts\":\"'\$(date -u +%FT%TZ)'\",\"position\":{\"lat\":$AMSTERDAM_LAT,\"lon\":$AMSTERDAM_LON}}]}'"
   say "  curl -s '$OTLP_QUERY_URL/api/spans?service=geopulse-ingest'     # traces (OTLP collector)"
+  say "  # MQTT ($MQTT_URL): a device connects as <tenant>:<deviceId> with its key (POST /v1/devices returns it)"
+  say "  mosquitto_pub -h 127.0.0.1 -p ${MQTT_URL##*:} -V mqttv5 -q 1 -u '$TENANT:my-van' -P \"\$KEY\" -t 'devices/$TENANT:my-van/telemetry' -m '{\"metrics\":{\"speed\":12}}'"
   say ""
   say "Logs:   $(rel "$LOG_DIR")/<service>.log and simulator.log (JSON lines); stack: $(rel "$STACK_DIR")/logs/"
   say "Status: bash tools/local-up.sh status"

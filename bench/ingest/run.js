@@ -69,6 +69,8 @@ async function main() {
       INGEST_RATE_BURST: '1000000',
       MQTT_SHARE_GROUP: `bench-${randomUUID().slice(0, 8)}`,
     },
+    // The broker's auth plugin asks the ingest on MQTT_AUTH_PORT about device keys (docs/decisions/0103).
+    port: Number(process.env.MQTT_AUTH_PORT),
     startTimeoutMs: 60_000,
   });
   const kafka = new Kafka({ clientId: 'bench', brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
@@ -113,7 +115,7 @@ async function main() {
     for (let i = 0; i < MQTT_PUBLISHERS; i++) {
       const res = await api('POST', '/v1/devices', { deviceId: `mqtt-${i}` });
       if (res.status !== 201) throw new Error(`device: ${res.status}`);
-      devices.push(`mqtt-${i}`);
+      devices.push({ id: `mqtt-${i}`, key: (await res.json()).key.key });
     }
     const before = await topicCount(admin, telemetry);
     const sentAt = new Map();
@@ -135,15 +137,17 @@ async function main() {
     });
     await joined;
     await new Promise((r) => setTimeout(r, 2000));
-    const publishers = await Promise.all(devices.map((d) => mqtt.connectAsync(process.env.MQTT_URL, { protocolVersion: 5, clientId: `bench-pub-${d}-${randomUUID().slice(0, 6)}` })));
+    const publishers = await Promise.all(
+      devices.map((d) => mqtt.connectAsync(process.env.MQTT_URL, { protocolVersion: 5, clientId: `bench-pub-${d.id}-${randomUUID().slice(0, 6)}`, username: `${tenant}:${d.id}`, password: d.key })),
+    );
     let sent = 0;
     const mqttStart = Date.now();
     await Promise.all(
       publishers.map(async (client, p) => {
-        const topic = `devices/${tenant}:${devices[p]}/telemetry`;
+        const topic = `devices/${tenant}:${devices[p].id}/telemetry`;
         const inflight = [];
         for (let i = p; i < MQTT_MESSAGES; i += MQTT_PUBLISHERS) {
-          const r = reading(devices[p], i);
+          const r = reading(devices[p].id, i);
           delete r.deviceId;
           sentAt.set(r.id, Date.now());
           inflight.push(client.publishAsync(topic, JSON.stringify(r), { qos: 1 }));

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine able to run the no-Docker test stack (libs/testing):
 #   - redis-server and mosquitto from Debian packages (installed only when missing, only as root),
+#   - gcc and mosquitto-dev/libmosquitto-dev to build the geopulse Mosquitto auth plugin
+#     (tools/infra/mosquitto-auth, cached under the cache dir by the hash of its source),
 #   - java 17+ (checked), maven (checked when jars have to be fetched),
 #   - the Kafka and DynamoDB Local jars, resolved from Maven Central with the poms in
 #     tools/infra/maven into ${GEOPULSE_CACHE_DIR:-$HOME/.cache/geopulse}.
@@ -33,10 +35,13 @@ install_debian_packages() {
   local missing=()
   find_bin redis-server >/dev/null || missing+=(redis-server)
   find_bin mosquitto >/dev/null || missing+=(mosquitto)
+  command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+  [ -f /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
+  [ -f /usr/include/mosquitto.h ] || missing+=(libmosquitto-dev)
   [ "${#missing[@]}" -eq 0 ] && return 0
 
   if [ "$(id -u)" -ne 0 ]; then
-    die "missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y redis-server mosquitto) and run again."
+    die "missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}) and run again."
   fi
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and there is no apt-get here: install them with your package manager."
 
@@ -51,10 +56,10 @@ install_debian_packages() {
   local status=0
   {
     DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server mosquitto
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   } >&2 || status=$?
   [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ "$status" -eq 0 ] || die "apt-get install redis-server mosquitto failed (exit $status)"
+  [ "$status" -eq 0 ] || die "apt-get install ${missing[*]} failed (exit $status)"
   find_bin redis-server >/dev/null || die "redis-server still not found after apt-get install"
   find_bin mosquitto >/dev/null || die "mosquitto still not found after apt-get install"
 }
@@ -107,4 +112,5 @@ if command -v flock >/dev/null 2>&1; then
 fi
 fetch_jars "$ROOT/tools/infra/maven/kafka/pom.xml" "$CACHE_DIR/kafka-${KAFKA_VERSION}" "Kafka ${KAFKA_VERSION}"
 fetch_jars "$ROOT/tools/infra/maven/dynamodb/pom.xml" "$CACHE_DIR/dynamodb-local-${DYNAMODB_LOCAL_VERSION}" "DynamoDB Local ${DYNAMODB_LOCAL_VERSION}"
-log "ok: redis-server, mosquitto, java, jars in ${CACHE_DIR}"
+bash "$ROOT/tools/infra/mosquitto-auth/build.sh" >/dev/null
+log "ok: redis-server, mosquitto (+ geopulse auth plugin), java, jars in ${CACHE_DIR}"

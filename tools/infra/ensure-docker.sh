@@ -47,7 +47,8 @@ start_engine() {
   command -v dockerd >/dev/null 2>&1 || die "dockerd not found"
   [ "$(id -u)" -eq 0 ] || die "no Docker engine answers, and starting one needs root"
   log "starting dockerd (log: $CACHE_DIR/dockerd.log)"
-  setsid dockerd >>"$CACHE_DIR/dockerd.log" 2>&1 < /dev/null &
+  # 9>&-: the daemon must not inherit (and hold forever) this script's lock.
+  setsid dockerd >>"$CACHE_DIR/dockerd.log" 2>&1 < /dev/null 9>&- &
   local i
   for i in $(seq 1 150); do
     docker_ok && return 0
@@ -73,6 +74,11 @@ ensure_base_image() {
   docker import "$ROOTFS_TAR" "$BASE_IMAGE" >/dev/null
 }
 
+# Fast path without the lock: an engine answers and the base image is there.
+if docker_ok && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  echo "$BASE_IMAGE"
+  exit 0
+fi
 mkdir -p "$CACHE_DIR"
 exec 9>"$CACHE_DIR/.ensure-docker.lock"
 command -v flock >/dev/null 2>&1 && flock 9

@@ -1,25 +1,82 @@
-import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  Inject,
+  Injectable,
+  Optional,
+  SetMetadata,
+  UseInterceptors,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiExtension, ApiResponse } from '@nestjs/swagger';
+import { isAllowed, isWriteAction, rolesGranting, type Action } from './access-policy';
+import { AUDIT_LOG, AuditInterceptor, auditOutcomeOf, type AuditLog } from './audit-log';
 import { AuthError, bearerToken, OperatorTokenVerifier, type Operator } from './operator-token';
+import { ACTION_EXTENSION, REQUIRED_ACTION, requiredAction } from './required-action';
 
-interface AuthenticatedRequest {
+export interface AuthenticatedRequest {
+  method?: string;
+  path?: string;
   headers: Record<string, string | string[] | undefined>;
   operator?: Operator;
 }
 
 export const OPERATOR_TOKEN_VERIFIER = Symbol('OPERATOR_TOKEN_VERIFIER');
 
-/** Nest guard for management routes: a valid operator JWT, or 401 with a reason. */
+/** 403 unless one of the operator's roles grants the action. */
+export function authorize(operator: Operator, action: Action): void {
+  if (isAllowed(operator.roles, action)) return;
+  const held = operator.roles.length > 0 ? `roles ${operator.roles.join(', ')}` : 'no roles';
+  throw new AuthError('FORBIDDEN', `this token (${held}) does not grant ${action}; it needs role ${rolesGranting(action).join(' or ')}`, { action });
+}
+
+/**
+ * Declares what a route does: the guard enforces it, writes are audited, and OpenAPI shows it
+ * (`x-geopulse-action`, a 403 answer, and a sentence appended to the description at start-up).
+ */
+export function Requires(action: Action): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(REQUIRED_ACTION, action),
+    ApiExtension(ACTION_EXTENSION, action),
+    ApiResponse({
+      status: 403,
+      description: `The token's roles do not grant \`${action}\``,
+      schema: { example: { code: 'FORBIDDEN', message: `this token (roles viewer) does not grant ${action}; it needs role ${rolesGranting(action).join(' or ')}`, action } },
+    }),
+    UseInterceptors(AuditInterceptor),
+  );
+}
+
+/**
+ * Nest guard for management routes: a valid operator JWT (else 401 naming the reason) whose
+ * roles grant the route's declared action (else 403 naming the action). A route without a
+ * declared action is a programming error and fails closed.
+ */
 @Injectable()
 export class OperatorGuard implements CanActivate {
-  constructor(@Inject(OPERATOR_TOKEN_VERIFIER) private readonly verifier: OperatorTokenVerifier) {}
+  constructor(
+    @Inject(OPERATOR_TOKEN_VERIFIER) private readonly verifier: OperatorTokenVerifier,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Optional() @Inject(AUDIT_LOG) private readonly audit?: AuditLog,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const action = requiredAction(this.reflector, ctx);
+    if (!action) throw new Error(`${ctx.getClass().name}.${ctx.getHandler().name} declares no action (@Requires); refusing the request`);
     const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    const token = bearerToken(Array.isArray(header) ? header[0] : header);
-    if (!token) throw new AuthError('MISSING_TOKEN', 'send an operator JWT as "Authorization: Bearer <token>"');
-    request.operator = await this.verifier.verify(token);
-    return true;
+    try {
+      const header = request.headers.authorization;
+      const token = bearerToken(Array.isArray(header) ? header[0] : header);
+      if (!token) throw new AuthError('MISSING_TOKEN', 'send an operator JWT as "Authorization: Bearer <token>"');
+      request.operator = await this.verifier.verify(token);
+      authorize(request.operator, action);
+      return true;
+    } catch (err) {
+      if (err instanceof AuthError && isWriteAction(action)) this.audit?.record(auditOutcomeOf(request, action, err));
+      throw err;
+    }
   }
 }
 

@@ -82,6 +82,21 @@ function parseUrl(raw: string, protocols: readonly string[]): string {
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+/**
+ * Seconds of an ISO-8601 duration made of days, hours, minutes and seconds (`PT24H`, `P1DT12H`,
+ * `PT90M`). Years, months and weeks are refused: their length in seconds is not fixed.
+ */
+export function parseDurationSeconds(raw: string): number {
+  const match = DURATION.exec(raw);
+  if (!match || raw === 'P' || raw.endsWith('T')) {
+    throw new InvalidValue(`"${raw}" is not an ISO-8601 duration of days, hours, minutes and seconds such as PT24H`);
+  }
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  return ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
+}
+
 /** Builders for the kinds of variable geopulse reads. */
 export const env = {
   string: (describe: string, opts: { default?: string; pattern?: RegExp } = {}) =>
@@ -116,6 +131,14 @@ export const env = {
       if (!(values as readonly string[]).includes(raw)) throw new InvalidValue(`"${raw}"`);
       return raw as T;
     }),
+  /** An ISO-8601 duration (`PT24H`), in seconds. */
+  durationSeconds: (describe: string, opts: { default: string; min?: number; max?: number }) =>
+    required(describe, (raw) => {
+      const seconds = parseDurationSeconds(raw);
+      if (opts.min !== undefined && seconds < opts.min) throw new InvalidValue(`${raw} is shorter than ${opts.min} s`);
+      if (opts.max !== undefined && seconds > opts.max) throw new InvalidValue(`${raw} is longer than ${opts.max} s`);
+      return seconds;
+    }, parseDurationSeconds(opts.default)),
   url: (describe: string, protocols: readonly string[], fallback?: string) =>
     required(describe, (raw) => parseUrl(raw, protocols), fallback),
   optionalUrl: (describe: string, protocols: readonly string[]) => optional(describe, (raw) => parseUrl(raw, protocols)),

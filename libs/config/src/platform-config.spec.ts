@@ -43,7 +43,15 @@ describe('kafkaSettings', () => {
       topicPrefix: '',
       ssl: false,
       partitions: 6,
+      maxRequestBytes: 900_000,
+      partitionStallSeconds: 60,
     });
+  });
+
+  it('reads the request limit and stall time, and rejects a limit too small for any record', () => {
+    expect(kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_MAX_REQUEST_BYTES: '65536', KAFKA_PARTITION_STALL_SECONDS: '5' })).toMatchObject({ maxRequestBytes: 65536, partitionStallSeconds: 5 });
+    expect(problemsOf(() => kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_MAX_REQUEST_BYTES: '100' }))[0]).toMatch(/^KAFKA_MAX_REQUEST_BYTES/);
+    expect(problemsOf(() => kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_PARTITION_STALL_SECONDS: '0' }))[0]).toMatch(/^KAFKA_PARTITION_STALL_SECONDS/);
   });
 
   it('rejects a broker without port and a SCRAM mechanism without credentials', () => {
@@ -51,6 +59,24 @@ describe('kafkaSettings', () => {
     expect(problemsOf(() => kafkaSettings({ KAFKA_BROKERS: 'a:1', KAFKA_SASL_MECHANISM: 'scram-sha-512' }))).toEqual([
       'KAFKA_SASL_USERNAME is not set: required with KAFKA_SASL_MECHANISM=scram-sha-512',
       'KAFKA_SASL_PASSWORD is not set: required with KAFKA_SASL_MECHANISM=scram-sha-512',
+    ]);
+  });
+});
+
+describe('kafkaSettings with KAFKA_SASL_MECHANISM=aws-msk-iam', () => {
+  const base = { KAFKA_BROKERS: 'b-1.msk.example:9098', KAFKA_SASL_MECHANISM: 'aws-msk-iam', KAFKA_SSL: 'true' };
+
+  it('takes the region from AWS_REGION', () => {
+    expect(kafkaSettings({ ...base, AWS_REGION: 'eu-west-1' }).sasl).toEqual({ mechanism: 'aws-msk-iam', region: 'eu-west-1' });
+  });
+
+  it('requires TLS and a real AWS region, one line each', () => {
+    expect(problemsOf(() => kafkaSettings({ ...base, KAFKA_SSL: 'false' }))).toEqual([
+      "AWS_REGION is not set: required with KAFKA_SASL_MECHANISM=aws-msk-iam (the MSK cluster's region, e.g. eu-west-1)",
+      'KAFKA_SSL must be true with KAFKA_SASL_MECHANISM=aws-msk-iam: MSK accepts IAM only on its TLS listener (port 9098)',
+    ]);
+    expect(problemsOf(() => kafkaSettings({ ...base, AWS_REGION: 'local' }))).toEqual([
+      'AWS_REGION is invalid ("local" is not an AWS region): required with KAFKA_SASL_MECHANISM=aws-msk-iam, e.g. eu-west-1',
     ]);
   });
 });
@@ -70,7 +96,31 @@ describe('operatorAuthSettings', () => {
       jwksUrl: 'https://idp/jwks.json',
       issuer: 'idp',
       audience: undefined,
+      maxLifetimeSeconds: 86_400,
+      clockSkewSeconds: 30,
     });
+  });
+
+  it('reads the maximum token lifetime as an ISO-8601 duration and a small clock skew', () => {
+    const secret = { GEOPULSE_JWT_SECRET: 's'.repeat(32) };
+    expect(operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'P1DT12H', GEOPULSE_JWT_CLOCK_SKEW_SECONDS: '5' })).toMatchObject({
+      maxLifetimeSeconds: 129_600,
+      clockSkewSeconds: 5,
+    });
+    expect(operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'PT90M' })).toMatchObject({ maxLifetimeSeconds: 5400 });
+  });
+
+  it('refuses a lifetime that is not a fixed-length duration, out of range, and a large skew', () => {
+    const secret = { GEOPULSE_JWT_SECRET: 's'.repeat(32) };
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: '86400' }))[0]).toMatch(
+      /^GEOPULSE_JWT_MAX_LIFETIME is invalid \("86400" is not an ISO-8601 duration/,
+    );
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'P1M' }))[0]).toMatch(/^GEOPULSE_JWT_MAX_LIFETIME is invalid/);
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'PT' }))[0]).toMatch(/^GEOPULSE_JWT_MAX_LIFETIME is invalid/);
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_MAX_LIFETIME: 'P60D' }))[0]).toMatch(/longer than 2592000 s/);
+    expect(problemsOf(() => operatorAuthSettings({ ...secret, GEOPULSE_JWT_CLOCK_SKEW_SECONDS: '3600' }))[0]).toMatch(
+      /^GEOPULSE_JWT_CLOCK_SKEW_SECONDS is invalid \(3600 > 300\)/,
+    );
   });
 });
 

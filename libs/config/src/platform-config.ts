@@ -5,6 +5,12 @@ import { ConfigError, env, loadEnv, type EnvSource } from './env-schema';
  * take them. Each service composes the groups it needs with its own variables.
  */
 
+/** The AWS region naming rule shared by the DynamoDB and MSK IAM settings. */
+const awsRegion = () => env.string('AWS region, e.g. eu-west-1', { pattern: /^[a-z0-9-]+$/ });
+
+/** MSK IAM signs for a real AWS region (kafka.<region>.amazonaws.com), e.g. eu-west-1, us-gov-west-1. */
+const MSK_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 export const kafkaEnv = {
   KAFKA_BROKERS: env.hostPortList('comma-separated host:port list, e.g. 127.0.0.1:9092'),
   KAFKA_TOPIC_PREFIX: env.string('topic name prefix', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
@@ -15,6 +21,10 @@ export const kafkaEnv = {
   KAFKA_PARTITIONS: env.int('partitions of topics created by geopulse', { default: 6, min: 1, max: 1000 }),
   KAFKA_REPLICATION_FACTOR: env.int('replication factor of topics created by geopulse', { default: 1, min: 1, max: 10 }),
   KAFKA_PROVISION_TOPICS: env.bool('create missing topics at start-up (true/false)', true),
+  // Under the broker's default message.max.bytes (1 MiB, also MSK's) with room for framing; lowered
+  // further at connect when the broker or a topic allows less (docs/decisions/0011).
+  KAFKA_MAX_REQUEST_BYTES: env.int('largest produce request in bytes; larger publishes are split', { default: 900_000, min: 4096, max: 100 * 1024 * 1024 }),
+  KAFKA_PARTITION_STALL_SECONDS: env.int('seconds a partition may fail to make progress before readiness fails', { default: 60, min: 1, max: 86_400 }),
 };
 
 export const redisEnv = {
@@ -24,7 +34,7 @@ export const redisEnv = {
 export const dynamoEnv = {
   DYNAMODB_ENDPOINT: env.optionalUrl('DynamoDB Local URL (unset in AWS)', ['http', 'https']),
   DYNAMODB_TABLE_PREFIX: env.string('table name prefix', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
-  AWS_REGION: env.string('AWS region, e.g. eu-west-1', { pattern: /^[a-z0-9-]+$/ }),
+  AWS_REGION: awsRegion(),
 };
 
 export const authEnv = {
@@ -32,6 +42,12 @@ export const authEnv = {
   GEOPULSE_JWT_JWKS_URL: env.optionalUrl('OIDC JWKS URL', ['https', 'http']),
   GEOPULSE_JWT_ISSUER: env.optionalString('expected JWT issuer'),
   GEOPULSE_JWT_AUDIENCE: env.optionalString('expected JWT audience'),
+  GEOPULSE_JWT_MAX_LIFETIME: env.durationSeconds('ISO-8601 duration, the longest accepted exp - iat of an operator JWT, PT1M to P30D, e.g. PT24H', {
+    default: 'PT24H',
+    min: 60,
+    max: 30 * 86400,
+  }),
+  GEOPULSE_JWT_CLOCK_SKEW_SECONDS: env.int('seconds of clock skew tolerated on exp, nbf and iat, 0-300', { default: 30, min: 0, max: 300 }),
 };
 
 export const tracingEnv = {
@@ -45,14 +61,27 @@ export const httpEnv = (defaultPort: number) => ({
   SHUTDOWN_TIMEOUT_MS: env.int('graceful shutdown timeout in ms', { default: 10_000, min: 0 }),
 });
 
+/** What both kinds of operator JWT verification check besides the signature. */
+export interface OperatorTokenLimits {
+  issuer?: string;
+  audience?: string;
+  /** Longest accepted lifetime (exp - iat, or exp - now without iat); default 24 h. */
+  maxLifetimeSeconds?: number;
+  /** Tolerated clock difference on exp, nbf and iat; default 30 s. */
+  clockSkewSeconds?: number;
+}
+
 /** Operator JWT verification: a development secret or an OIDC issuer, never neither. */
-export type OperatorAuthSettings =
-  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
-  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string };
+export type OperatorAuthSettings = ({ kind: 'secret'; secret: string } | { kind: 'jwks'; jwksUrl: string }) & OperatorTokenLimits;
 
 export function operatorAuthSettings(source: EnvSource): OperatorAuthSettings {
   const c = loadEnv(authEnv, source);
-  const common = { issuer: c.GEOPULSE_JWT_ISSUER, audience: c.GEOPULSE_JWT_AUDIENCE };
+  const common = {
+    issuer: c.GEOPULSE_JWT_ISSUER,
+    audience: c.GEOPULSE_JWT_AUDIENCE,
+    maxLifetimeSeconds: c.GEOPULSE_JWT_MAX_LIFETIME,
+    clockSkewSeconds: c.GEOPULSE_JWT_CLOCK_SKEW_SECONDS,
+  };
   if (c.GEOPULSE_JWT_JWKS_URL) return { kind: 'jwks', jwksUrl: c.GEOPULSE_JWT_JWKS_URL, ...common };
   if (c.GEOPULSE_JWT_SECRET) return { kind: 'secret', secret: c.GEOPULSE_JWT_SECRET, ...common };
   throw new ConfigError([
@@ -63,11 +92,15 @@ export function operatorAuthSettings(source: EnvSource): OperatorAuthSettings {
 export interface KafkaSettings {
   brokers: string[];
   topicPrefix: string;
-  sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } | { mechanism: 'aws-msk-iam' };
+  sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } | { mechanism: 'aws-msk-iam'; region: string };
   ssl: boolean;
   partitions: number;
   replicationFactor: number;
   provisionTopics: boolean;
+  /** Largest produce request the producer sends; publishes are split under it. */
+  maxRequestBytes: number;
+  /** How long a partition may fail to make progress before readiness fails. */
+  partitionStallSeconds: number;
 }
 
 export function kafkaSettings(source: EnvSource): KafkaSettings {
@@ -80,7 +113,7 @@ export function kafkaSettings(source: EnvSource): KafkaSettings {
     }
     sasl = { mechanism: 'scram-sha-512', username: c.KAFKA_SASL_USERNAME!, password: c.KAFKA_SASL_PASSWORD! };
   } else if (c.KAFKA_SASL_MECHANISM === 'aws-msk-iam') {
-    sasl = { mechanism: 'aws-msk-iam' };
+    sasl = { mechanism: 'aws-msk-iam', region: mskIamRegion(source, c.KAFKA_SSL) };
   }
   return {
     brokers: c.KAFKA_BROKERS,
@@ -90,7 +123,25 @@ export function kafkaSettings(source: EnvSource): KafkaSettings {
     partitions: c.KAFKA_PARTITIONS,
     replicationFactor: c.KAFKA_REPLICATION_FACTOR,
     provisionTopics: c.KAFKA_PROVISION_TOPICS,
+    maxRequestBytes: c.KAFKA_MAX_REQUEST_BYTES,
+    partitionStallSeconds: c.KAFKA_PARTITION_STALL_SECONDS,
   };
+}
+
+/** AWS_REGION (validated as a real region) and KAFKA_SSL=true are both required with MSK IAM. */
+function mskIamRegion(source: EnvSource, ssl: boolean): string {
+  const problems: string[] = [];
+  const region = source.AWS_REGION?.trim();
+  if (!region) {
+    problems.push('AWS_REGION is not set: required with KAFKA_SASL_MECHANISM=aws-msk-iam (the MSK cluster\'s region, e.g. eu-west-1)');
+  } else if (!MSK_REGION.test(region)) {
+    problems.push(`AWS_REGION is invalid ("${region}" is not an AWS region): required with KAFKA_SASL_MECHANISM=aws-msk-iam, e.g. eu-west-1`);
+  }
+  if (!ssl) {
+    problems.push('KAFKA_SSL must be true with KAFKA_SASL_MECHANISM=aws-msk-iam: MSK accepts IAM only on its TLS listener (port 9098)');
+  }
+  if (problems.length > 0 || !region) throw new ConfigError(problems);
+  return region;
 }
 
 export interface TracingSettings {

@@ -55,6 +55,10 @@ export interface Geofence extends GeofenceInput {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** `sub` of the operator token that created it (absent on records written before this was kept). */
+  createdBy?: string;
+  /** `sub` of the operator token that last changed it (or deleted it, on a tombstone). */
+  updatedBy?: string;
 }
 
 /** Data of `io.geopulse.geofence.changed.v1` (a tombstone carries no data). */

@@ -38,6 +38,10 @@ export interface Rule extends Required<Omit<RuleInput, 'target'>> {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** `sub` of the operator token that created it (absent on records written before this was kept). */
+  createdBy?: string;
+  /** `sub` of the operator token that last changed it (or deleted it, on a tombstone). */
+  updatedBy?: string;
   /** The last evaluation error, if any, and how many there were. */
   lastError?: { message: string; at: string; deviceId?: string };
   errorCount?: number;

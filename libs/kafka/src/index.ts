@@ -7,3 +7,8 @@ export { headersToStrings } from './records';
 export type { Kafka } from 'kafkajs';
 export * from './reading-events';
 export * from './compacted-records';
+export * from './oauth-bearer-provider';
+export { mskIamTokenGenerator, type MskIamSigner } from './msk-iam-token';
+export * from './dead-letters';
+export * from './failure-classification';
+export * from './request-splitter';

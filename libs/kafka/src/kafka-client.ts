@@ -1,7 +1,9 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { KafkaSettings } from '@geopulse/config';
 import type { ComponentLogger } from '@geopulse/observability';
 import { dropKafkajsNegativeTimeoutWarning } from './kafkajs-timer-warning';
+import { mskIamTokenGenerator } from './msk-iam-token';
+import { createOAuthBearerProvider, type BearerTokenGenerator } from './oauth-bearer-provider';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -10,8 +12,19 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** Test seams: production passes none. */
+export interface KafkaClientSeams {
+  /**
+   * Replaces the AWS signer behind KAFKA_SASL_MECHANISM=aws-msk-iam, so the OAUTHBEARER wiring
+   * can be proven against a local broker's unsecured-JWT validator.
+   */
+  oauthBearerToken?: BearerTokenGenerator;
+  /** Lets a test count the TCP connections kafkajs opens. */
+  socketFactory?: ISocketFactory;
+}
+
 /** The kafkajs client, configured from our settings; nothing outside libs/kafka sees kafkajs. */
-export function createKafkaClient(settings: KafkaSettings, clientId: string, log: ComponentLogger): Kafka {
+export function createKafkaClient(settings: KafkaSettings, clientId: string, log: ComponentLogger, seams: KafkaClientSeams = {}): Kafka {
   dropKafkajsNegativeTimeoutWarning();
   const config: KafkaConfig = {
     clientId,
@@ -32,13 +45,20 @@ export function createKafkaClient(settings: KafkaSettings, clientId: string, log
         const method = LEVELS[level] ?? 'info';
         log[method](`kafka: ${message}`, fields);
       },
+    ...(seams.socketFactory ? { socketFactory: seams.socketFactory } : {}),
   };
   if (settings.sasl?.mechanism === 'scram-sha-512') {
     config.sasl = { mechanism: 'scram-sha-512', username: settings.sasl.username, password: settings.sasl.password };
   } else if (settings.sasl?.mechanism === 'aws-msk-iam') {
-    // MSK IAM needs a signing mechanism plugged into kafkajs (aws-msk-iam-sasl-signer-js);
-    // it is not wired yet, so refuse clearly instead of connecting without auth.
-    throw new Error('KAFKA_SASL_MECHANISM=aws-msk-iam is not supported yet; use scram-sha-512');
+    // MSK IAM is SASL/OAUTHBEARER with a SigV4-signed token (docs/decisions/0010-msk-iam.md).
+    // kafkajs re-authenticates open connections before the broker's session ends (KIP-368).
+    config.sasl = {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: createOAuthBearerProvider({
+        generate: seams.oauthBearerToken ?? mskIamTokenGenerator(settings.sasl.region),
+        source: `MSK IAM (${settings.sasl.region})`,
+      }),
+    };
   }
   return new Kafka(config);
 }

@@ -17,6 +17,14 @@ describe('JsonLogger', () => {
     expect(JSON.parse(lines[0])).not.toHaveProperty('device');
   });
 
+  it('writes a line marked always whatever the level (audit lines)', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger('rules', 'error', (l) => lines.push(l));
+    logger.emit('info', 'skipped');
+    logger.emit('info', 'audit', { action: 'rule:write' }, { always: true });
+    expect(lines.map((l) => JSON.parse(l) as { msg: string })).toEqual([expect.objectContaining({ msg: 'audit', level: 'info', action: 'rule:write' })]);
+  });
+
   it('carries the trace id of the active span', () => {
     const lines: string[] = [];
     const logger = new JsonLogger('ingest', 'debug', (l) => lines.push(l));

@@ -21,8 +21,9 @@ export class JsonLogger implements LoggerService {
     return new ComponentLogger(this, component);
   }
 
-  emit(level: LogLevel, msg: string, fields: LogFields = {}): void {
-    if (ORDER[level] < ORDER[this.level]) return;
+  /** `always` writes the line whatever the configured level (audit lines). */
+  emit(level: LogLevel, msg: string, fields: LogFields = {}, options: { always?: boolean } = {}): void {
+    if (!options.always && ORDER[level] < ORDER[this.level]) return;
     const span = trace.getSpan(context.active())?.spanContext();
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, service: this.service, msg };
     if (span && trace.isSpanContextValid(span)) {

@@ -15,6 +15,11 @@ describe('toApiException', () => {
     expect(toApiException(new AuthError('FORBIDDEN', 'no'))!.status).toBe(403);
   });
 
+  it('names the missing claim (401) and the lacking action (403) in the body', () => {
+    expect(toApiException(new AuthError('MISSING_CLAIM', 'no exp', { claim: 'exp' }))!.body()).toEqual({ code: 'MISSING_CLAIM', message: 'no exp', claim: 'exp' });
+    expect(toApiException(new AuthError('FORBIDDEN', 'no', { action: 'rule:write' }))!.body()).toEqual({ code: 'FORBIDDEN', message: 'no', action: 'rule:write' });
+  });
+
   it('maps body-parser errors to precise 4xx', () => {
     const tooLarge = Object.assign(new Error('too large'), { type: 'entity.too.large', limit: 1024 });
     expect(toApiException(tooLarge)!.body()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds 1024 bytes limit' });

@@ -22,7 +22,8 @@ const BODY_PARSER_ERRORS: Record<string, [number, string]> = {
 export function toApiException(err: unknown): ApiException | undefined {
   if (err instanceof ApiException) return err;
   if (err instanceof AuthError) {
-    return new ApiException(err.code === 'FORBIDDEN' ? 403 : 401, err.code, err.message, undefined, err.code === 'FORBIDDEN' ? {} : { 'WWW-Authenticate': 'Bearer' });
+    const forbidden = err.code === 'FORBIDDEN';
+    return new ApiException(forbidden ? 403 : 401, err.code, err.message, undefined, forbidden ? {} : { 'WWW-Authenticate': 'Bearer' }, err.details);
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();

@@ -11,12 +11,14 @@ export class ApiException extends Error {
     message: string,
     readonly errors?: ApiErrorBody['errors'],
     readonly headers: Record<string, string> = {},
+    /** Machine-readable details of an auth failure (`claim`, `action`). */
+    readonly details: Pick<ApiErrorBody, 'claim' | 'action'> = {},
   ) {
     super(message);
     this.name = 'ApiException';
   }
 
   body(): ApiErrorBody {
-    return this.errors ? { code: this.code, message: this.message, errors: this.errors } : { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.errors ? { errors: this.errors } : {}), ...this.details };
   }
 }

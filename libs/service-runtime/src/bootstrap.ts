@@ -2,9 +2,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { describeRequiredActions } from '@geopulse/auth';
+import { EventProducer } from '@geopulse/kafka';
 import { collectProcessMetrics, JsonLogger, shutdownTracing } from '@geopulse/observability';
 import { httpMetrics } from './http-metrics';
 import { ApiExceptionFilter } from './api-exception.filter';
+import { KafkaBatchTransport, KafkaConsumers, RethrowBatchErrors } from './kafka-batch.transport';
+import { KAFKA, KAFKA_SETTINGS } from './platform.providers';
 
 export interface ServiceOptions {
   /** Short name: ingest, aggregator, rules, geo, notifier. */
@@ -43,7 +47,7 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   app.disable('x-powered-by');
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
+  const document = describeRequiredActions(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle(`geopulse ${options.service}`)
@@ -51,9 +55,19 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
       .setVersion('0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'operator')
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
+  // Consumers declared with @BatchEventPattern run as a Nest transport over libs/kafka's batch
+  // consumer, started once the app's own start-up hooks (topics, producer) have run.
+  await app.init();
+  const consumers = app.get(KafkaConsumers, { strict: false });
+  if (consumers.names().length > 0) {
+    const transport = new KafkaBatchTransport({ kafka: app.get(KAFKA), settings: app.get(KAFKA_SETTINGS), producer: app.get(EventProducer), logger: options.logger, consumers });
+    // Not the app's HTTP filters: a handler's error must reach libs/kafka as thrown, to be classified.
+    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false }).useGlobalFilters(new RethrowBatchErrors());
+    await app.startAllMicroservices();
+  }
   await app.listen(options.port, options.host ?? '0.0.0.0');
   options.logger.emit('info', 'listening', { port: options.port, service: options.service });
 

@@ -4,3 +4,4 @@ export * from './health.controller';
 export * from './bootstrap';
 export * from './platform.providers';
 export * from './platform.module';
+export * from './kafka-batch.transport';

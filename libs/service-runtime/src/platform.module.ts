@@ -4,6 +4,7 @@ import type { KafkaHealth } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import { createRedisClient, pingRedis, type RedisClient } from '@geopulse/redis';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health.controller';
+import { KafkaConsumers, type ConsumerDefinition } from './kafka-batch.transport';
 import { KAFKA_HEALTH, kafkaProviders, operatorAuthProviders } from './platform.providers';
 
 export const REDIS = Symbol('REDIS');
@@ -19,7 +20,12 @@ export interface PlatformModuleOptions {
   producerSendTimeoutMs?: number;
   controllers?: Type[];
   providers?: Provider[];
-  /** Service-specific readiness checks (consumers, DynamoDB, ...). */
+  /**
+   * The service's consumer groups by name (handlers: `@BatchEventPattern(topic, name)` on a
+   * controller); each gets a readiness check of that name (not started, crashed, stalled).
+   */
+  consumers?: { inject?: InjectionToken[]; useFactory: (...deps: never[]) => Record<string, ConsumerDefinition> };
+  /** Service-specific readiness checks (DynamoDB, ...). */
   readiness?: { inject: InjectionToken[]; useFactory: (...deps: never[]) => ReadinessCheck[] };
 }
 
@@ -42,19 +48,22 @@ export class PlatformModule {
       ? [{ provide: REDIS, useFactory: () => createRedisClient(options.redisUrl!, options.service) }, RedisLifecycle]
       : [];
     const extra = options.readiness ?? { inject: [], useFactory: () => [] };
+    const consumers = options.consumers ?? { inject: [], useFactory: () => ({}) };
     return {
       module: PlatformModule,
       controllers: [HealthController, ...(options.controllers ?? [])],
       providers: [
         ...kafkaProviders(options.kafka, options.service, options.logger, options.producerSendTimeoutMs),
-        ...operatorAuthProviders(options.auth),
+        ...operatorAuthProviders(options.auth, options.logger),
         ...redisProviders,
         ...(options.providers ?? []),
+        { provide: KafkaConsumers, inject: consumers.inject ?? [], useFactory: (...deps: never[]) => new KafkaConsumers(consumers.useFactory(...deps)) },
         {
           provide: READINESS_CHECKS,
-          inject: [KAFKA_HEALTH, ...(options.redisUrl ? [REDIS] : []), ...extra.inject],
-          useFactory: (kafka: KafkaHealth, ...rest: unknown[]): ReadinessCheck[] => {
+          inject: [KAFKA_HEALTH, KafkaConsumers, ...(options.redisUrl ? [REDIS] : []), ...extra.inject],
+          useFactory: (kafka: KafkaHealth, registry: KafkaConsumers, ...rest: unknown[]): ReadinessCheck[] => {
             const checks: ReadinessCheck[] = [{ name: 'kafka', check: () => kafka.check() }];
+            for (const name of registry.names()) checks.push({ name, check: async () => registry.readiness(name) });
             if (options.redisUrl) {
               const redis = rest.shift() as RedisClient;
               checks.push({ name: 'redis', check: () => pingRedis(redis) });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { KafkaSettings, OperatorAuthSettings } from '@geopulse/config';
 import { createKafkaClient, EventProducer, KafkaHealth, provisionTopics, type Kafka } from '@geopulse/kafka';
-import { OPERATOR_TOKEN_VERIFIER, OperatorGuard, OperatorTokenVerifier } from '@geopulse/auth';
+import { AUDIT_LOG, AuditInterceptor, OPERATOR_TOKEN_VERIFIER, OperatorGuard, OperatorTokenVerifier, type AuditEntry, type AuditLog } from '@geopulse/auth';
 import type { JsonLogger } from '@geopulse/observability';
 
 export const LOGGER = Symbol('LOGGER');
@@ -52,7 +52,24 @@ export function kafkaProviders(settings: KafkaSettings, service: string, logger:
   ];
 }
 
-/** Operator JWT verification for management routes (use with @UseGuards(OperatorGuard)). */
-export function operatorAuthProviders(settings: OperatorAuthSettings): Provider[] {
-  return [{ provide: OPERATOR_TOKEN_VERIFIER, useValue: new OperatorTokenVerifier(settings) }, OperatorGuard];
+/**
+ * Audit lines: one JSON line per write, `"msg":"audit"`, with tenant, sub, action, resource,
+ * outcome, status and the trace id; written whatever LOG_LEVEL says.
+ */
+export class JsonAuditLog implements AuditLog {
+  constructor(private readonly logger: JsonLogger) {}
+
+  record(entry: AuditEntry): void {
+    this.logger.emit('info', 'audit', { component: 'audit', ...entry }, { always: true });
+  }
+}
+
+/** Operator JWT verification for management routes (@UseGuards(OperatorGuard) + @Requires(action)), and the audit log. */
+export function operatorAuthProviders(settings: OperatorAuthSettings, logger: JsonLogger): Provider[] {
+  return [
+    { provide: OPERATOR_TOKEN_VERIFIER, useValue: new OperatorTokenVerifier(settings) },
+    { provide: AUDIT_LOG, useValue: new JsonAuditLog(logger) },
+    OperatorGuard,
+    AuditInterceptor,
+  ];
 }

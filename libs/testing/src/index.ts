@@ -22,3 +22,21 @@ export { OtlpQueryClient } from './clients/otlp-query-client';
 export type { ReceivedMail } from './servers/received-mail';
 export type { AttributeValue, CollectedSpan, CollectedSpanEvent, SpanKindName, StatusCodeName } from './servers/otlp-json';
 export { repoRoot } from './package-paths';
+export type { KafkaComponentOptions } from './components/kafka.component';
+export type { ScramUser } from './components/kafka-config';
+export {
+  auditLinesMatching,
+  type AuditLine,
+  authorizationMismatches,
+  BAD_TOKEN_ANSWERS,
+  callRoute,
+  OperatorTokens,
+  operatorRoutes,
+  roleMayPerform,
+  routeKey,
+  type BadToken,
+  type OperatorRoute,
+  type RoleName,
+  type RouteCall,
+  type RouteRecipe,
+} from './clients/authorization-matrix';

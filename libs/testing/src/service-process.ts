@@ -18,7 +18,7 @@ export interface ServiceProcessOptions {
   logDir?: string;
   /** Default '/healthz'. */
   healthPath?: string;
-  /** How long start() waits for the health check; default 30 s. */
+  /** How long start() waits for the health check; default 60 s (a loaded 2-core CI box needs more than 30). */
   startTimeoutMs?: number;
   /** How long stop() waits after the signal before SIGKILL; default 15 s. */
   stopTimeoutMs?: number;
@@ -160,7 +160,7 @@ export class ServiceProcess {
   }
 
   private async waitHealthy(): Promise<void> {
-    const timeoutMs = this.options.startTimeoutMs ?? 30_000;
+    const timeoutMs = this.options.startTimeoutMs ?? 60_000;
     const url = `${this.baseUrl}${this.options.healthPath ?? '/healthz'}`;
     const started = Date.now();
     let lastProblem = 'no answer yet';

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { COMPONENT_NAMES, type ComponentDefinition, type ComponentName, type ComponentPorts } from './components/component';
 import { componentDefinition } from './components/component-registry';
+import { createKafkaComponent, type KafkaComponentOptions } from './components/kafka.component';
 import { ensureInfra } from './infra/infra-cache';
 import { freePorts } from './process/free-port';
 import { withLogTail } from './process/log-tail';
@@ -25,6 +26,8 @@ export interface StartStackOptions {
   dir?: string;
   /** Progress lines; default: none. */
   log?: (line: string) => void;
+  /** Extra listeners of the Kafka broker (e.g. SASL); default: PLAINTEXT only. */
+  kafka?: KafkaComponentOptions;
 }
 
 /** Start, stop and inspect one component of a running stack, from any process. */
@@ -125,7 +128,7 @@ function cleanStackDir(dir: string): void {
 function stackEnv(components: ComponentState[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const component of components) {
-    Object.assign(env, componentDefinition(component.name).env(component.ports));
+    Object.assign(env, componentDefinition(component.name).env(component.ports, component.cwd));
   }
   return env;
 }
@@ -149,7 +152,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   }
   cleanStackDir(dir);
 
-  const definitions = names.map(componentDefinition);
+  const definitions = names.map((name) =>
+    name === 'kafka' && options.kafka ? createKafkaComponent(options.kafka) : componentDefinition(name),
+  );
   await ensureInfra({
     kafka: definitions.some((d) => d.needs.kafkaJars),
     dynamodb: definitions.some((d) => d.needs.dynamoDbJars),

@@ -43,9 +43,14 @@ describe('test stack', () => {
       'OTEL_EXPORTER_OTLP_ENDPOINT',
       'OTLP_QUERY_URL',
       'MQTT_URL',
+      'MQTT_USERNAME',
+      'MQTT_PASSWORD',
+      'MQTT_AUTH_SECRET',
+      'MQTT_AUTH_PORT',
     ];
     expect(Object.keys(loadStack(stackDir()).env).sort()).toEqual([...names].sort());
-    for (const name of names.filter((n) => !n.startsWith('AWS_'))) expect(env(name)).toContain('127.0.0.1:');
+    for (const name of names.filter((n) => !n.startsWith('AWS_') && !n.startsWith('MQTT_') )) expect(env(name)).toContain('127.0.0.1:');
+    expect(env('MQTT_URL')).toContain('127.0.0.1:');
     expect(env('AWS_REGION')).toBe('us-east-1');
   });
 
@@ -278,18 +283,28 @@ describe('test stack', () => {
     });
   });
 
-  it('mosquitto relays an MQTT publish to a subscriber', async () => {
-    const topic = `devices/${randomUUID()}/telemetry`;
-    const subscriber = await mqtt.connectAsync(env('MQTT_URL'), { reconnectPeriod: 0 });
-    const publisher = await mqtt.connectAsync(env('MQTT_URL'), { reconnectPeriod: 0 });
+  it('mosquitto refuses anonymous clients and devices it cannot verify, and lets the service account read telemetry only', async () => {
+    const refusal = (options: mqtt.IClientOptions) =>
+      mqtt.connectAsync(env('MQTT_URL'), { reconnectPeriod: 0, protocolVersion: 5, ...options }).then(
+        async (client) => {
+          await client.endAsync(true);
+          return 'connected';
+        },
+        (err: { code?: number }) => err.code,
+      );
+    expect(await refusal({})).toBe(135);
+    // No ingest listens on MQTT_AUTH_PORT in this suite: the plugin fails closed.
+    expect(await refusal({ username: 'acme:van-1', password: 'gpk_0123456789abcdef_secret' })).toBe(135);
+    expect(await refusal({ username: env('MQTT_USERNAME'), password: 'wrong' })).toBe(135);
+
+    const bridge = await mqtt.connectAsync(env('MQTT_URL'), { reconnectPeriod: 0, protocolVersion: 5, username: env('MQTT_USERNAME'), password: env('MQTT_PASSWORD') });
     try {
-      const received = new Promise<string>((resolve) => subscriber.on('message', (_t, payload) => resolve(payload.toString())));
-      await subscriber.subscribeAsync(topic, { qos: 1 });
-      await publisher.publishAsync(topic, '{"metrics":{"temperature":21}}', { qos: 1 });
-      await expect(received).resolves.toBe('{"metrics":{"temperature":21}}');
+      const subscribe = (filter: string) => bridge.subscribeAsync(filter, { qos: 1 }).then((granted) => granted[0]?.qos, (err: { code?: number; packet?: { granted?: number[] } }) => err.packet?.granted?.[0] ?? err.code);
+      expect(await subscribe(`$share/it-${randomUUID().slice(0, 8)}/devices/+/telemetry`)).toBe(1);
+      expect(await subscribe('#')).toBe(135);
+      expect(await subscribe('devices/+/commands')).toBe(135);
     } finally {
-      await publisher.endAsync();
-      await subscriber.endAsync();
+      await bridge.endAsync();
     }
   });
 });

@@ -12,7 +12,7 @@ import { LocateDevices } from './application/locate-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
-import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
+import { AGGREGATOR_GROUP_ID, IdlePartitionTicker, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
 import { RedisWindowStore } from './adapters/redis/window.store';
 import type { AggregatorConfig } from './config';
@@ -45,7 +45,8 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [DevicesController],
+    controllers: [DevicesController, ReadingsConsumer],
+    consumers: { useFactory: () => ({ [TELEMETRY_CONSUMER]: { groupId: AGGREGATOR_GROUP_ID } }) },
     providers: [
       { provide: CLOCK, useValue: (() => Date.now()) satisfies Clock },
       { provide: AGGREGATOR_SETTINGS, useValue: settings },
@@ -68,14 +69,8 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
         },
         inject: [DEVICE_STATE_STORE, CLOCK],
       },
-      ReadingsConsumer,
+      IdlePartitionTicker,
     ],
-    readiness: {
-      inject: [ReadingsConsumer],
-      useFactory: (consumer: ReadingsConsumer) => [
-        { name: 'telemetry-consumer', check: async () => (consumer.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) },
-        { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
-      ],
-    },
+    readiness: { inject: [], useFactory: () => [{ name: 'dynamodb', check: () => pingDynamo(dynamo.client) }] },
   });
 }

@@ -7,6 +7,7 @@ import { PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AcceptMqttMessage } from './application/accept-mqtt-message';
 import { AcceptReadings, type ReadingPublisher } from './application/accept-readings';
 import { AuthenticateDevice } from './application/authenticate-device';
+import { AuthenticateMqttClient } from './application/authenticate-mqtt-client';
 import { CoalescingPublisher } from './application/coalescing-publisher';
 import { ManageDevices } from './application/manage-devices';
 import type { DeviceRepository, KeyCrypto } from './application/ports';
@@ -14,6 +15,7 @@ import { ScryptKeyCrypto } from './adapters/crypto/scrypt-key-crypto';
 import { DynamoDeviceRepository } from './adapters/dynamo/device.repository';
 import { DeviceTablesLifecycle, DYNAMO, DYNAMO_SETTINGS } from './adapters/dynamo/dynamo.lifecycle';
 import { DevicesController } from './adapters/http/devices.controller';
+import { MQTT_AUTH_SECRET, MqttAuthController } from './adapters/http/mqtt-auth.controller';
 import { TelemetryAuthGuard } from './adapters/http/telemetry-auth.guard';
 import { TELEMETRY_IN_FLIGHT, TelemetryController } from './adapters/http/telemetry.controller';
 import { KafkaReadingPublisher } from './adapters/kafka/reading.publisher';
@@ -43,7 +45,7 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
     auth: config.auth,
     redisUrl: config.redisUrl,
     producerSendTimeoutMs: config.ingest.produceTimeoutMs,
-    controllers: [TelemetryController, DevicesController],
+    controllers: [TelemetryController, DevicesController, MqttAuthController],
     providers: [
       { provide: DYNAMO, useFactory: () => createDynamoClients(config.dynamo) },
       { provide: DYNAMO_SETTINGS, useValue: config.dynamo },
@@ -80,6 +82,8 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
         inject: [EventProducer, REDIS, DEVICE_REPOSITORY],
       },
       { provide: MQTT_SETTINGS, useFactory: () => config.mqtt ?? null },
+      { provide: AuthenticateMqttClient, useFactory: (auth: AuthenticateDevice) => new AuthenticateMqttClient(auth), inject: [AuthenticateDevice] },
+      { provide: MQTT_AUTH_SECRET, useFactory: () => config.mqttAuthSecret ?? null },
       MqttTelemetryBridge,
     ],
     readiness: {

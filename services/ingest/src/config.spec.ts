@@ -21,20 +21,42 @@ describe('ingest config', () => {
       keyCacheTtlMs: 5000,
       keyCacheSize: 10_000,
     });
-    expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined });
+    expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined, maxLifetimeSeconds: 86_400, clockSkewSeconds: 30 });
     expect(config.dynamo).toEqual({ endpoint: undefined, tablePrefix: '', region: 'eu-west-1' });
     expect(config.mqtt).toBeUndefined();
   });
 
   it('turns the MQTT bridge on with MQTT_URL', () => {
-    expect(parseIngestConfig({ ...base, MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_CLIENT_ID: 'ingest-a' }).mqtt).toEqual({
+    const account = { MQTT_USERNAME: 'geopulse-ingest', MQTT_PASSWORD: 'p'.repeat(24) };
+    expect(parseIngestConfig({ ...base, ...account, MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_CLIENT_ID: 'ingest-a' }).mqtt).toEqual({
       url: 'mqtt://127.0.0.1:1883',
       shareGroup: 'geopulse-ingest',
       maxInFlight: 100,
       connections: 16,
       clientIdPrefix: 'ingest-a',
       sessionExpirySeconds: 3600,
+      username: 'geopulse-ingest',
+      password: 'p'.repeat(24),
+      identityProperty: 'geopulse-client',
     });
+    const tls = parseIngestConfig({ ...base, ...account, MQTT_URL: 'mqtts://broker:8883', MQTT_CA_FILE: '/etc/ca.pem', MQTT_IDENTITY_PROPERTY: 'none' }).mqtt;
+    expect(tls).toMatchObject({ url: 'mqtts://broker:8883', caFile: '/etc/ca.pem' });
+    expect(tls?.identityProperty).toBeUndefined();
+  });
+
+  it('refuses an MQTT bridge without its service account, naming each missing variable', () => {
+    expect(() => parseIngestConfig({ ...base, MQTT_URL: 'mqtt://127.0.0.1:1883' })).toThrow(ConfigError);
+    try {
+      parseIngestConfig({ ...base, MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_USERNAME: 'geopulse-ingest' });
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^MQTT_PASSWORD is not set/)]);
+    }
+  });
+
+  it('serves the broker auth endpoint only with a long enough MQTT_AUTH_SECRET', () => {
+    expect(parseIngestConfig(base).mqttAuthSecret).toBeUndefined();
+    expect(parseIngestConfig({ ...base, MQTT_AUTH_SECRET: 's'.repeat(16) }).mqttAuthSecret).toBe('s'.repeat(16));
+    expect(() => parseIngestConfig({ ...base, MQTT_AUTH_SECRET: 'short' })).toThrow(/MQTT_AUTH_SECRET/);
   });
 
   it('refuses to start without brokers, a JWT secret, Redis or a region, naming each', () => {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
+import { ConfigError, dynamoSettings, env, loadEnv, loadOrExit, platformConfig, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 
 const ingestEnv = {
   INGEST_MAX_BATCH: env.int('readings per request', { default: 1000, min: 1, max: 10_000 }),
@@ -19,6 +19,11 @@ const ingestEnv = {
   MQTT_MAX_IN_FLIGHT: env.int('unacknowledged MQTT messages per bridge connection (receive maximum)', { default: 100, min: 1, max: 65_535 }),
   MQTT_CONNECTIONS: env.int('bridge connections per replica (each handles its messages one at a time)', { default: 16, min: 1, max: 64 }),
   MQTT_CLIENT_ID: env.optionalString('client id prefix of the bridge sessions; default geopulse-ingest-<hostname>-<PORT>'),
+  MQTT_USERNAME: env.optionalString('service account of the bridge on the broker (required with MQTT_URL: the broker refuses anonymous clients)'),
+  MQTT_PASSWORD: env.optionalString('password of the bridge\'s service account (required with MQTT_URL)'),
+  MQTT_CA_FILE: env.optionalString('PEM file of the CA that signed the broker\'s certificate (mqtts://, wss://); default: the system CAs'),
+  MQTT_IDENTITY_PROPERTY: env.string('MQTT 5 user property in which the broker names the publisher (checked against the topic); "none" when the broker adds none', { default: 'geopulse-client', pattern: /^[A-Za-z0-9._-]+$/ }),
+  MQTT_AUTH_SECRET: env.optionalString('shared secret the broker\'s auth plugin sends to POST /internal/mqtt/authenticate; endpoint off when unset', { minLength: 16 }),
   MQTT_SESSION_EXPIRY_SECONDS: env.int('how long the broker keeps a bridge session (and its unacknowledged messages) while it is away', { default: 3600, min: 0 }),
 };
 
@@ -44,18 +49,35 @@ export interface MqttSettings {
   connections: number;
   clientIdPrefix: string;
   sessionExpirySeconds: number;
+  username: string;
+  password: string;
+  /** PEM of the broker's CA (TLS), when not a system CA. */
+  caFile?: string;
+  /** User property carrying the publisher's identity; undefined: the broker adds none. */
+  identityProperty?: string;
 }
 
-export type IngestConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; ingest: IngestSettings; mqtt?: MqttSettings };
+export type IngestConfig = PlatformConfig & {
+  redisUrl: string;
+  dynamo: DynamoSettings;
+  ingest: IngestSettings;
+  mqtt?: MqttSettings;
+  /** Secret of the broker auth plugin's calls (POST /internal/mqtt/authenticate); endpoint off when unset. */
+  mqttAuthSecret?: string;
+};
 
 export function parseIngestConfig(source: EnvSource): IngestConfig {
   let mqtt: MqttSettings | undefined;
+  let mqttAuthSecret: string | undefined;
   const config = platformConfig<{ dynamo: DynamoSettings; ingest: IngestSettings }>(source, { defaultPort: 3001, redis: true }, {
     dynamo: () => dynamoSettings(source),
     ingest: () => {
       const c = loadEnv(ingestEnv, source);
+      mqttAuthSecret = c.MQTT_AUTH_SECRET;
       if (c.MQTT_URL) {
         const port = Number(source.PORT ?? 3001);
+        const missing = (['MQTT_USERNAME', 'MQTT_PASSWORD'] as const).filter((name) => !c[name]);
+        if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name} is not set: the MQTT bridge connects with a service account (MQTT_URL is set)`));
         mqtt = {
           url: c.MQTT_URL,
           shareGroup: c.MQTT_SHARE_GROUP,
@@ -63,6 +85,10 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
           connections: c.MQTT_CONNECTIONS,
           clientIdPrefix: c.MQTT_CLIENT_ID ?? `geopulse-ingest-${hostname()}-${port}`,
           sessionExpirySeconds: c.MQTT_SESSION_EXPIRY_SECONDS,
+          username: c.MQTT_USERNAME as string,
+          password: c.MQTT_PASSWORD as string,
+          ...(c.MQTT_CA_FILE ? { caFile: c.MQTT_CA_FILE } : {}),
+          ...(c.MQTT_IDENTITY_PROPERTY === 'none' ? {} : { identityProperty: c.MQTT_IDENTITY_PROPERTY }),
         };
       }
       return {
@@ -81,7 +107,7 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
       };
     },
   });
-  return { ...(config as IngestConfig), ...(mqtt ? { mqtt } : {}) };
+  return { ...(config as IngestConfig), ...(mqtt ? { mqtt } : {}), ...(mqttAuthSecret ? { mqttAuthSecret } : {}) };
 }
 
 export const loadIngestConfig = (): IngestConfig => loadOrExit('ingest', () => parseIngestConfig(process.env));

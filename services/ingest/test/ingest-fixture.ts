@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { topicName, type TopicKey } from '@geopulse/contracts';
 import { readTopic, ServiceProcess, waitFor, type TopicRecord } from '@geopulse/testing';
@@ -35,7 +36,9 @@ export class IngestFixture {
       ...this.env,
     };
     for (let i = 0; i < count; i++) {
-      this.replicas.push(await ServiceProcess.start({ name: 'ingest', env, startTimeoutMs: 60_000 }));
+      // With the bridge on, the first replica answers the broker's auth plugin on the port it asks (MQTT_AUTH_PORT).
+      const port = env.MQTT_URL && i === 0 ? Number(env.MQTT_AUTH_PORT ?? process.env.MQTT_AUTH_PORT) : undefined;
+      this.replicas.push(await ServiceProcess.start({ name: 'ingest', env, port, startTimeoutMs: 60_000 }));
     }
     for (const replica of this.replicas) await waitReady(replica);
   }
@@ -76,6 +79,29 @@ export class IngestFixture {
 
   send(readings: unknown, token?: string, replica = 0): Promise<Answer> {
     return this.call('POST', '/v1/telemetry', { body: readings as object, token, replica });
+  }
+}
+
+/** An MQTT 5 client of a device: username `<tenant>:<deviceId>`, password its key. */
+export function connectDevice(tenant: string, deviceId: string, key: string, options: IClientOptions & { url?: string } = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(options.url ?? process.env.MQTT_URL!, {
+    protocolVersion: 5,
+    clientId: `it-${deviceId}-${randomUUID().slice(0, 8)}`,
+    username: `${tenant}:${deviceId}`,
+    password: key,
+    reconnectPeriod: 0,
+    ...options,
+  });
+}
+
+/** How the broker answers an MQTT connection attempt: 'connected' or the CONNACK reason code. */
+export async function connectOutcome(options: IClientOptions): Promise<'connected' | number | undefined> {
+  try {
+    const client = await mqtt.connectAsync(process.env.MQTT_URL!, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000, ...options });
+    await client.endAsync(true);
+    return 'connected';
+  } catch (err) {
+    return (err as { code?: number }).code;
   }
 }
 

@@ -40,8 +40,8 @@ export interface ComponentDefinition {
   prepare(context: PrepareContext): Promise<LaunchSpec>;
   /** Resolves true once the server answers a real request; false or a throw means not yet. */
   probe(ports: ComponentPorts): Promise<boolean>;
-  /** The environment variables through which services and tests find this server. */
-  env(ports: ComponentPorts): Record<string, string>;
+  /** The environment variables through which services and tests find this server (dir: as in prepare). */
+  env(ports: ComponentPorts, dir: string): Record<string, string>;
   /**
    * Called after the process exited cleanly; may return new launch arguments for later starts
    * (Kafka turns its class-data-sharing archive from "create" to "use").

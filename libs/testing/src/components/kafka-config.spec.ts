@@ -1,4 +1,4 @@
-import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties } from './kafka-config';
+import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties, scramFormatArgs } from './kafka-config';
 
 function parseProperties(text: string): Record<string, string> {
   const entries = text
@@ -43,6 +43,46 @@ describe('renderServerProperties', () => {
       'auto.create.topics.enable': 'false',
       'num.partitions': '3',
     });
+  });
+});
+
+describe('renderServerProperties with a SASL listener', () => {
+  const base = { brokerPort: 41000, controllerPort: 41001, dataDir: '/d' };
+
+  it('has none by default', () => {
+    expect(renderServerProperties(base)).not.toMatch(/SASL|sasl/);
+  });
+
+  it('adds SASL_PLAINTEXT with the unsecured OAUTHBEARER validator and SCRAM-SHA-512, brokers still on PLAINTEXT', () => {
+    const properties = parseProperties(renderServerProperties({ ...base, sasl: { port: 41002, maxReauthMs: 15000 } }));
+    expect(properties).toMatchObject({
+      listeners: 'PLAINTEXT://127.0.0.1:41000,CONTROLLER://127.0.0.1:41001,SASL://127.0.0.1:41002',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:41000,SASL://127.0.0.1:41002',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL:SASL_PLAINTEXT',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'sasl.enabled.mechanisms': 'OAUTHBEARER,SCRAM-SHA-512',
+      'listener.name.sasl.oauthbearer.sasl.server.callback.handler.class':
+        'org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler',
+      'listener.name.sasl.oauthbearer.connections.max.reauth.ms': '15000',
+      'listener.name.sasl.scram-sha-512.connections.max.reauth.ms': '15000',
+    });
+  });
+
+  it('turns the listener into SASL_SSL with a PEM keystore when given one', () => {
+    const properties = parseProperties(renderServerProperties({ ...base, sasl: { port: 41002, keystorePemFile: '/d/k.pem' } }));
+    expect(properties).toMatchObject({
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL:SASL_SSL',
+      'listener.name.sasl.ssl.keystore.type': 'PEM',
+      'listener.name.sasl.ssl.keystore.location': '/d/k.pem',
+    });
+    expect(properties['listener.name.sasl.oauthbearer.connections.max.reauth.ms']).toBeUndefined();
+  });
+});
+
+describe('scramFormatArgs', () => {
+  it('adds one --add-scram per user and refuses values that would break its syntax', () => {
+    expect(scramFormatArgs([{ name: 'alice', password: 'p4ss' }])).toEqual(['--add-scram', 'SCRAM-SHA-512=[name=alice,password=p4ss]']);
+    expect(() => scramFormatArgs([{ name: 'bob', password: 'a,b' }])).toThrow(/SCRAM user bob/);
   });
 });
 

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { KAFKA_VERSION, kafkaLibDir, requireExecutable } from '../infra/infra-cache';
-import type { ComponentDefinition, ComponentPorts, LaunchSpec } from './component';
-import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties } from './kafka-config';
+import type { ComponentDefinition, ComponentPorts, LaunchSpec, PrepareContext } from './component';
+import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties, scramFormatArgs, type ScramUser } from './kafka-config';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,6 +61,80 @@ async function probeKafka(ports: ComponentPorts): Promise<boolean> {
   }
 }
 
+/** Options of a broker started on its own (libs/kafka's SASL tests); the shared stack uses none. */
+export interface KafkaComponentOptions {
+  /**
+   * Adds a SASL_PLAINTEXT (SASL_SSL with `tls`) listener (port `sasl`, env KAFKA_SASL_BROKERS) accepting OAUTHBEARER
+   * with Kafka's unsecured-JWT validator and SCRAM-SHA-512 for these users.
+   */
+  sasl?: {
+    scramUsers?: ScramUser[];
+    maxReauthMs?: number;
+    /** Makes the listener SASL_SSL with this unencrypted PKCS#8 key and PEM certificate chain. */
+    tls?: { privateKeyPem: string; certificateChainPem: string };
+  };
+}
+
+/** The Kafka component; `kafkaComponent` is the default, PLAINTEXT-only one. */
+export function createKafkaComponent(options: KafkaComponentOptions = {}): ComponentDefinition {
+  return {
+    ...kafkaComponent,
+    portNames: options.sasl ? ['broker', 'controller', 'sasl'] : kafkaComponent.portNames,
+    prepare: (context) => prepareKafka(context, options),
+  };
+}
+
+async function prepareKafka({ dir, logDir, ports }: PrepareContext, options: KafkaComponentOptions): Promise<LaunchSpec> {
+  const java = requireExecutable('java');
+  const libDir = kafkaLibDir();
+  const dataDir = path.join(dir, 'data');
+  const propertiesFile = path.join(dir, 'server.properties');
+  const log4jFile = path.join(dir, 'log4j2.properties');
+  fs.mkdirSync(dataDir, { recursive: true });
+  let keystorePemFile: string | undefined;
+  if (options.sasl?.tls) {
+    keystorePemFile = path.join(dir, 'sasl-keystore.pem');
+    fs.writeFileSync(keystorePemFile, `${options.sasl.tls.privateKeyPem.trim()}\n${options.sasl.tls.certificateChainPem.trim()}\n`, { mode: 0o600 });
+  }
+  const sasl = options.sasl ? { port: ports.sasl, maxReauthMs: options.sasl.maxReauthMs, keystorePemFile } : undefined;
+  fs.writeFileSync(
+    propertiesFile,
+    renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir, sasl }),
+  );
+  fs.writeFileSync(log4jFile, renderLog4j2Properties(path.join(logDir, 'kafka-server.log')));
+
+  const archive = await classDataArchive(java, libDir);
+  const jvm = kafkaJvmArgs({ libDir, log4jConfig: log4jFile, classDataArchive: archive });
+
+  // Format the storage once; restarts of this component reuse the formatted data dir.
+  const formatJvm = kafkaJvmArgs({
+    libDir,
+    log4jConfig: log4jFile,
+    classDataArchive: archive.mode === 'use' ? archive : undefined,
+  }).map((arg) => (arg === '-Xms256m' ? '-Xms64m' : arg));
+  try {
+    await execFileAsync(java, [
+      ...formatJvm,
+      'kafka.tools.StorageTool',
+      'format',
+      '--standalone',
+      '--ignore-formatted',
+      '--cluster-id',
+      newClusterId(),
+      '--config',
+      propertiesFile,
+      ...scramFormatArgs(options.sasl?.scramUsers ?? []),
+    ]);
+  } catch (error) {
+    const detail = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `Kafka ${KAFKA_VERSION} storage format failed: ${detail.message}\n${detail.stdout ?? ''}${detail.stderr ?? ''}`,
+    );
+  }
+
+  return { command: java, args: [...jvm, 'kafka.Kafka', propertiesFile], env: {}, cwd: dir };
+}
+
 export const kafkaComponent: ComponentDefinition = {
   name: 'kafka',
   portNames: ['broker', 'controller'],
@@ -68,54 +142,15 @@ export const kafkaComponent: ComponentDefinition = {
   stopTimeoutMs: 20_000,
   needs: { java: true, kafkaJars: true },
 
-  async prepare({ dir, logDir, ports }): Promise<LaunchSpec> {
-    const java = requireExecutable('java');
-    const libDir = kafkaLibDir();
-    const dataDir = path.join(dir, 'data');
-    const propertiesFile = path.join(dir, 'server.properties');
-    const log4jFile = path.join(dir, 'log4j2.properties');
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(
-      propertiesFile,
-      renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir }),
-    );
-    fs.writeFileSync(log4jFile, renderLog4j2Properties(path.join(logDir, 'kafka-server.log')));
-
-    const archive = await classDataArchive(java, libDir);
-    const jvm = kafkaJvmArgs({ libDir, log4jConfig: log4jFile, classDataArchive: archive });
-
-    // Format the storage once; restarts of this component reuse the formatted data dir.
-    const formatJvm = kafkaJvmArgs({
-      libDir,
-      log4jConfig: log4jFile,
-      classDataArchive: archive.mode === 'use' ? archive : undefined,
-    }).map((arg) => (arg === '-Xms256m' ? '-Xms64m' : arg));
-    try {
-      await execFileAsync(java, [
-        ...formatJvm,
-        'kafka.tools.StorageTool',
-        'format',
-        '--standalone',
-        '--ignore-formatted',
-        '--cluster-id',
-        newClusterId(),
-        '--config',
-        propertiesFile,
-      ]);
-    } catch (error) {
-      const detail = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(
-        `Kafka ${KAFKA_VERSION} storage format failed: ${detail.message}\n${detail.stdout ?? ''}${detail.stderr ?? ''}`,
-      );
-    }
-
-    return { command: java, args: [...jvm, 'kafka.Kafka', propertiesFile], env: {}, cwd: dir };
-  },
+  prepare: (context) => prepareKafka(context, {}),
 
   probe: probeKafka,
 
   env(ports) {
-    return { KAFKA_BROKERS: `127.0.0.1:${ports.broker}` };
+    return {
+      KAFKA_BROKERS: `127.0.0.1:${ports.broker}`,
+      ...(ports.sasl ? { KAFKA_SASL_BROKERS: `127.0.0.1:${ports.sasl}` } : {}),
+    };
   },
 
   async afterCleanStop(launch) {

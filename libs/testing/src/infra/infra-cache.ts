@@ -60,6 +60,17 @@ function bundleComplete(bundle: JarBundle): boolean {
   }
 }
 
+const MOSQUITTO_AUTH_SOURCE = path.join(repoRoot, 'tools', 'infra', 'mosquitto-auth', 'geopulse_auth.c');
+
+/**
+ * The geopulse Mosquitto auth plugin as built by tools/infra/mosquitto-auth/build.sh: the cache
+ * path is keyed by the hash of its source, so an edited plugin is rebuilt, never a stale one used.
+ */
+export function mosquittoAuthPluginPath(env: NodeJS.ProcessEnv = process.env): string {
+  const hash = createHash('sha256').update(fs.readFileSync(MOSQUITTO_AUTH_SOURCE)).digest('hex').slice(0, 16);
+  return path.join(cacheDir(env), `mosquitto-auth-${hash}`, 'geopulse_auth.so');
+}
+
 const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 
 /** Absolute path of an executable on PATH or in the sbin directories (mosquitto lives there). */
@@ -98,6 +109,7 @@ export function missingInfra(needs: InfraNeeds): string[] {
   if ((needs.kafka || needs.dynamodb) && !findExecutable('java')) missing.push('java');
   if (needs.redis && !findExecutable('redis-server')) missing.push('redis-server');
   if (needs.mosquitto && !findExecutable('mosquitto')) missing.push('mosquitto');
+  if (needs.mosquitto && !fs.existsSync(mosquittoAuthPluginPath())) missing.push('the geopulse Mosquitto auth plugin');
   return missing;
 }
 

@@ -55,7 +55,7 @@ export class GeoRuntime {
   ready(): { ok: boolean; error?: string } {
     if (!this.deps.catalog.loaded()) return { ok: false, error: 'geofences not loaded yet' };
     if (!this.deps.fenceConsumer.healthy()) return { ok: false, error: 'geofence consumer not running' };
-    if (!this.deps.readingsConsumer.healthy()) return { ok: false, error: 'telemetry consumer not running or batches keep failing' };
+    if (!this.deps.readingsConsumer.healthy()) return { ok: false, error: 'telemetry consumer not running, or a partition stalled (see the log)' };
     return { ok: true };
   }
 

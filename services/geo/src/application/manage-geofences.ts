@@ -28,17 +28,18 @@ export class ManageGeofences {
     private readonly options: ManageGeofencesOptions,
   ) {}
 
-  async create(tenantId: string, raw: unknown): Promise<Geofence> {
+  /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
+  async create(tenantId: string, raw: unknown, actor: string): Promise<Geofence> {
     const input = this.validate(raw);
     if (await this.repository.get(tenantId, input.id)) throw new GeofenceError(GeofenceErrorCode.GEOFENCE_EXISTS, `geofence ${input.id} exists; PUT /v1/geofences/${input.id} replaces it`);
-    return this.write(tenantId, input, undefined);
+    return this.write(tenantId, input, undefined, actor);
   }
 
   /** Creates or replaces the fence at `id`. */
-  async replace(tenantId: string, id: string, raw: unknown): Promise<{ fence: Geofence; created: boolean }> {
+  async replace(tenantId: string, id: string, raw: unknown, actor: string): Promise<{ fence: Geofence; created: boolean }> {
     const input = this.validate(raw, id);
     const previous = await this.repository.get(tenantId, id);
-    return { fence: await this.write(tenantId, input, previous), created: !previous };
+    return { fence: await this.write(tenantId, input, previous, actor), created: !previous };
   }
 
   async get(tenantId: string, id: string): Promise<Geofence> {
@@ -61,7 +62,7 @@ export class ManageGeofences {
    * A GeoJSON FeatureCollection, all or nothing: every feature is validated first and every
    * problem reported with the feature's index; then each fence is created or replaced.
    */
-  async import(tenantId: string, raw: unknown): Promise<{ imported: number; ids: string[] }> {
+  async import(tenantId: string, raw: unknown, actor: string): Promise<{ imported: number; ids: string[] }> {
     const parsed = featureCollectionToInputs(raw, this.options.maxImportFeatures);
     if (!parsed.ok) throw new GeofenceError(GeofenceErrorCode.INVALID_GEOFENCE, parsed.message, parsed.issues);
     const issues: Array<{ index: number; path: string; message: string }> = [];
@@ -82,7 +83,7 @@ export class ManageGeofences {
     for (let i = 0; i < inputs.length; i += 25) {
       const chunk = inputs.slice(i, i + 25);
       const previous = await Promise.all(chunk.map((input) => this.repository.get(tenantId, input.id)));
-      fences.push(...(await Promise.all(chunk.map((input, j) => this.store(tenantId, input, previous[j])))));
+      fences.push(...(await Promise.all(chunk.map((input, j) => this.store(tenantId, input, previous[j], actor)))));
     }
     await this.publish(fences);
     return { imported: fences.length, ids: fences.map((f) => f.id) };
@@ -94,13 +95,13 @@ export class ManageGeofences {
     return check.input;
   }
 
-  private async write(tenantId: string, input: GeofenceInput & { id: string }, previous: Geofence | undefined): Promise<Geofence> {
-    const fence = await this.store(tenantId, input, previous);
+  private async write(tenantId: string, input: GeofenceInput & { id: string }, previous: Geofence | undefined, actor: string): Promise<Geofence> {
+    const fence = await this.store(tenantId, input, previous, actor);
     await this.publish([fence]);
     return fence;
   }
 
-  private async store(tenantId: string, input: GeofenceInput & { id: string }, previous: Geofence | undefined): Promise<Geofence> {
+  private async store(tenantId: string, input: GeofenceInput & { id: string }, previous: Geofence | undefined, actor: string): Promise<Geofence> {
     const now = this.clock();
     const fence: Geofence = {
       ...input,
@@ -109,6 +110,9 @@ export class ManageGeofences {
       version: Math.max((previous?.version ?? 0) + 1, now),
       createdAt: previous?.createdAt ?? new Date(now).toISOString(),
       updatedAt: new Date(now).toISOString(),
+      // A replaced fence keeps its creator; one re-created after a delete is new.
+      createdBy: previous ? previous.createdBy : actor,
+      updatedBy: actor,
     };
     await this.repository.put(fence, previous ? previous.version : null);
     return fence;

@@ -5,11 +5,19 @@ import { TtlCache } from '../domain/ttl-cache';
 import type { AcceptedReadings, AcceptReadings } from './accept-readings';
 import type { DeviceRepository } from './ports';
 
-/** What the bridge does with a message: acknowledge it, dead-letter it (then acknowledge), or retry later. */
+/** What the bridge does with a message: acknowledge it, dead-letter it (then acknowledge), refuse it (acknowledge, drop), or retry later. */
 export type MqttOutcome =
   | { kind: 'accepted'; result: AcceptedReadings }
   | { kind: 'dead-letter'; reason: string; detail: string }
+  | { kind: 'refused'; reason: 'NO_PUBLISHER_IDENTITY' | 'PUBLISHER_MISMATCH'; detail: string }
   | { kind: 'retry'; afterMs: number; reason: string };
+
+/**
+ * Who published, as the broker says (docs/decisions/0103): `checked: false` when the broker
+ * names no publisher (the bridge then relies on its ACL); otherwise the publisher's username,
+ * or undefined when the message carries none.
+ */
+export type PublisherIdentity = { checked: false } | { checked: true; publisher: string | undefined };
 
 /**
  * One MQTT message on `devices/<tenantId>:<deviceId>/telemetry`: the same payload and
@@ -28,10 +36,18 @@ export class AcceptMqttMessage {
     this.devices = new TtlCache(cache.maxEntries, cache.ttlMs);
   }
 
-  async execute(topic: string, payload: Buffer): Promise<MqttOutcome> {
+  async execute(topic: string, payload: Buffer, identity: PublisherIdentity = { checked: false }): Promise<MqttOutcome> {
     const target = deviceOfTopic(topic);
     if (!target) return { kind: 'dead-letter', reason: 'BAD_TOPIC', detail: `topic ${topic} is not devices/<tenantId>:<deviceId>/telemetry` };
     const cacheKey = `${target.tenantId}:${target.deviceId}`;
+    // Defence in depth: the broker's ACL already binds a device to its topic. A message that
+    // names no publisher or another one is not the device's word: dropped, not dead-lettered.
+    if (identity.checked && identity.publisher === undefined) {
+      return { kind: 'refused', reason: 'NO_PUBLISHER_IDENTITY', detail: `message on ${topic} names no publisher` };
+    }
+    if (identity.checked && identity.publisher !== cacheKey) {
+      return { kind: 'refused', reason: 'PUBLISHER_MISMATCH', detail: `message on ${topic} was published by another client` };
+    }
     let device = this.devices.get(cacheKey);
     if (device === undefined) {
       try {
@@ -58,6 +74,7 @@ export class AcceptMqttMessage {
         case 'EMPTY_BODY':
         case 'INVALID_READING':
         case 'BATCH_TOO_LARGE':
+        case 'READING_TOO_LARGE':
         case 'UNSUPPORTED_MEDIA_TYPE':
         case 'DEVICE_MISMATCH': {
           const issues = err.issues.map((i) => `[${i.index}]${i.path || '/'} ${i.message}`).join('; ');

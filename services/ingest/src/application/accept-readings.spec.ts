@@ -5,12 +5,14 @@ import type { RateLimiter, ReadingDedup } from './ports';
 
 const now = Date.parse('2026-11-22T10:00:00.000Z');
 
-function setup(options: { fail?: boolean; limited?: boolean } = {}) {
+function setup(options: { fail?: boolean; limited?: boolean; tooLarge?: string } = {}) {
   const published: TelemetryReading[][] = [];
   const written = new Set<string>();
   const publisher: ReadingPublisher = {
     async publish(readings) {
       if (options.fail) throw new Error('broker down');
+      const index = readings.findIndex((r) => r.id === options.tooLarge);
+      if (index >= 0) throw new IngestError('READING_TOO_LARGE', 'too large', [{ index, path: '', message: 'too large' }]);
       published.push([...readings]);
     },
   };
@@ -82,5 +84,13 @@ describe('AcceptReadings', () => {
     const err = await errorOf(sut.execute({ tenantId: 'acme', contentType: 'application/json', body: json({ deviceId: 'd1', ts: now, metrics: { t: 1 } }) }));
     expect(err).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 3 });
     expect(published).toHaveLength(0);
+  });
+
+  it('reports a reading too large for Kafka by its index in the request, not among the fresh ones', async () => {
+    const { sut } = setup({ tooLarge: 'c' });
+    await sut.execute({ tenantId: 'acme', contentType: 'application/json', body: json({ deviceId: 'd1', id: 'a', ts: now, metrics: { t: 1 } }) });
+    const body = json({ readings: ['a', 'b', 'c'].map((id) => ({ deviceId: 'd1', id, ts: now, metrics: { t: 1 } })) });
+    const err = await errorOf(sut.execute({ tenantId: 'acme', contentType: 'application/json', body }));
+    expect([err?.code, err?.issues.map((i) => i.index)]).toEqual(['READING_TOO_LARGE', [2]]);
   });
 });

@@ -72,6 +72,10 @@ export class AcceptReadings {
       try {
         await this.publisher.publish(fresh);
       } catch (err) {
+        if (err instanceof IngestError && err.code === 'READING_TOO_LARGE') {
+          // The publisher counts in `fresh`; the caller counts in its request.
+          throw new IngestError(err.code, err.message, err.issues.map((issue) => ({ ...issue, index: readings.indexOf(fresh[issue.index]) })));
+        }
         throw new IngestError('KAFKA_UNAVAILABLE', `telemetry could not be stored (${(err as Error).message}); nothing was accepted, retry later`);
       }
       await this.deps.dedup?.mark(command.tenantId, fresh.map((r) => r.id)).catch((err: Error) => this.deps.onDegraded?.('dedup', err));

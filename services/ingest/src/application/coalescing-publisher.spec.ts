@@ -1,4 +1,5 @@
 import type { TelemetryReading } from '@geopulse/contracts';
+import { IngestError } from '../domain/ingest-error';
 import { CoalescingPublisher } from './coalescing-publisher';
 
 const r = (id: string) => ({ id }) as TelemetryReading;
@@ -29,5 +30,29 @@ describe('CoalescingPublisher', () => {
     await expect(sut.publish([r('a')])).rejects.toThrow('down');
     fail = false;
     await expect(sut.publish([r('b')])).resolves.toBeUndefined();
+  });
+
+  it('fails only the caller whose reading is too large, and sends the others alone', async () => {
+    const sent: string[][] = [];
+    let release: () => void = () => undefined;
+    const inner = {
+      publish: (readings: readonly TelemetryReading[]) => {
+        if (readings.some((x) => x.id === 'huge')) return Promise.reject(new IngestError('READING_TOO_LARGE', 'too large'));
+        return new Promise<void>((resolve) => {
+          sent.push(readings.map((x) => x.id));
+          release = resolve;
+        });
+      },
+    };
+    const sut = new CoalescingPublisher(inner);
+    const first = sut.publish([r('a')]);
+    const [ok, huge] = [sut.publish([r('b')]), sut.publish([r('huge')])];
+    release();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await expect(ok).resolves.toBeUndefined();
+    await expect(huge).rejects.toMatchObject({ code: 'READING_TOO_LARGE' });
+    expect(sent).toEqual([['a'], ['b']]);
   });
 });

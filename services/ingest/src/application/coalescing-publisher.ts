@@ -1,4 +1,5 @@
 import type { TelemetryReading } from '@geopulse/contracts';
+import { IngestError } from '../domain/ingest-error';
 import type { ReadingPublisher } from './accept-readings';
 
 interface Waiting {
@@ -45,6 +46,11 @@ export class CoalescingPublisher implements ReadingPublisher {
           await this.inner.publish(batch.flatMap((w) => w.readings));
           for (const w of batch) w.resolve();
         } catch (err) {
+          if (batch.length > 1 && err instanceof IngestError && err.code === 'READING_TOO_LARGE') {
+            // Only the caller with the oversize reading fails; the others' readings go alone.
+            for (const w of batch) await this.inner.publish(w.readings).then(w.resolve, w.reject);
+            continue;
+          }
           for (const w of batch) w.reject(err as Error);
         }
       }

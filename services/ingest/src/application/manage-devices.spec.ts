@@ -57,18 +57,18 @@ const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: DeviceError) => e
 describe('device registry and keys', () => {
   it('issues a key that authenticates its device, once per tenant and id', async () => {
     const { devices, auth } = setup();
-    const { device, key } = await devices.create('acme', { deviceId: 'van-1', tags: ['fleet'] });
-    expect(device).toMatchObject({ deviceId: 'van-1', name: 'van-1', tags: ['fleet'], enabled: true });
+    const { device, key } = await devices.create('acme', { deviceId: 'van-1', tags: ['fleet'] }, 'alice');
+    expect(device).toMatchObject({ deviceId: 'van-1', name: 'van-1', tags: ['fleet'], enabled: true, createdBy: 'alice', updatedBy: 'alice' });
     await expect(auth.execute(key.key)).resolves.toEqual({ tenantId: 'acme', deviceId: 'van-1', keyId: key.keyId });
-    expect(await codeOf(devices.create('acme', { deviceId: 'van-1' }))).toBe('DEVICE_EXISTS');
+    expect(await codeOf(devices.create('acme', { deviceId: 'van-1' }, 'alice'))).toBe('DEVICE_EXISTS');
     expect(await codeOf(devices.get('other', 'van-1'))).toBe('DEVICE_NOT_FOUND');
     expect(await codeOf(auth.execute(key.key.slice(0, -1) + 'x'))).toBe('UNKNOWN_DEVICE_KEY');
   });
 
   it('keeps the old key during the grace period after a rotation, then refuses it', async () => {
     const { devices, auth, advance } = setup();
-    const { key: first } = await devices.create('acme', { deviceId: 'van-1' });
-    const second = await devices.rotateKey('acme', 'van-1', 30);
+    const { key: first } = await devices.create('acme', { deviceId: 'van-1' }, 'alice');
+    const second = await devices.rotateKey('acme', 'van-1', 'bob', 30);
     expect(await codeOf(auth.execute(first.key))).toBe('ok');
     expect(await codeOf(auth.execute(second.key))).toBe('ok');
     advance(30_000);
@@ -78,12 +78,13 @@ describe('device registry and keys', () => {
 
   it('refuses revoked keys, disabled and deleted devices at once on this replica', async () => {
     const { devices, auth } = setup();
-    const { key } = await devices.create('acme', { deviceId: 'van-1' });
-    const other = await devices.rotateKey('acme', 'van-1', 3600);
+    const { key } = await devices.create('acme', { deviceId: 'van-1' }, 'alice');
+    const other = await devices.rotateKey('acme', 'van-1', 'bob', 3600);
     await auth.execute(key.key);
-    await devices.revokeKey('acme', 'van-1', key.keyId);
+    await devices.revokeKey('acme', 'van-1', key.keyId, 'bob');
     expect(await codeOf(auth.execute(key.key))).toBe('REVOKED_DEVICE_KEY');
-    await devices.update('acme', 'van-1', { enabled: false });
+    await devices.update('acme', 'van-1', { enabled: false }, 'bob');
+    await expect(devices.get('acme', 'van-1')).resolves.toMatchObject({ createdBy: 'alice', updatedBy: 'bob' });
     expect(await codeOf(auth.execute(other.key))).toBe('DEVICE_DISABLED');
     await devices.remove('acme', 'van-1');
     expect(await codeOf(auth.execute(other.key))).toBe('DEVICE_DELETED');
@@ -91,12 +92,12 @@ describe('device registry and keys', () => {
 
   it('sees a revocation made on another replica once the cache TTL has passed, reading the registry once per TTL', async () => {
     const { repo, devices, clock, advance } = setup();
-    const { key } = await devices.create('acme', { deviceId: 'van-1' });
-    await devices.rotateKey('acme', 'van-1', 3600);
+    const { key } = await devices.create('acme', { deviceId: 'van-1' }, 'alice');
+    await devices.rotateKey('acme', 'van-1', 'bob', 3600);
     const elsewhere = new AuthenticateDevice(repo, crypto, { maxEntries: 100, ttlMs: 5000 }, clock);
     await elsewhere.execute(key.key);
     const reads = repo.reads;
-    await devices.revokeKey('acme', 'van-1', key.keyId);
+    await devices.revokeKey('acme', 'van-1', key.keyId, 'bob');
     const afterRevoke = repo.reads;
     expect(await codeOf(elsewhere.execute(key.key))).toBe('ok');
     expect(repo.reads).toBe(afterRevoke);
@@ -107,8 +108,8 @@ describe('device registry and keys', () => {
 
   it('lists a tenant\'s devices page by page', async () => {
     const { devices } = setup();
-    for (const id of ['c', 'a', 'b']) await devices.create('acme', { deviceId: id });
-    await devices.create('other', { deviceId: 'z' });
+    for (const id of ['c', 'a', 'b']) await devices.create('acme', { deviceId: id }, 'alice');
+    await devices.create('other', { deviceId: 'z' }, 'alice');
     const first = await devices.list('acme', 2, undefined);
     expect(first.items.map((d) => d.deviceId)).toEqual(['a', 'b']);
     const second = await devices.list('acme', 2, first.nextCursor);
@@ -118,8 +119,8 @@ describe('device registry and keys', () => {
 
   it('rejects invalid fields with every path', async () => {
     const { devices } = setup();
-    await devices.create('acme', { deviceId: 'van-1' });
-    const err = await devices.update('acme', 'van-1', { enabled: 'no', tags: 'x' }).catch((e: DeviceError) => e);
+    await devices.create('acme', { deviceId: 'van-1' }, 'alice');
+    const err = await devices.update('acme', 'van-1', { enabled: 'no', tags: 'x' }, 'bob').catch((e: DeviceError) => e);
     expect(err).toMatchObject({ code: 'INVALID_DEVICE', issues: [{ path: '/enabled' }, { path: '/tags' }] });
   });
 });

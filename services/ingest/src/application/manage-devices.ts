@@ -31,7 +31,8 @@ export class ManageDevices {
     private readonly newDeviceId: () => string = () => `dev-${crypto.newKeyId()}`,
   ) {}
 
-  async create(tenantId: string, body: unknown): Promise<{ device: Device; key: IssuedKey }> {
+  /** `actor` (here and on every change) is the `sub` of the operator token, recorded as createdBy/updatedBy. */
+  async create(tenantId: string, body: unknown, actor: string): Promise<{ device: Device; key: IssuedKey }> {
     const { fields, issues } = checkDeviceFields(body, ['deviceId']);
     const requested = (body as { deviceId?: unknown } | null)?.deviceId;
     if (requested !== undefined && !isDeviceId(requested)) {
@@ -50,6 +51,8 @@ export class ManageDevices {
       enabled: fields.enabled ?? true,
       createdAt: now,
       updatedAt: now,
+      createdBy: actor,
+      updatedBy: actor,
       keys: [{ keyId: issued.keyId, createdAt: now }],
       version: 1,
     };
@@ -72,10 +75,10 @@ export class ManageDevices {
     return { ...page, items: page.items.map((d) => ({ ...d, keys: liveKeys(d, now) })) };
   }
 
-  async update(tenantId: string, deviceId: string, body: unknown): Promise<Device> {
+  async update(tenantId: string, deviceId: string, body: unknown, actor: string): Promise<Device> {
     const { fields, issues } = checkDeviceFields(body);
     if (issues.length > 0) throw new DeviceError('INVALID_DEVICE', `${issues.length} problem(s) in the change`, issues);
-    return this.change(tenantId, deviceId, (device) => ({ ...device, ...definedFields(fields) }));
+    return this.change(tenantId, deviceId, actor, (device) => ({ ...device, ...definedFields(fields) }));
   }
 
   async remove(tenantId: string, deviceId: string): Promise<void> {
@@ -85,7 +88,7 @@ export class ManageDevices {
   }
 
   /** A new key; every other live key keeps working for `graceSeconds` (default: the configured grace). */
-  async rotateKey(tenantId: string, deviceId: string, graceSeconds?: number): Promise<IssuedKey & { previousKeysValidUntil: string }> {
+  async rotateKey(tenantId: string, deviceId: string, actor: string, graceSeconds?: number): Promise<IssuedKey & { previousKeysValidUntil: string }> {
     if (graceSeconds !== undefined && (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 30 * 86400)) {
       throw new DeviceError('INVALID_DEVICE', 'graceSeconds must be an integer between 0 and 2592000', [{ path: '/graceSeconds', message: 'must be an integer between 0 and 2592000' }]);
     }
@@ -94,12 +97,12 @@ export class ManageDevices {
     const createdAt = new Date(now).toISOString();
     const { stored, issued } = await this.issueKey(tenantId, deviceId, createdAt);
     const added: DeviceKeyInfo = { keyId: issued.keyId, createdAt };
-    await this.change(tenantId, deviceId, (device) => ({ ...device, keys: rotateKeys(device.keys, added, now, graceMs) }), stored);
+    await this.change(tenantId, deviceId, actor, (device) => ({ ...device, keys: rotateKeys(device.keys, added, now, graceMs) }), stored);
     return { ...issued, previousKeysValidUntil: new Date(now + graceMs).toISOString() };
   }
 
-  async revokeKey(tenantId: string, deviceId: string, keyId: string): Promise<void> {
-    await this.change(tenantId, deviceId, (device) => {
+  async revokeKey(tenantId: string, deviceId: string, keyId: string, actor: string): Promise<void> {
+    await this.change(tenantId, deviceId, actor, (device) => {
       if (!device.keys.some((k) => k.keyId === keyId)) throw new DeviceError('KEY_NOT_FOUND', `device ${deviceId} has no key ${keyId}`);
       return { ...device, keys: device.keys.filter((k) => k.keyId !== keyId) };
     });
@@ -113,11 +116,11 @@ export class ManageDevices {
   }
 
   /** Read, modify, write with the version check; retried a few times when another write won. */
-  private async change(tenantId: string, deviceId: string, modify: (device: Device) => Device, newKey?: StoredDeviceKey): Promise<Device> {
+  private async change(tenantId: string, deviceId: string, actor: string, modify: (device: Device) => Device, newKey?: StoredDeviceKey): Promise<Device> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = isDeviceId(deviceId) ? await this.repository.get(tenantId, deviceId) : undefined;
       if (!current) throw new DeviceError('DEVICE_NOT_FOUND', `no device ${deviceId}`);
-      const next = { ...modify(current), updatedAt: new Date(this.clock()).toISOString(), version: current.version + 1 };
+      const next = { ...modify(current), updatedAt: new Date(this.clock()).toISOString(), updatedBy: actor, version: current.version + 1 };
       if (await this.repository.save(next, current.version, newKey)) {
         this.changed(current);
         this.changed(next);

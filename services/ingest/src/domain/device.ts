@@ -21,6 +21,10 @@ export interface Device {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
+  /** `sub` of the operator token that registered it (absent on devices stored before this was kept). */
+  createdBy?: string;
+  /** `sub` of the operator token that last changed it, its keys included. */
+  updatedBy?: string;
   keys: DeviceKeyInfo[];
   /** Optimistic concurrency: every write checks and increments it. */
   version: number;

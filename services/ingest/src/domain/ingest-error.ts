@@ -5,6 +5,7 @@ export type IngestErrorCode =
   | 'EMPTY_BODY'
   | 'INVALID_READING'
   | 'BATCH_TOO_LARGE'
+  | 'READING_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'DEVICE_MISMATCH'
   | 'RATE_LIMITED'

@@ -11,8 +11,19 @@ export function mqttTelemetryTopic(tenantId: string, deviceId: string): string {
   return `devices/${tenantId}:${deviceId}/telemetry`;
 }
 
-export function deviceOfTopic(topic: string): { tenantId: string; deviceId: string } | undefined {
-  const match = /^devices\/([^/:]+):([^/:]+)\/telemetry$/.exec(topic);
+export interface DeviceRef {
+  tenantId: string;
+  deviceId: string;
+}
+
+/** `<tenantId>:<deviceId>`: a device's MQTT username, and the level its topics share. */
+export function deviceOfClientName(name: string): DeviceRef | undefined {
+  const match = /^([^/:]+):([^/:]+)$/.exec(name);
   if (!match || !ID_PATTERN.test(match[1]) || !ID_PATTERN.test(match[2])) return undefined;
   return { tenantId: match[1], deviceId: match[2] };
+}
+
+export function deviceOfTopic(topic: string): DeviceRef | undefined {
+  const match = /^devices\/([^/]+)\/telemetry$/.exec(topic);
+  return match ? deviceOfClientName(match[1]) : undefined;
 }

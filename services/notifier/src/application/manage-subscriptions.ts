@@ -20,10 +20,11 @@ export class ManageSubscriptions {
     private readonly clock: Clock,
   ) {}
 
-  async create(tenantId: string, body: unknown): Promise<Subscription> {
+  /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
+  async create(tenantId: string, body: unknown, actor: string): Promise<Subscription> {
     const input = await this.validate(body);
     const now = new Date(this.clock()).toISOString();
-    const sub: Subscription = { ...input, id: input.id ?? randomUUID(), tenantId, version: 1, createdAt: now, updatedAt: now };
+    const sub: Subscription = { ...input, id: input.id ?? randomUUID(), tenantId, version: 1, createdAt: now, updatedAt: now, createdBy: actor, updatedBy: actor };
     if (!(await this.repo.save(sub, null))) {
       throw new NotifierError('SUBSCRIPTION_EXISTS', `subscription ${sub.id} already exists`, [{ path: '/id', message: 'is taken' }]);
     }
@@ -44,11 +45,14 @@ export class ManageSubscriptions {
   }
 
   /** Replaces the subscription (PUT); a webhook secret sent as "***" keeps the stored one. */
-  async replace(tenantId: string, id: string, body: unknown): Promise<Subscription> {
+  async replace(tenantId: string, id: string, body: unknown, actor: string): Promise<Subscription> {
     const current = await this.get(tenantId, id);
     const patched = keepSecret(body, current);
     const input = await this.validate(patched, id);
-    const sub: Subscription = { ...input, id, tenantId, version: current.version + 1, createdAt: current.createdAt, updatedAt: new Date(this.clock()).toISOString() };
+    const sub: Subscription = {
+      ...input, id, tenantId, version: current.version + 1,
+      createdAt: current.createdAt, updatedAt: new Date(this.clock()).toISOString(), createdBy: current.createdBy, updatedBy: actor,
+    };
     if (!(await this.repo.save(sub, current.version))) throw new NotifierError('CONCURRENT_UPDATE', `subscription ${id} changed meanwhile; retry`);
     return sub;
   }

@@ -44,6 +44,10 @@ export interface Subscription extends SubscriptionInput {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** `sub` of the operator token that created it (absent on subscriptions stored before this was kept). */
+  createdBy?: string;
+  /** `sub` of the operator token that last changed it. */
+  updatedBy?: string;
 }
 
 export interface FieldProblem {

@@ -114,7 +114,7 @@ export class RulesRuntime {
       { name: 'dynamodb', check: () => pingDynamo(this.dynamo.client) },
       { name: 'rules-loaded', check: async () => (this.reconciled ? { ok: true } : { ok: false, error: 'rules not loaded from the table yet' }) },
       { name: 'rules-topic-consumer', check: async () => (this.rulesConsumer.healthy() ? { ok: true } : { ok: false, error: 'not running' }) },
-      { name: 'evaluation-consumer', check: async () => (this.evaluation.healthy() ? { ok: true } : { ok: false, error: 'not running or batches keep failing' }) },
+      { name: 'evaluation-consumer', check: async () => (this.evaluation.healthy() ? { ok: true } : { ok: false, error: 'not running, or a partition stalled (see the log)' }) },
     ];
   }
 

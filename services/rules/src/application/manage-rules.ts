@@ -8,7 +8,7 @@ import type { Rule } from '@geopulse/contracts';
 import { applyReading, emptyHistory, type DeviceHistory } from '../domain/device-history';
 import { evaluate, type Outcome } from '../domain/evaluation';
 import type { ExpressionLimits, FunctionCall } from '../domain/expression';
-import { checkRuleInput, compileExpression, type RuleIssue } from '../domain/rule';
+import { checkRuleInput, compileExpression, type CompiledExpressionOf, type RuleIssue } from '../domain/rule';
 import type { ExpressionEngine } from '../domain/evaluation';
 import type { Clock, RuleChangePublisher, RuleRepository, StoredRule } from './ports';
 import type { RuleBook } from './rule-book';
@@ -49,8 +49,9 @@ export class ManageRules {
     private readonly newId: () => string,
   ) {}
 
-  async create(tenantId: string, raw: unknown): Promise<Rule> {
-    const input = this.check(raw);
+  /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
+  async create(tenantId: string, raw: unknown, actor: string): Promise<Rule> {
+    const { input, compiled } = this.check(raw);
     const id = input.id ?? this.newId();
     const existing = await this.repository.get(tenantId, id);
     if (existing && !existing.deleted) throw new RuleError('RULE_EXISTS', `rule ${id} exists; use PUT to change it`);
@@ -58,27 +59,28 @@ export class ManageRules {
     const rule: Rule = {
       id, tenantId, name: input.name, expression: input.expression, status: input.status, severity: input.severity,
       target: input.target ?? {}, for: input.for, version: (existing?.version ?? 0) + 1, createdAt: now, updatedAt: now,
+      createdBy: actor, updatedBy: actor,
     };
-    await this.write(rule, existing?.version);
+    await this.write(rule, existing?.version, compiled);
     return rule;
   }
 
-  async replace(tenantId: string, id: string, raw: unknown): Promise<Rule> {
-    const input = this.check(raw);
+  async replace(tenantId: string, id: string, raw: unknown, actor: string): Promise<Rule> {
+    const { input, compiled } = this.check(raw);
     if (input.id !== undefined && input.id !== id) throw new RuleError('INVALID_RULE', 'id in the body differs from the path', [{ path: '/id', message: `must be ${id} or absent` }]);
     const existing = await this.existing(tenantId, id);
     const { lastError: _e, errorCount: _c, ...kept } = existing;
     const rule: Rule = {
       ...kept, name: input.name, expression: input.expression, status: input.status, severity: input.severity,
-      target: input.target ?? {}, for: input.for, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString(),
+      target: input.target ?? {}, for: input.for, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString(), updatedBy: actor,
     };
-    await this.write(rule, existing.version);
+    await this.write(rule, existing.version, compiled);
     return rule;
   }
 
-  async remove(tenantId: string, id: string): Promise<void> {
+  async remove(tenantId: string, id: string, actor: string): Promise<void> {
     const existing = await this.existing(tenantId, id);
-    const marker: StoredRule = { ...existing, deleted: true, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString() };
+    const marker: StoredRule = { ...existing, deleted: true, version: existing.version + 1, updatedAt: new Date(this.clock()).toISOString(), updatedBy: actor };
     await this.repository.put(marker, existing.version).catch(conflict(id));
     await this.publisher.publishDeleted(tenantId, id);
     this.book.apply(marker);
@@ -131,7 +133,7 @@ export class ManageRules {
   private check(raw: unknown) {
     const check = checkRuleInput(raw, this.engine, this.limits);
     if (!check.ok) throw new RuleError('INVALID_RULE', 'the rule is invalid', check.issues);
-    return check.input;
+    return check;
   }
 
   private async existing(tenantId: string, id: string): Promise<StoredRule> {
@@ -140,10 +142,11 @@ export class ManageRules {
     return rule;
   }
 
-  private async write(rule: Rule, expectedVersion: number | undefined): Promise<void> {
+  /** `compiled`: the expression as the input check compiled it; the book reuses it (one compile per version). */
+  private async write(rule: Rule, expectedVersion: number | undefined, compiled: CompiledExpressionOf): Promise<void> {
     await this.repository.put(rule, expectedVersion).catch(conflict(rule.id));
     await this.publisher.publish(rule);
-    this.book.apply(rule);
+    this.book.apply(rule, compiled);
   }
 }
 

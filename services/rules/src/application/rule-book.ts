@@ -4,7 +4,7 @@
  * the broadcast state of the Flink job this replaces.
  */
 import type { Rule } from '@geopulse/contracts';
-import { compileRule, historyWindowMinutes, needsTimer, type CompiledRule } from '../domain/rule';
+import { compileRule, historyWindowMinutes, needsTimer, type CompiledExpressionOf, type CompiledRule } from '../domain/rule';
 import type { ExpressionEngine } from '../domain/evaluation';
 import type { ExpressionLimits } from '../domain/expression';
 import type { Clock } from './ports';
@@ -34,8 +34,11 @@ export class RuleBook {
     this.listeners.push(listener);
   }
 
-  /** Applies a rule version if it is newer than what the book holds; true when it changed something. */
-  apply(rule: Rule & { deleted?: boolean }): boolean {
+  /**
+   * Applies a rule version if it is newer than what the book holds; true when it changed something.
+   * `compiled`: the version's expression when the caller has just compiled it (not compiled again).
+   */
+  apply(rule: Rule & { deleted?: boolean }, compiled?: CompiledExpressionOf): boolean {
     const rules = this.tenant(rule.tenantId);
     const entry = rules.get(rule.id);
     if (entry && entry.version >= rule.version) return false;
@@ -44,14 +47,14 @@ export class RuleBook {
       if (entry?.compiled) this.emit({ kind: 'remove', before: entry.compiled.rule });
       return entry?.compiled !== undefined;
     }
-    let compiled: CompiledRule;
+    let ready: CompiledRule;
     try {
-      compiled = compileRule(this.engine, rule, this.limits);
+      ready = compileRule(this.engine, rule, this.limits, compiled);
     } catch (err) {
       this.onCompileError(rule, err as Error);
       return false;
     }
-    rules.set(rule.id, { compiled, version: rule.version, deleted: false, appliedAt: this.clock() });
+    rules.set(rule.id, { compiled: ready, version: rule.version, deleted: false, appliedAt: this.clock() });
     this.emit({ kind: 'upsert', before: entry?.compiled?.rule, after: rule });
     return true;
   }

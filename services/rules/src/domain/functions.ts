@@ -22,24 +22,40 @@ export interface FunctionClock {
   minuteMs: number;
 }
 
-function numericWindow(history: DeviceHistory, metric: string, minutes: number, clock: FunctionClock): { ts: number; value: number }[] {
+/** Numeric values of a metric in the window (now - minutes, now], oldest first. */
+function numericWindow(history: DeviceHistory, metric: string, minutes: number, clock: FunctionClock): number[] {
   const from = clock.now - minutes * clock.minuteMs;
-  const values: { ts: number; value: number }[] = [];
+  const values: number[] = [];
   for (const sample of history.samples) {
     const value = sample.metrics[metric];
-    if (sample.ts > from && sample.ts <= clock.now && typeof value === 'number') values.push({ ts: sample.ts, value });
+    if (sample.ts > from && sample.ts <= clock.now && typeof value === 'number') values.push(value);
   }
   return values;
 }
 
-function nonEmpty(name: string, metric: string, minutes: number, values: { value: number }[]): number[] {
+function nonEmpty(name: string, metric: string, minutes: number, values: readonly number[]): readonly number[] {
   if (values.length === 0) throw new InsufficientData(`${name}('${metric}', ${minutes}): no numeric reading in the window`);
-  return values.map((v) => v.value);
+  return values;
 }
 
+/**
+ * The functions at one time for one device, shared by all its rules: a window is read from the
+ * history once per (metric, minutes), however many rules ask for it.
+ */
 export function ruleFunctions(history: DeviceHistory, clock: FunctionClock): RuleFunctions {
   const m = (metric: unknown): string => String(metric);
   const n = (minutes: unknown): number => Number(minutes);
+  let windows: Map<string, readonly number[]> | undefined;
+  const window = (metric: string, minutes: number): readonly number[] => {
+    windows ??= new Map();
+    const key = `${minutes} ${metric}`;
+    let values = windows.get(key);
+    if (!values) {
+      values = numericWindow(history, metric, minutes, clock);
+      windows.set(key, values);
+    }
+    return values;
+  };
   return {
     hasNotChanged: (metric, minutes) => {
       const run = history.runs[m(metric)];
@@ -47,16 +63,18 @@ export function ruleFunctions(history: DeviceHistory, clock: FunctionClock): Rul
       return clock.now - run.since >= n(minutes) * clock.minuteMs;
     },
     avg: (metric, minutes) => {
-      const values = nonEmpty('avg', m(metric), n(minutes), numericWindow(history, m(metric), n(minutes), clock));
-      return values.reduce((a, b) => a + b, 0) / values.length;
+      const values = nonEmpty('avg', m(metric), n(minutes), window(m(metric), n(minutes)));
+      let total = 0;
+      for (const value of values) total += value;
+      return total / values.length;
     },
-    min: (metric, minutes) => Math.min(...nonEmpty('min', m(metric), n(minutes), numericWindow(history, m(metric), n(minutes), clock))),
-    max: (metric, minutes) => Math.max(...nonEmpty('max', m(metric), n(minutes), numericWindow(history, m(metric), n(minutes), clock))),
-    count: (metric, minutes) => numericWindow(history, m(metric), n(minutes), clock).length,
+    min: (metric, minutes) => Math.min(...nonEmpty('min', m(metric), n(minutes), window(m(metric), n(minutes)))),
+    max: (metric, minutes) => Math.max(...nonEmpty('max', m(metric), n(minutes), window(m(metric), n(minutes)))),
+    count: (metric, minutes) => window(m(metric), n(minutes)).length,
     delta: (metric, minutes) => {
-      const values = numericWindow(history, m(metric), n(minutes), clock);
+      const values = window(m(metric), n(minutes));
       if (values.length < 2) throw new InsufficientData(`delta('${m(metric)}', ${n(minutes)}): fewer than 2 readings in the window`);
-      return values[values.length - 1].value - values[0].value;
+      return values[values.length - 1] - values[0];
     },
     minutesSinceLastReading: () => {
       if (history.lastReadingTs === undefined) throw new InsufficientData('minutesSinceLastReading(): no reading yet');

@@ -45,7 +45,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export type RuleInputCheck = { ok: true; input: RuleInput & { status: RuleStatus; severity: Severity; for: string } } | { ok: false; issues: RuleIssue[] };
+/** An expression as compiled and analysed once, reused for the rule version it belongs to. */
+export type CompiledExpressionOf = Pick<CompiledRule, 'expression' | 'analysis'>;
+
+export type RuleInputCheck =
+  | { ok: true; input: RuleInput & { status: RuleStatus; severity: Severity; for: string }; compiled: CompiledExpressionOf }
+  | { ok: false; issues: RuleIssue[] };
 
 /** Validates what an operator sent (every problem reported); the expression is checked with the engine. */
 export function checkRuleInput(raw: unknown, engine: ExpressionEngine, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): RuleInputCheck {
@@ -59,11 +64,13 @@ export function checkRuleInput(raw: unknown, engine: ExpressionEngine, limits: E
   if (typeof raw.name !== 'string' || raw.name.trim().length === 0 || raw.name.length > MAX_NAME) {
     issues.push({ path: '/name', message: `is required, 1-${MAX_NAME} characters` });
   }
+  let compiled: CompiledExpressionOf | undefined;
   if (typeof raw.expression !== 'string') {
     issues.push({ path: '/expression', message: 'is required (a JEXL expression)' });
   } else {
     const check = compileExpression(engine, raw.expression, limits);
     if (!check.ok) for (const issue of check.issues) issues.push({ path: '/expression', message: issue.message, position: issue.position, code: issue.code });
+    else compiled = { expression: check.expression, analysis: check.analysis };
   }
   const status = raw.status ?? 'ACTIVE';
   if (!STATUSES.includes(status as RuleStatus)) issues.push({ path: '/status', message: 'must be ACTIVE or INACTIVE' });
@@ -84,12 +91,16 @@ export function checkRuleInput(raw: unknown, engine: ExpressionEngine, limits: E
       }
     }
   }
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, input: { ...(raw as unknown as RuleInput), status: status as RuleStatus, severity: severity as Severity, for: forIso as string } };
+  if (issues.length > 0 || !compiled) return { ok: false, issues };
+  return { ok: true, input: { ...(raw as unknown as RuleInput), status: status as RuleStatus, severity: severity as Severity, for: forIso as string }, compiled };
 }
 
-/** Compiles a stored rule (already validated at write time); throws when the stored text no longer compiles. */
-export function compileRule(engine: ExpressionEngine, rule: Rule, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): CompiledRule {
+/**
+ * Compiles a stored rule (already validated at write time); throws when the stored text no longer
+ * compiles. `compiled`: the rule's expression as checkRuleInput already compiled it.
+ */
+export function compileRule(engine: ExpressionEngine, rule: Rule, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS, compiled?: CompiledExpressionOf): CompiledRule {
+  if (compiled) return { rule, expression: compiled.expression, analysis: compiled.analysis, forMs: parseDuration(rule.for) ?? 0 };
   const check = compileExpression(engine, rule.expression, limits);
   if (!check.ok) throw new Error(`rule ${rule.id} v${rule.version}: ${check.issues.map((i) => `${i.message} at ${i.position}`).join('; ')}`);
   return { rule, expression: check.expression, analysis: check.analysis, forMs: parseDuration(rule.for) ?? 0 };

@@ -65,11 +65,21 @@ export class ReadingWriter {
   }
 
   async write(tenantId: string, deviceId: string, tsMs: number, metrics: TelemetryReading['metrics']): Promise<TelemetryReading> {
-    const reading: TelemetryReading = { tenantId, deviceId, id: `${deviceId}-${tsMs}-${randomUUID().slice(0, 4)}`, ts: new Date(tsMs).toISOString(), receivedAt: new Date().toISOString(), metrics };
-    await this.producer.publish('telemetry', [
-      { key: deviceRecordKey(tenantId, deviceId), event: { specversion: '1.0' as const, id: reading.id, source: eventSource('ingest'), type: EVENT_TYPES.reading, time: reading.ts, subject: deviceId, datacontenttype: 'application/json' as const, data: reading } },
-    ]);
+    const [reading] = await this.writeMany([{ tenantId, deviceId, tsMs, metrics }]);
     return reading;
+  }
+
+  /** Many readings in one publish (the producer splits it under the request limit). */
+  async writeMany(items: ReadonlyArray<{ tenantId: string; deviceId: string; tsMs: number; metrics: TelemetryReading['metrics'] }>): Promise<TelemetryReading[]> {
+    const readings = items.map(({ tenantId, deviceId, tsMs, metrics }): TelemetryReading => ({ tenantId, deviceId, id: `${deviceId}-${tsMs}-${randomUUID().slice(0, 4)}`, ts: new Date(tsMs).toISOString(), receivedAt: new Date().toISOString(), metrics }));
+    await this.producer.publish(
+      'telemetry',
+      readings.map((reading) => ({
+        key: deviceRecordKey(reading.tenantId, reading.deviceId),
+        event: { specversion: '1.0' as const, id: reading.id, source: eventSource('ingest'), type: EVENT_TYPES.reading, time: reading.ts, subject: reading.deviceId, datacontenttype: 'application/json' as const, data: reading },
+      })),
+    );
+    return readings;
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ID_PATTERN } from '@geopulse/contracts';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ApiException } from '@geopulse/service-runtime';
 import { CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from '../../application/tokens';
 import { InvalidCursorError, type HistoryPage, type HistoryStore } from '../../application/history';
@@ -25,6 +25,7 @@ export class DevicesController {
   ) {}
 
   @Get('nearby')
+  @Requires('device:read')
   @ApiOperation({ summary: 'Devices whose latest position is within a radius, nearest first (distance in metres)' })
   @ApiQuery({ name: 'lat', example: 52.37 })
   @ApiQuery({ name: 'lon', example: 4.89 })
@@ -40,6 +41,7 @@ export class DevicesController {
   }
 
   @Get('within')
+  @Requires('device:read')
   @ApiOperation({ summary: 'Devices whose latest position is inside a bounding box (nearest to its centre first)' })
   @ApiQuery({ name: 'bbox', description: 'minLon,minLat,maxLon,maxLat', example: '4.85,52.35,4.95,52.40' })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
@@ -52,6 +54,7 @@ export class DevicesController {
   }
 
   @Get(':id/history')
+  @Requires('device:read')
   @ApiOperation({ summary: "A device's raw readings by event time, oldest first, paged" })
   @ApiQuery({ name: 'from', required: false, description: 'ISO-8601 or epoch ms (inclusive)' })
   @ApiQuery({ name: 'to', required: false, description: 'ISO-8601 or epoch ms (inclusive); default now' })
@@ -63,6 +66,7 @@ export class DevicesController {
   }
 
   @Get(':id/aggregates')
+  @Requires('device:read')
   @ApiOperation({ summary: "A device's window aggregates (newest revision) by window start, oldest first, paged" })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
@@ -90,6 +94,7 @@ export class DevicesController {
   }
 
   @Get(':id/state')
+  @Requires('device:read')
   @ApiOperation({ summary: "A device's latest state (newest reading by event time)" })
   @ApiResponse({ status: 404, description: 'No reading seen for this device in your tenant' })
   async state(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<DeviceState> {

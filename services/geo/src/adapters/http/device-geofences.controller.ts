@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ID_PATTERN } from '@geopulse/contracts';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ApiException } from '@geopulse/service-runtime';
 import { GeofenceCatalog } from '../../application/geofence-catalog';
 import type { MembershipStore } from '../../application/ports';
@@ -27,6 +27,7 @@ export class DeviceGeofencesController {
   ) {}
 
   @Get()
+  @Requires('geofence:read')
   @ApiOperation({ summary: 'The geofences a device is inside now (open visits), with when it entered' })
   @ApiResponse({ status: 404, description: 'No position seen for this device in your tenant' })
   async geofences(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<DeviceGeofences> {

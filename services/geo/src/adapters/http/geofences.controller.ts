@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Quer
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Geofence } from '@geopulse/contracts';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { GeofenceCatalog } from '../../application/geofence-catalog';
 import { GeofenceError, GeofenceErrorCode } from '../../application/geofence-error';
 import { ManageGeofences } from '../../application/manage-geofences';
@@ -41,31 +41,35 @@ export class GeofencesController {
   ) {}
 
   @Post()
+  @Requires('geofence:write')
   @ApiOperation({ summary: 'Create a geofence (Polygon / MultiPolygon with holes, or Circle); every replica applies it within a second' })
   @ApiBody({ schema: { example: EXAMPLE } })
   @ApiResponse({ status: 201, description: 'Created, with its version' })
   @ApiResponse({ status: 400, description: 'Invalid; every problem with its JSON pointer', schema: { example: { code: 'INVALID_GEOFENCE', message: '1 problem(s) in the geofence', errors: [{ path: '/geometry/coordinates/0', message: 'ring is not closed: the last position [4.9, 52.38] must equal the first [4.88, 52.36]' }] } } })
   @ApiResponse({ status: 409, description: 'A fence with this id exists' })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<Geofence> {
-    return httpErrors(() => this.manage.create(operator.tenant, body));
+    return httpErrors(() => this.manage.create(operator.tenant, body, operator.sub));
   }
 
   @Post('import')
+  @Requires('geofence:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Bulk import a GeoJSON FeatureCollection (all or nothing); a Point with properties.radiusMeters is a circle' })
   @ApiBody({ schema: { example: { type: 'FeatureCollection', features: [{ type: 'Feature', id: 'lez', properties: { name: 'Low-emission zone', dwellSeconds: 60 }, geometry: EXAMPLE.geometry }] } } })
   @ApiResponse({ status: 200, schema: { example: { imported: 1, ids: ['lez'] } } })
   import(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<{ imported: number; ids: string[] }> {
-    return httpErrors(() => this.manage.import(operator.tenant, body));
+    return httpErrors(() => this.manage.import(operator.tenant, body, operator.sub));
   }
 
   @Get()
+  @Requires('geofence:read')
   @ApiOperation({ summary: 'Every geofence of your tenant' })
   async list(@CurrentOperator() operator: Operator): Promise<{ items: Geofence[] }> {
     return { items: await httpErrors(() => this.manage.list(operator.tenant)) };
   }
 
   @Get('containing')
+  @Requires('geofence:read')
   @ApiOperation({ summary: 'Geofences containing a position (boundary included), from this replica’s index' })
   @ApiQuery({ name: 'lat', example: 52.37 })
   @ApiQuery({ name: 'lon', example: 4.89 })
@@ -74,21 +78,25 @@ export class GeofencesController {
   }
 
   @Get(':id')
+  @Requires('geofence:read')
+  @ApiOperation({ summary: 'Read a geofence' })
   @ApiResponse({ status: 404, description: 'No such geofence in your tenant' })
   get(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<Geofence> {
     return httpErrors(() => this.manage.get(operator.tenant, id));
   }
 
   @Put(':id')
+  @Requires('geofence:write')
   @ApiOperation({ summary: 'Create or replace a geofence; devices inside are re-evaluated with their next reading' })
   @ApiBody({ schema: { example: EXAMPLE } })
   async replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<Geofence> {
-    const { fence, created } = await httpErrors(() => this.manage.replace(operator.tenant, id, body));
+    const { fence, created } = await httpErrors(() => this.manage.replace(operator.tenant, id, body, operator.sub));
     res.status(created ? 201 : 200);
     return fence;
   }
 
   @Delete(':id')
+  @Requires('geofence:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a geofence; devices inside get EXIT with reason fence-deleted' })
   async remove(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<void> {

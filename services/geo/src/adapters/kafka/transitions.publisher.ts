@@ -36,7 +36,9 @@ function toEvent(t: OutgoingTransition): OutgoingEvent<GeofenceTransitionData> {
 
 /**
  * `geopulse.geofence-events.v1`, key `<tenantId>:<deviceId>`. A batch's transitions go out in
- * one Kafka request, in order (one device's transitions keep their order on its partition);
+ * one publish, in order (split into requests under the broker's limit, sent one after the
+ * other, so one device's transitions keep their order on its partition; one too large on its
+ * own is dead-lettered by the producer and the rest go out);
  * each record carries the trace of the reading that caused it: a producer span per reading,
  * child of that reading's consumer span, in its `traceparent`. Timer and fence-change
  * transitions start their own trace.

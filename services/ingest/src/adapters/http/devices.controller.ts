@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ManageDevices, type IssuedKey } from '../../application/manage-devices';
 import type { Device } from '../../domain/device';
 import { errorExample } from './openapi-examples';
@@ -19,6 +19,8 @@ const DEVICE_EXAMPLE: DeviceView = {
   enabled: true,
   createdAt: '2026-11-22T10:00:00.000Z',
   updatedAt: '2026-11-22T10:00:00.000Z',
+  createdBy: 'alice@example.com',
+  updatedBy: 'alice@example.com',
   keys: [{ keyId: '9f1c2b3a4d5e6f70', createdAt: '2026-11-22T10:00:00.000Z' }],
 };
 const KEY_EXAMPLE = { keyId: '9f1c2b3a4d5e6f70', key: 'gpk_9f1c2b3a4d5e6f70_3q2-7wR0b0Vd1oXl4mYc8Jq9sTnK5uFhGzPa6eWiLyM', createdAt: '2026-11-22T10:00:00.000Z' };
@@ -52,6 +54,7 @@ export class DevicesController {
   constructor(@Inject(ManageDevices) private readonly devices: ManageDevices) {}
 
   @Post()
+  @Requires('device:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a device', description: 'Returns the device and its key. The key is shown only here; store it on the device.' })
   @ApiBody({
@@ -63,12 +66,13 @@ export class DevicesController {
   @ApiResponse({ status: 409, description: 'The device id is taken in this tenant', ...errorExample('DEVICE_EXISTS', 'device thermostat-1 already exists', [{ path: '/deviceId', message: 'is taken' }]) })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<{ device: DeviceView; key: IssuedKey }> {
     return mapped(async () => {
-      const { device, key } = await this.devices.create(operator.tenant, body);
+      const { device, key } = await this.devices.create(operator.tenant, body, operator.sub);
       return { device: view(device), key };
     });
   }
 
   @Get()
+  @Requires('device:read')
   @ApiOperation({ summary: 'List devices', description: 'Ordered by device id; pass `nextCursor` as `cursor` for the next page.' })
   @ApiQuery({ name: 'limit', required: false, description: '1-100, default 50', example: 50 })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
@@ -81,6 +85,7 @@ export class DevicesController {
   }
 
   @Get(':id')
+  @Requires('device:read')
   @ApiOperation({ summary: 'Read a device', description: 'With the metadata of its live keys (never the keys).' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
   @ApiResponse({ status: 200, schema: { example: DEVICE_EXAMPLE } })
@@ -90,6 +95,7 @@ export class DevicesController {
   }
 
   @Patch(':id')
+  @Requires('device:write')
   @ApiOperation({ summary: 'Change a device', description: 'name, tags, attributes (replaced as a whole), enabled. A disabled device\'s keys are refused (403) within seconds.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
   @ApiBody({ schema: FIELDS_SCHEMA, examples: { disable: { value: { enabled: false } }, retag: { value: { tags: ['building:hq'], attributes: { floor: 4 } } } } })
@@ -97,10 +103,11 @@ export class DevicesController {
   @ApiResponse({ status: 400, description: 'Invalid fields, every one listed', ...errorExample('INVALID_DEVICE', '1 problem(s) in the change', [{ path: '/enabled', message: 'must be true or false' }]) })
   @ApiResponse(NOT_FOUND)
   update(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<DeviceView> {
-    return mapped(async () => view(await this.devices.update(operator.tenant, id, body)));
+    return mapped(async () => view(await this.devices.update(operator.tenant, id, body, operator.sub)));
   }
 
   @Delete(':id')
+  @Requires('device:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a device', description: 'Its keys are refused (403 DEVICE_DELETED) within seconds.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
@@ -111,6 +118,7 @@ export class DevicesController {
   }
 
   @Post(':id/keys')
+  @Requires('device-key:rotate')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Rotate the device key',
@@ -122,10 +130,11 @@ export class DevicesController {
   @ApiResponse(NOT_FOUND)
   rotate(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<IssuedKey & { previousKeysValidUntil: string }> {
     const grace = typeof body === 'object' && body !== null ? (body as { graceSeconds?: unknown }).graceSeconds : undefined;
-    return mapped(() => this.devices.rotateKey(operator.tenant, id, grace === undefined ? undefined : (grace as number)));
+    return mapped(() => this.devices.rotateKey(operator.tenant, id, operator.sub, grace === undefined ? undefined : (grace as number)));
   }
 
   @Delete(':id/keys/:keyId')
+  @Requires('device-key:revoke')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a device key', description: 'The key is refused (401 REVOKED_DEVICE_KEY) within INGEST_KEY_CACHE_TTL_MS on every replica.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
@@ -133,6 +142,6 @@ export class DevicesController {
   @ApiResponse({ status: 204, description: 'Revoked' })
   @ApiResponse({ status: 404, description: 'No such device or key', ...errorExample('KEY_NOT_FOUND', 'device thermostat-1 has no key 9f1c2b3a4d5e6f70') })
   revoke(@CurrentOperator() operator: Operator, @Param('id') id: string, @Param('keyId') keyId: string): Promise<void> {
-    return mapped(() => this.devices.revokeKey(operator.tenant, id, keyId));
+    return mapped(() => this.devices.revokeKey(operator.tenant, id, keyId, operator.sub));
   }
 }

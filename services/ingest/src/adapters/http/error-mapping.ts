@@ -17,6 +17,7 @@ function ingestStatus(code: IngestErrorCode): number {
     case 'DEVICE_MISMATCH':
       return 403;
     case 'BATCH_TOO_LARGE':
+    case 'READING_TOO_LARGE':
       return 413;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;

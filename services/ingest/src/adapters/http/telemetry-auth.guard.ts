@@ -1,5 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { AuthError, bearerToken, OPERATOR_TOKEN_VERIFIER, OperatorTokenVerifier } from '@geopulse/auth';
+import { AuthError, authorize, bearerToken, OPERATOR_TOKEN_VERIFIER, OperatorTokenVerifier, type Operator } from '@geopulse/auth';
 import { AuthenticateDevice } from '../../application/authenticate-device';
 import { isDeviceKeyToken } from '../../domain/device-key';
 import { rejectedReadings, toHttpError } from './error-mapping';
@@ -10,9 +10,14 @@ export type TelemetryPrincipal = { kind: 'device'; tenantId: string; deviceId: s
 export interface TelemetryRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: TelemetryPrincipal;
+  /** The operator, when the caller used a JWT (audited like every operator write). */
+  operator?: Operator;
 }
 
-/** `Authorization: Bearer gpk_...` is a device key; any other bearer token must be an operator JWT. */
+/**
+ * `Authorization: Bearer gpk_...` is a device key (no role applies: a key writes its own
+ * device); any other bearer token must be an operator JWT whose roles grant `telemetry:write`.
+ */
 @Injectable()
 export class TelemetryAuthGuard implements CanActivate {
   constructor(
@@ -31,6 +36,8 @@ export class TelemetryAuthGuard implements CanActivate {
         request.principal = { kind: 'device', tenantId: device.tenantId, deviceId: device.deviceId };
       } else {
         const operator = await this.operators.verify(token);
+        request.operator = operator;
+        authorize(operator, 'telemetry:write');
         request.principal = { kind: 'operator', tenantId: operator.tenant };
       }
       return true;

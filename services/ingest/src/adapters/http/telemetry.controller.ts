@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { Requires } from '@geopulse/auth';
 import { READING_JSON_SCHEMA } from '@geopulse/contracts';
 import { metric } from '@geopulse/observability';
 import { AcceptReadings } from '../../application/accept-readings';
@@ -37,11 +38,12 @@ export class TelemetryController {
   @Post()
   @HttpCode(202)
   @UseGuards(TelemetryAuthGuard)
+  @Requires('telemetry:write')
   @ApiOperation({
     summary: 'Send readings',
     description:
       'One reading, {"readings": [...]} (up to 1,000 / 1 MiB) or NDJSON (application/x-ndjson). Authenticate with a device key ' +
-      '(`Bearer gpk_...`: deviceId may be omitted and must otherwise be the key\'s device) or an operator JWT (deviceId in every reading). ' +
+      '(`Bearer gpk_...`: deviceId may be omitted and must otherwise be the key\'s device; no role applies) or an operator JWT (deviceId in every reading). ' +
       '202 only after Kafka durably acknowledged every reading; all-or-nothing validation; a reading id already written within the dedup ' +
       'window is answered as accepted and not written again.',
   })

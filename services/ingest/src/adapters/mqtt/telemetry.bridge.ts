@@ -1,13 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { DEAD_LETTER_HEADERS, EventProducer } from '@geopulse/kafka';
 import { JsonLogger, metric, type ComponentLogger } from '@geopulse/observability';
 import { LOGGER } from '@geopulse/service-runtime';
-import { AcceptMqttMessage, type MqttOutcome } from '../../application/accept-mqtt-message';
+import { AcceptMqttMessage, type MqttOutcome, type PublisherIdentity } from '../../application/accept-mqtt-message';
 import { MQTT_TELEMETRY_FILTER } from '../../domain/mqtt-topic';
 import type { MqttSettings } from '../../config';
 import { rejectedReadings } from '../http/error-mapping';
 import { acceptedReadings, duplicateReadings } from '../http/telemetry.controller';
+import { mqttRefusals } from './mqtt-refusals';
 
 export const MQTT_SETTINGS = Symbol('MQTT_SETTINGS');
 
@@ -41,10 +43,15 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     const settings = this.settings;
     if (!settings) return;
+    // The CA is read once here; a missing file stops the start-up with its path (never the password).
+    const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
     for (let i = 0; i < settings.connections; i++) {
       const clientId = `${settings.clientIdPrefix}-${i}`;
       const client = mqtt.connect(settings.url, {
         clientId,
+        username: settings.username,
+        password: settings.password,
+        ...(ca ? { ca } : {}),
         protocolVersion: 5,
         clean: false,
         properties: { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.maxInFlight },
@@ -105,10 +112,15 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
   private async handle(topic: string, message: Buffer, packet: IPublishPacket): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (this.stopping) throw new Error('shutting down');
-      const outcome: MqttOutcome = await this.acceptMessage.execute(topic, message).catch((err: Error) => ({ kind: 'retry' as const, afterMs: 1000, reason: err.message }));
+      const outcome: MqttOutcome = await this.acceptMessage.execute(topic, message, this.publisherOf(packet)).catch((err: Error) => ({ kind: 'retry' as const, afterMs: 1000, reason: err.message }));
       if (outcome.kind === 'accepted') {
         acceptedReadings.inc({ transport: 'mqtt' }, outcome.result.accepted);
         if (outcome.result.duplicates > 0) duplicateReadings.inc({ transport: 'mqtt' }, outcome.result.duplicates);
+        return;
+      }
+      if (outcome.kind === 'refused') {
+        mqttRefusals.inc({ reason: outcome.reason });
+        this.log.warn('message refused', { reason: outcome.reason, detail: outcome.detail });
         return;
       }
       if (outcome.kind === 'dead-letter') {
@@ -127,6 +139,14 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
       if (attempt % 10 === 0) this.log.warn('holding message, will retry', { reason: outcome.reason, attempt });
       await sleep(Math.min(outcome.afterMs, 5000));
     }
+  }
+
+  /** The publisher the broker names in the configured user property (one value; several mean a forgery). */
+  private publisherOf(packet: IPublishPacket): PublisherIdentity {
+    const property = this.settings?.identityProperty;
+    if (!property) return { checked: false };
+    const value = packet.properties?.userProperties?.[property];
+    return { checked: true, publisher: typeof value === 'string' ? value : Array.isArray(value) ? '' : undefined };
   }
 
   private async deadLetter(topic: string, message: Buffer, packet: IPublishPacket, reason: string, detail: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import type { DeliveryLog } from '../../application/ports';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../domain/delivery';
 import { NotifierError } from '../../domain/notifier-error';
@@ -18,6 +18,7 @@ export class NotificationsController {
   constructor(@Inject(DELIVERY_LOG) private readonly log: DeliveryLog) {}
 
   @Get()
+  @Requires('notification:read')
   @ApiOperation({ summary: 'Delivery log', description: 'One entry per (event, subscription): status, attempts, last error. Ordered by subscription, then event id.' })
   @ApiQuery({ name: 'subscriptionId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: DELIVERY_STATUSES })

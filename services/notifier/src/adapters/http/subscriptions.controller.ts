@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ManageSubscriptions } from '../../application/manage-subscriptions';
 import { NOTIFICATION_TYPES } from '../../domain/notification-event';
 import { publicView } from '../../domain/subscription';
@@ -71,17 +71,19 @@ export class SubscriptionsController {
   constructor(@Inject(ManageSubscriptions) private readonly subscriptions: ManageSubscriptions) {}
 
   @Post()
+  @Requires('subscription:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a subscription', description: 'Email or CloudEvents webhook. Webhook hosts are resolved and every address checked against the address policy.' })
   @ApiBody({ schema: BODY_SCHEMA, examples: { email: { value: EXAMPLE }, webhook: { value: WEBHOOK_EXAMPLE } } })
-  @ApiResponse({ status: 201, schema: { example: { ...EXAMPLE, version: 1, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:00.000Z' } } })
+  @ApiResponse({ status: 201, schema: { example: { ...EXAMPLE, version: 1, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:00.000Z', createdBy: 'alice@example.com', updatedBy: 'alice@example.com' } } })
   @ApiResponse(INVALID)
   @ApiResponse({ status: 409, description: 'The id is taken', ...err('SUBSCRIPTION_EXISTS', 'subscription ops-email already exists') })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown) {
-    return mapped(async () => publicView(await this.subscriptions.create(operator.tenant, body)));
+    return mapped(async () => publicView(await this.subscriptions.create(operator.tenant, body, operator.sub)));
   }
 
   @Get()
+  @Requires('subscription:read')
   @ApiOperation({ summary: 'List subscriptions' })
   @ApiQuery({ name: 'limit', required: false, example: 50 })
   @ApiQuery({ name: 'cursor', required: false })
@@ -93,6 +95,7 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
+  @Requires('subscription:read')
   @ApiOperation({ summary: 'Get a subscription' })
   @ApiResponse(NOT_FOUND)
   get(@CurrentOperator() operator: Operator, @Param('id') id: string) {
@@ -100,15 +103,17 @@ export class SubscriptionsController {
   }
 
   @Put(':id')
+  @Requires('subscription:write')
   @ApiOperation({ summary: 'Replace a subscription' })
   @ApiBody({ schema: BODY_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse(NOT_FOUND)
   replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown) {
-    return mapped(async () => publicView(await this.subscriptions.replace(operator.tenant, id, body)));
+    return mapped(async () => publicView(await this.subscriptions.replace(operator.tenant, id, body, operator.sub)));
   }
 
   @Delete(':id')
+  @Requires('subscription:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a subscription', description: 'Queued deliveries for it end FAILED (subscription was deleted).' })
   @ApiResponse(NOT_FOUND)
@@ -117,6 +122,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/test')
+  @Requires('subscription:test')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a sample notification now', description: 'One attempt of a sample alert START through the channel; not queued, not retried, not logged.' })
   @ApiResponse({ status: 200, schema: { example: { delivered: false, error: 'HTTP 500', eventId: 'test-5c1f...' } } })

@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { trace } from '@opentelemetry/api';
-import type { KafkaSettings } from '@geopulse/config';
-import { BatchConsumer, EventProducer, type ConsumedEvent, type DeadLetter, type Kafka } from '@geopulse/kafka';
-import { injectTraceHeaders, type JsonLogger } from '@geopulse/observability';
-import { KAFKA, KAFKA_SETTINGS, LOGGER } from '@geopulse/service-runtime';
+import type { ConsumedEvent, DeadLetter } from '@geopulse/kafka';
+import { injectTraceHeaders } from '@geopulse/observability';
+import { BatchEventPattern, type ConsumedBatch } from '@geopulse/service-runtime';
 import { RouteEvents, type RoutableEvent } from '../../application/route-events';
 import { InvalidNotificationEvent, parseNotificationEvent } from '../../domain/notification-event';
 
@@ -27,41 +28,32 @@ export function parseRecords(records: readonly ConsumedEvent[]): { events: Routa
   return { events, deadLetters };
 }
 
+/** The service's one consumer group (and its readiness check's name). */
+export const EVENTS_CONSUMER = 'events-consumer';
+export const NOTIFIER_GROUP_ID = 'geopulse-notifier';
+
 /**
- * `geopulse.alerts.v1` + `geopulse.geofence-events.v1` -> delivery jobs. The batch's jobs
- * are in the durable queue before BatchConsumer commits its offsets.
+ * `geopulse.alerts.v1` + `geopulse.geofence-events.v1` -> delivery jobs, a whole batch at a
+ * time. The batch's jobs are in the durable queue before the transport commits its offsets.
  */
-@Injectable()
-export class NotificationEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly consumer: BatchConsumer;
+@ApiExcludeController()
+@Controller()
+export class NotificationEventsConsumer {
+  constructor(@Inject(RouteEvents) private readonly route: RouteEvents) {}
 
-  constructor(
-    @Inject(KAFKA) kafka: Kafka,
-    @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
-    producer: EventProducer,
-    @Inject(LOGGER) logger: JsonLogger,
-    @Inject(RouteEvents) private readonly route: RouteEvents,
-  ) {
-    this.consumer = new BatchConsumer(kafka, settings, producer, logger.child('events-consumer'), {
-      groupId: 'geopulse-notifier',
-      topics: ['alerts', 'geofenceEvents'],
-      handler: async (records) => {
-        const { events, deadLetters } = parseRecords(records);
-        if (events.length > 0) await this.route.execute(events);
-        return { deadLetters };
-      },
-    });
+  @BatchEventPattern('alerts', EVENTS_CONSUMER)
+  alerts(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
+    return this.handle(batch);
   }
 
-  onApplicationBootstrap(): void {
-    this.consumer.start();
+  @BatchEventPattern('geofenceEvents', EVENTS_CONSUMER)
+  geofenceEvents(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
+    return this.handle(batch);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.consumer.stop();
-  }
-
-  healthy(): boolean {
-    return this.consumer.healthy();
+  private async handle(batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
+    const { events, deadLetters } = parseRecords(batch.events);
+    if (events.length > 0) await this.route.execute(events);
+    return { deadLetters };
   }
 }

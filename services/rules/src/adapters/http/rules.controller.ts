@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentOperator, OperatorGuard, type Operator } from '@geopulse/auth';
+import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import type { Rule } from '@geopulse/contracts';
 import { ApiException } from '@geopulse/service-runtime';
 import { ManageRules, RuleError, type RuleErrorCode, type ValidationResult } from '../../application/manage-rules';
@@ -54,6 +54,7 @@ export class RulesController {
   constructor(@Inject(ManageRules) private readonly rules: ManageRules) {}
 
   @Post('validate')
+  @Requires('rule:read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Check an expression', description: 'Reports syntax errors and unknown functions with their position; evaluates against sample readings (the last one is now).' })
   @ApiBody({ schema: { type: 'object', required: ['expression'], properties: { expression: { type: 'string' }, readings: { type: 'array', items: { type: 'object' } }, device: { type: 'object' }, geofences: { type: 'array', items: { type: 'string' } } } } })
@@ -62,37 +63,43 @@ export class RulesController {
   }
 
   @Post()
+  @Requires('rule:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a rule' })
   @ApiBody({ schema: RULE_SCHEMA, examples: { cold: { value: EXAMPLE } } })
   @ApiResponse({ status: 400, description: 'Invalid rule; expression errors carry their position' })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<Rule> {
-    return mapped(() => this.rules.create(operator.tenant, body));
+    return mapped(() => this.rules.create(operator.tenant, body, operator.sub));
   }
 
   @Get()
+  @Requires('rule:read')
   @ApiOperation({ summary: 'List rules' })
   async list(@CurrentOperator() operator: Operator): Promise<{ items: Rule[] }> {
     return { items: await this.rules.list(operator.tenant) };
   }
 
   @Get(':id')
+  @Requires('rule:read')
+  @ApiOperation({ summary: 'Read a rule' })
   get(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<Rule> {
     return mapped(() => this.rules.get(operator.tenant, id));
   }
 
   @Put(':id')
+  @Requires('rule:write')
   @ApiOperation({ summary: 'Replace a rule (new version; takes effect on every replica within a second)' })
   @ApiBody({ schema: RULE_SCHEMA })
   replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<Rule> {
-    return mapped(() => this.rules.replace(operator.tenant, id, body));
+    return mapped(() => this.rules.replace(operator.tenant, id, body, operator.sub));
   }
 
   @Delete(':id')
+  @Requires('rule:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a rule; its open alerts are closed' })
   remove(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<void> {
-    return mapped(() => this.rules.remove(operator.tenant, id));
+    return mapped(() => this.rules.remove(operator.tenant, id, operator.sub));
   }
 }
 
@@ -106,6 +113,7 @@ export class AlertsController {
   constructor(@Inject(ALERT_REPOSITORY) private readonly alerts: AlertRepository) {}
 
   @Get()
+  @Requires('alert:read')
   @ApiOperation({ summary: 'Alerts (one per episode), newest first' })
   @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUSES })
   @ApiQuery({ name: 'deviceId', required: false })

@@ -1,24 +1,39 @@
 /**
- * The expression engine on JEXL 2.3. Expressions are compiled once (parsed to an AST) and
- * evaluated synchronously; the stateful functions are registered once on a private Jexl
- * instance and delegate to the functions of the evaluation in progress (evaluation is
- * synchronous, so there is exactly one at a time). Syntax errors are located by feeding the
- * tokens to JEXL's parser one at a time, since JEXL's own messages carry no position.
+ * The expression engine on JEXL 2.3. Expressions are parsed once by JEXL's parser, and the
+ * parse tree is compiled to closures (jexl-compiler.ts) that evaluate synchronously with
+ * JEXL's semantics. A tree the compiler does not cover is evaluated by JEXL itself
+ * (`evalSync`): the stateful functions are registered once on a private Jexl instance and
+ * delegate to the functions of the evaluation in progress (evaluation is synchronous, so
+ * there is exactly one at a time). Syntax errors are located by feeding the tokens to JEXL's
+ * parser one at a time, since JEXL's own messages carry no position.
  */
 import { Jexl, type JexlToken } from 'jexl/dist/Jexl';
 import Lexer from 'jexl/dist/Lexer';
 import Parser from 'jexl/dist/parser/Parser';
+import { compileJexl } from './jexl-compiler';
 import { RULE_FUNCTIONS, type RuleFunctionName } from '../../domain/expression';
 import { ExpressionSyntaxError, type CompiledExpression, type EvaluationContext, type ExpressionEngine } from '../../domain/evaluation';
 import type { RuleFunctions } from '../../domain/functions';
 
+/** A compiled expression, and whether it runs as closures (false: JEXL's own evaluator). */
+export interface JexlCompiledExpression extends CompiledExpression {
+  readonly closures: boolean;
+}
+
+export interface JexlEngineOptions {
+  /** Compile parse trees to closures (default); false evaluates everything with JEXL (the reference in tests). */
+  closures?: boolean;
+}
+
 export class JexlEngine implements ExpressionEngine {
   private readonly jexl = new Jexl();
+  private readonly closures: boolean;
   private current: RuleFunctions | undefined;
   /** JEXL's synchronous evaluator re-wraps thrown errors in a plain Error; keep the original. */
   private thrown: unknown;
 
-  constructor() {
+  constructor(options: JexlEngineOptions = {}) {
+    this.closures = options.closures ?? true;
     for (const name of Object.keys(RULE_FUNCTIONS) as RuleFunctionName[]) {
       this.jexl.addFunction(name, (...args: unknown[]) => {
         if (!this.current) throw new Error(`${name}() called outside an evaluation`);
@@ -32,11 +47,14 @@ export class JexlEngine implements ExpressionEngine {
     }
   }
 
-  compile(source: string): CompiledExpression {
+  compile(source: string): JexlCompiledExpression {
     const ast = this.parse(source);
+    const compiled = this.closures ? compileJexl(ast) : undefined;
+    if (compiled) return { closures: true, evaluate: compiled };
     const expression = this.jexl.createExpression(source);
     expression._ast = ast;
     return {
+      closures: false,
       evaluate: (context: EvaluationContext, functions: RuleFunctions): unknown => {
         const previous = this.current;
         this.current = functions;

@@ -5,7 +5,9 @@ import type { AlertPublisher, OutgoingAlert } from '../../application/ports';
 
 /**
  * Alert transitions as `io.geopulse.alert.v1` on the alerts topic, keyed by device, all of a
- * batch in one Kafka request. The event id is `<alertId>:<START|STOP>`, so a transition re-sent
+ * batch in one publish (split by the producer into requests the broker accepts, in order; an
+ * alert too large on its own is dead-lettered and logged there, the others still go out, and
+ * the batch is not retried for it). The event id is `<alertId>:<START|STOP>`, so a transition re-sent
  * after a crash is the same event. Each record carries the trace context of the reading that
  * caused it, so the alert continues that reading's trace.
  */

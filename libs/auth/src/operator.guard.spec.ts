@@ -1,0 +1,63 @@
+import { auditOutcomeOf } from './audit-log';
+import { describeRequiredActions } from './openapi-actions';
+import { AuthError } from './operator-token';
+import { authorize } from './operator.guard';
+
+const operator = (roles: string[]) => ({ sub: 'alice', tenant: 'acme', roles });
+
+function refusal(fn: () => void): AuthError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AuthError) return err;
+    throw err;
+  }
+  throw new Error('expected an AuthError');
+}
+
+describe('authorize', () => {
+  it('passes when a role grants the action', () => {
+    expect(() => authorize(operator(['operator']), 'rule:write')).not.toThrow();
+    expect(() => authorize(operator(['bogus', 'viewer']), 'alert:read')).not.toThrow();
+  });
+
+  it('refuses with FORBIDDEN naming the action, the roles held and the roles needed', () => {
+    const err = refusal(() => authorize(operator(['viewer']), 'rule:write'));
+    expect([err.code, err.details]).toEqual(['FORBIDDEN', { action: 'rule:write' }]);
+    expect(err.message).toBe('this token (roles viewer) does not grant rule:write; it needs role operator or admin');
+    expect(refusal(() => authorize(operator([]), 'device-key:rotate')).message).toBe('this token (no roles) does not grant device-key:rotate; it needs role admin');
+  });
+});
+
+describe('auditOutcomeOf', () => {
+  it('records a refused write with the actor, never the token', () => {
+    const request = { method: 'DELETE', path: '/v1/rules/r1', operator: operator(['viewer']), headers: { authorization: 'Bearer secret.token.value' } };
+    const entry = auditOutcomeOf(request, 'rule:write', new AuthError('FORBIDDEN', 'no', { action: 'rule:write' }));
+    expect(entry).toEqual({ tenant: 'acme', sub: 'alice', action: 'rule:write', resource: '/v1/rules/r1', outcome: 'denied', status: 403, code: 'FORBIDDEN' });
+    expect(JSON.stringify(entry)).not.toContain('secret.token.value');
+    expect(auditOutcomeOf({ path: '/v1/rules' }, 'rule:write', new AuthError('MISSING_CLAIM', 'no exp', { claim: 'exp' }))).toEqual({
+      action: 'rule:write',
+      resource: '/v1/rules',
+      outcome: 'unauthenticated',
+      status: 401,
+      code: 'MISSING_CLAIM',
+    });
+  });
+});
+
+describe('describeRequiredActions', () => {
+  it('appends the requirement to every operation that declares an action, and leaves the others alone', () => {
+    const document = {
+      paths: {
+        '/v1/rules': { post: { description: 'Create a rule', 'x-geopulse-action': 'rule:write' }, get: { 'x-geopulse-action': 'rule:read' } },
+        '/healthz': { get: { description: 'alive' } },
+      },
+    };
+    const described = describeRequiredActions(document);
+    expect(described.paths['/v1/rules'].post.description).toBe(
+      'Create a rule\n\nRequires `rule:write`: an operator JWT with role `operator` or `admin`; otherwise 403 FORBIDDEN naming the action.',
+    );
+    expect((described.paths['/v1/rules'].get as { description?: string }).description).toMatch(/^Requires `rule:read`: an operator JWT with role `viewer` or `operator` or `admin`/);
+    expect(described.paths['/healthz'].get.description).toBe('alive');
+  });
+});
