@@ -12,8 +12,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoSettings } from '@geopulse/config';
+import { metric } from '@geopulse/observability';
 
 export { DynamoDBDocumentClient };
+
+const callSeconds = metric.histogram(
+  'geopulse_dynamodb_call_duration_seconds',
+  'Time of one DynamoDB call (retries included), by operation and outcome',
+  ['operation', 'outcome'],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+);
 
 export function createDynamoClients(settings: DynamoSettings): { client: DynamoDBClient; doc: DynamoDBDocumentClient } {
   const client = new DynamoDBClient({
@@ -21,6 +29,20 @@ export function createDynamoClients(settings: DynamoSettings): { client: DynamoD
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     maxAttempts: 3,
   });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const stop = callSeconds.startTimer({ operation: context.commandName ?? 'unknown' });
+      try {
+        const result = await next(args);
+        stop({ outcome: 'ok' });
+        return result;
+      } catch (err) {
+        stop({ outcome: (err as { name?: string }).name === 'ConditionalCheckFailedException' ? 'condition_failed' : 'error' });
+        throw err;
+      }
+    },
+    { step: 'initialize', name: 'geopulseCallMetrics' },
+  );
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, doc };
 }

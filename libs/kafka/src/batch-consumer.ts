@@ -62,6 +62,12 @@ const tracer = trace.getTracer('@geopulse/kafka');
 const processed = metric.counter('geopulse_kafka_consumed_records_total', 'Records processed and committed', ['topic', 'group']);
 const deadLettered = metric.counter('geopulse_kafka_dead_lettered_total', 'Records sent to the dead-letter topic', ['topic', 'group', 'reason']);
 const batchFailures = metric.counter('geopulse_kafka_batch_failures_total', 'Handler runs that failed with a retriable error and are retried', ['topic', 'group']);
+const batchSeconds = metric.histogram(
+  'geopulse_kafka_batch_duration_seconds',
+  'Time to process and commit one fetched batch (handler, dead letters, commit)',
+  ['topic', 'group'],
+  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+);
 const lag = metric.gauge('geopulse_kafka_consumer_lag', 'Records between the last processed offset and the high watermark', ['topic', 'partition', 'group']);
 /** Heartbeat period while a batch's handler runs (the group's heartbeatInterval). */
 const HANDLER_HEARTBEAT_MS = 3_000;
@@ -213,6 +219,7 @@ export class BatchConsumer {
     if (batch.messages.length === 0) return;
     const { topic, partition } = batch;
     const group = this.options.groupId;
+    const stopBatchTimer = batchSeconds.startTimer({ topic, group });
     const events: ConsumedEvent[] = [];
     const tombstones: Tombstone[] = [];
     const deadLetters: PendingLetter[] = [];
@@ -279,6 +286,7 @@ export class BatchConsumer {
     this.progressMade(progressKey);
     await heartbeat();
     processed.inc({ topic, group }, batch.messages.length);
+    stopBatchTimer();
     lag.set({ topic, partition: String(partition), group }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
   }
 

@@ -1,4 +1,5 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { type Command, type RedisOptions } from 'ioredis';
+import { metric } from '@geopulse/observability';
 
 export type RedisClient = Redis;
 
@@ -9,7 +10,7 @@ export type RedisClient = Redis;
  */
 export function createRedisClient(url: string, name: string, overrides: RedisOptions = {}): RedisClient {
   const tls = url.startsWith('rediss://') ? { tls: {} } : {};
-  return new Redis(url, {
+  return instrumented(new Redis(url, {
     connectionName: `geopulse-${name}`,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
@@ -18,7 +19,31 @@ export function createRedisClient(url: string, name: string, overrides: RedisOpt
     lazyConnect: true,
     ...tls,
     ...overrides,
-  });
+  }));
+}
+
+const commandSeconds = metric.histogram(
+  'geopulse_redis_command_duration_seconds',
+  'Time from sending a Redis command (alone or in a pipeline) to its reply',
+  ['command', 'outcome'],
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+);
+
+/**
+ * Times every command, pipelined ones included (ioredis sends each through sendCommand), by
+ * command name: a bounded label set, never keys or arguments.
+ */
+function instrumented(client: Redis): Redis {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command: Command, ...rest: unknown[]) => {
+    const stop = commandSeconds.startTimer({ command: command.name });
+    command.promise.then(
+      () => stop({ outcome: 'ok' }),
+      () => stop({ outcome: 'error' }),
+    );
+    return (send as (c: Command, ...r: unknown[]) => unknown)(command, ...rest);
+  }) as Redis['sendCommand'];
+  return client;
 }
 
 /** Readiness probe: PING with a deadline. */

@@ -5,6 +5,7 @@ import express from 'express';
 import { describeRequiredActions } from '@geopulse/auth';
 import { EventProducer } from '@geopulse/kafka';
 import { collectProcessMetrics, JsonLogger, shutdownTracing } from '@geopulse/observability';
+import { httpMetrics } from './http-metrics';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { KafkaBatchTransport, KafkaConsumers, RethrowBatchErrors } from './kafka-batch.transport';
 import { KAFKA, KAFKA_SETTINGS } from './platform.providers';
@@ -38,6 +39,7 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   const rawPaths = new Set(options.rawBodyPaths ?? []);
   const raw = express.raw({ type: () => true, limit: options.rawBodyLimitBytes ?? 1024 * 1024 });
   const json = express.json({ limit: options.jsonLimitBytes ?? 256 * 1024 });
+  app.use(httpMetrics);
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     (rawPaths.has(req.path) ? raw : json)(req, res, next),
   );

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { metricsRegistry } from '@geopulse/observability';
+import { metric, metricsRegistry } from '@geopulse/observability';
 
 export interface ReadinessCheck {
   name: string;
@@ -9,6 +9,9 @@ export interface ReadinessCheck {
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+const ready = metric.gauge('geopulse_ready', 'Whether the last /readyz answered ready (1) or not (0)');
+const checkUp = metric.gauge('geopulse_readiness_check_up', 'Whether a readiness check passed at the last /readyz (1) or not (0)', ['check']);
 
 /** `/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus). */
 @ApiExcludeController()
@@ -29,8 +32,10 @@ export class HealthController {
         return [c.name, result] as const;
       }),
     );
-    const ready = results.every(([, r]) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results) });
+    const ok = results.every(([, r]) => r.ok);
+    for (const [name, result] of results) checkUp.set({ check: name }, result.ok ? 1 : 0);
+    ready.set(ok ? 1 : 0);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not-ready', checks: Object.fromEntries(results) });
   }
 
   @Get('metrics')
