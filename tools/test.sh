@@ -18,6 +18,10 @@ export PATH
 echo "== node $(node --version) ($(command -v node))"
 
 bash tools/infra/ensure-deps.sh
+# Built once from the Go module proxy into the cache (a warm run builds nothing): Jaeger for the
+# stack's traces, promtool for the alerting-rule checks (test/observability.integration-spec.ts).
+bash tools/infra/ensure-jaeger.sh >/dev/null
+bash tools/infra/ensure-promtool.sh >/dev/null
 if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # `npm install` rather than `npm ci`: with this machine's npm 11 the lock file does not list
   # the optional per-platform binaries (swc, nx) and `npm ci` refuses it; install keeps the
