@@ -18,6 +18,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE_DIR="${GEOPULSE_CACHE_DIR:-$HOME/.cache/geopulse}"
 MARKER=.geopulse-complete
 
+# shellcheck source=tools/infra/apt-install.sh
+source "$ROOT/tools/infra/apt-install.sh"
+
 log() { echo "[ensure-deps] $*" >&2; }
 die() { echo "[ensure-deps] ERROR: $*" >&2; exit 1; }
 
@@ -40,26 +43,7 @@ install_debian_packages() {
   [ -f /usr/include/mosquitto.h ] || missing+=(libmosquitto-dev)
   [ "${#missing[@]}" -eq 0 ] && return 0
 
-  if [ "$(id -u)" -ne 0 ]; then
-    die "missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}) and run again."
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and there is no apt-get here: install them with your package manager."
-
-  # Package scripts must not start system-wide daemons: the stack starts its own on free ports.
-  local created_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    created_policy=1
-  fi
-  log "installing ${missing[*]} (apt-get)"
-  local status=0
-  {
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  } >&2 || status=$?
-  [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ "$status" -eq 0 ] || die "apt-get install ${missing[*]} failed (exit $status)"
+  apt_install "${missing[@]}"
   find_bin redis-server >/dev/null || die "redis-server still not found after apt-get install"
   find_bin mosquitto >/dev/null || die "mosquitto still not found after apt-get install"
 }

@@ -16,6 +16,9 @@ SUITE=bookworm
 MIRROR="${GEOPULSE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 ROOTFS_TAR="$CACHE_DIR/debian-$SUITE-minbase.tar"
 
+# shellcheck source=tools/infra/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+
 log() { echo "[ensure-docker] $*" >&2; }
 die() { echo "[ensure-docker] ERROR: $*" >&2; exit 1; }
 
@@ -27,19 +30,7 @@ install_packages() {
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || [ -f "$ROOTFS_TAR" ] || missing+=(debootstrap)
   [ "${#missing[@]}" -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: install them (apt-get install -y ${missing[*]}) and run again"
-  local created_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
-  fi
-  log "installing ${missing[*]} (apt-get)"
-  local status=0
-  {
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  } >&2 || status=$?
-  [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ "$status" -eq 0 ] || die "apt-get install ${missing[*]} failed (exit $status)"
+  apt_install "${missing[@]}"
 }
 
 start_engine() {
