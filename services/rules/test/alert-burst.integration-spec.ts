@@ -33,12 +33,6 @@ async function setAlertsTopic(configs: Record<string, string>): Promise<void> {
   await admin.disconnect();
 }
 
-async function stalledGauge(baseUrl: string): Promise<number | undefined> {
-  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = metrics.split('\n').find((l) => l.startsWith('geopulse_kafka_partition_stalled{') && l.includes(`topic="${topicName('telemetry', s.prefix)}"`));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
-}
-
 beforeAll(async () => {
   s = await newRulesStack('burst');
   // One partition, so the whole burst is one consumed batch; topics made before rules starts.
@@ -91,23 +85,5 @@ describe('rules under a burst of transitions', () => {
     // Nothing was too large to send on its own.
     const dead = await readTopic({ brokers: process.env.KAFKA_BROKERS!, topic: topicName('deadLetter', s.prefix), timeoutMs: 10_000 });
     expect(dead).toEqual([]);
-  });
-
-  it('a partition that cannot publish its alerts stalls: /readyz 503 and the stalled gauge at 1, then both recover', async () => {
-    await rules!.stop();
-    rules = await startRules(s, { KAFKA_PARTITIONS: '1', KAFKA_PARTITION_STALL_SECONDS: '3' });
-    // acks=all cannot be met on a one-broker cluster: every alert publish fails retriably.
-    await setAlertsTopic({ 'max.message.bytes': String(ALERTS_TOPIC_LIMIT), 'min.insync.replicas': '2' });
-    await writer.write(s.tenant, 'burst-0', Date.now() - 1000, { temperature: 10 });
-    await waitFor(async () => (await fetch(`${rules!.baseUrl}/readyz`)).status === 503, { timeoutMs: 60_000, description: '/readyz 503 once the partition stalls' });
-    const ready = (await (await fetch(`${rules.baseUrl}/readyz`)).json()) as { checks: Record<string, { ok: boolean; error?: string }> };
-    expect(ready.checks['evaluation-consumer']).toMatchObject({ ok: false });
-    expect(await stalledGauge(rules.baseUrl)).toBe(1);
-    expect(collector.of((a) => a.deviceId === 'burst-0' && a.status === 'STOP')).toEqual([]);
-
-    await setAlertsTopic({ 'max.message.bytes': String(ALERTS_TOPIC_LIMIT) });
-    await waitFor(async () => collector.of((a) => a.deviceId === 'burst-0' && a.status === 'STOP').length > 0, { timeoutMs: 60_000, description: 'the STOP alert once Kafka takes writes again' });
-    await waitFor(async () => (await fetch(`${rules!.baseUrl}/readyz`)).status === 200, { timeoutMs: 30_000, description: '/readyz 200 again' });
-    expect(await stalledGauge(rules.baseUrl)).toBe(0);
   });
 });
