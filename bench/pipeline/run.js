@@ -127,7 +127,7 @@ async function main() {
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geopulse-bench-pipeline-'));
     log(`starting a private stack in ${dir}`);
-    ownedStack = await startStack({ dir, components: ['kafka', 'redis', 'dynamodb', 'smtp', 'otlp'] });
+    ownedStack = await startStack({ dir, components: ['kafka', 'redis', 'dynamodb', 'smtp', 'jaeger'] });
     Object.assign(process.env, ownedStack.env, { GEOPULSE_STACK_DIR: dir });
   }
   const prefix = `bench-pipe-${randomUUID().slice(0, 6)}.`;

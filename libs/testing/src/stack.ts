@@ -139,6 +139,9 @@ function stackEnv(components: ComponentState[]): Record<string, string> {
  */
 export async function startStack(options: StartStackOptions = {}): Promise<StackHandle> {
   const names = [...new Set(options.components ?? COMPONENT_NAMES)];
+  // Callers in plain JavaScript (benches) are not type-checked: name what is wrong.
+  const unknown = names.filter((name) => !(COMPONENT_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown stack component ${unknown.join(', ')}: use ${COMPONENT_NAMES.join(', ')}`);
   const log = options.log ?? (() => undefined);
   const dir = options.dir ? path.resolve(options.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'geopulse-stack-'));
   fs.mkdirSync(dir, { recursive: true });
