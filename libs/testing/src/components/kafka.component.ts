@@ -10,9 +10,16 @@ import { kafkaJvmArgs, renderLog4j2Properties, renderServerProperties, scramForm
 
 const execFileAsync = promisify(execFile);
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid`
+ * prints). Like Kafka's own Uuid.randomUuid, never one starting with '-': the storage tool's
+ * argument parser would take it for an option (about one stack start in 64 failed that way).
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**
