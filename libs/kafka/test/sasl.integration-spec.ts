@@ -141,6 +141,7 @@ describe('KAFKA_SASL_MECHANISM=aws-msk-iam wiring (SASL/OAUTHBEARER over TLS) on
       const value = `m-${sent.length}`;
       await producer.send({ topic, messages: [{ value }] });
       sent.push(value);
+      // Pacing, not waiting for an effect: steady traffic across several broker sessions.
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await waitFor(async () => received.length >= sent.length, { timeoutMs: 30_000, description: 'every message consumed' });

@@ -4,7 +4,7 @@ import { topicName } from '@geopulse/contracts';
 import { createKafkaClient, provisionTopics } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
 import { readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
-import { AlertCollector, api, newRulesStack, ReadingWriter, startRules, type RulesStack } from './support/rules-harness';
+import { AlertCollector, api, newRulesStack, openAlertFeed, ReadingWriter, startRules, type AlertFeed, type RulesStack } from './support/rules-harness';
 
 /**
  * Issue 10's wedge: one consumed batch of readings produced more alerts than the broker takes
@@ -20,6 +20,7 @@ let s: RulesStack;
 let rules: ServiceProcess | undefined;
 let writer: ReadingWriter;
 let collector: AlertCollector;
+let feed: AlertFeed | undefined;
 
 /** Replaces the alerts topic's settings (alterConfigs is not incremental). */
 async function setAlertsTopic(configs: Record<string, string>): Promise<void> {
@@ -39,14 +40,12 @@ beforeAll(async () => {
   const settings = kafkaSettings({ ...(process.env as Record<string, string>), KAFKA_TOPIC_PREFIX: s.prefix, KAFKA_PARTITIONS: '1' });
   await provisionTopics(createKafkaClient(settings, 'rules-it-burst', new JsonLogger('rules-it', 'error').child('kafka')), settings);
   await setAlertsTopic({ 'max.message.bytes': String(ALERTS_TOPIC_LIMIT) });
-  writer = new ReadingWriter(s.prefix);
-  collector = new AlertCollector(s.prefix);
-  await collector.start();
+  feed = await openAlertFeed(s.prefix);
+  ({ writer, collector } = feed);
 }, 120_000);
 
 afterAll(async () => {
-  await collector?.stop();
-  await writer?.close();
+  await feed?.close();
   await rules?.stop();
 });
 

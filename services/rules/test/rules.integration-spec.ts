@@ -1,12 +1,13 @@
 import type { ServiceProcess } from '@geopulse/testing';
 import { waitFor } from '@geopulse/testing';
-import { AlertCollector, api, MINUTE_MS, newRulesStack, ReadingWriter, startRules, type RulesStack } from './support/rules-harness';
+import { AlertCollector, api, MINUTE_MS, newRulesStack, openAlertFeed, ReadingWriter, startRules, type AlertFeed, type RulesStack } from './support/rules-harness';
 
 let s: RulesStack;
 let a: ServiceProcess;
 let b: ServiceProcess;
 let writer: ReadingWriter;
 let collector: AlertCollector;
+let feed: AlertFeed | undefined;
 let n = 0;
 const unique = (name: string) => `${name}-${(n += 1)}-${Date.now().toString(36)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,14 +15,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   s = await newRulesStack('main');
   [a, b] = await Promise.all([startRules(s), startRules(s)]);
-  writer = new ReadingWriter(s.prefix);
-  collector = new AlertCollector(s.prefix);
-  await collector.start();
+  feed = await openAlertFeed(s.prefix);
+  ({ writer, collector } = feed);
 }, 120_000);
 
 afterAll(async () => {
-  await collector?.stop();
-  await writer?.close();
+  await feed?.close();
   await Promise.all([a, b].filter(Boolean).map((p) => p.stop()));
 });
 

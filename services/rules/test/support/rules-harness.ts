@@ -132,3 +132,24 @@ export class AlertCollector {
     await this.consumer?.disconnect();
   }
 }
+
+/** A suite's feed: readings written to the telemetry topic, alerts collected from the alerts topic. */
+export interface AlertFeed {
+  writer: ReadingWriter;
+  collector: AlertCollector;
+  close(): Promise<void>;
+}
+
+export async function openAlertFeed(prefix: string): Promise<AlertFeed> {
+  const writer = new ReadingWriter(prefix);
+  const collector = new AlertCollector(prefix);
+  await collector.start();
+  return {
+    writer,
+    collector,
+    close: async () => {
+      await collector.stop();
+      await writer.close();
+    },
+  };
+}
