@@ -23,6 +23,8 @@
 //   --transition-every 10  1 reading in N of a device causes an alert and a geofence transition
 //   --partitions 3         telemetry partitions (npm run up uses 3)
 //   --perf-records 300000  records for each Kafka perf tool
+//   --cpu-prof DIR         each service writes a V8 CPU profile (node --cpu-prof) into DIR
+//                          when it stops; summarise with node bench/pipeline/profile.js DIR
 //   --quick                a short try: 20 rules, 500 fences, 1,000 devices, steps 1000,2000,max
 //                          of 10 s, 100,000 perf records
 //
@@ -57,6 +59,7 @@ const DRAIN_SECONDS = Number(opt('drain-seconds', 60, 30));
 const TRANSITION_EVERY = Number(opt('transition-every', 10, 10));
 const PARTITIONS = Number(opt('partitions', 3, 3));
 const PERF_RECORDS = Number(opt('perf-records', 300_000, 100_000));
+const CPU_PROF = opt('cpu-prof', '', '');
 const CENTER = { lat: 52.3731, lon: 4.8926 };
 for (const [name, value] of Object.entries({ RULES, FENCES, DEVICES, STEP_SECONDS, DRAIN_SECONDS, TRANSITION_EVERY, PARTITIONS, PERF_RECORDS })) {
   if (!Number.isFinite(value) || value < 1) throw new Error(`--${name.toLowerCase().replace(/_/g, '-')} must be a number >= 1`);
@@ -146,6 +149,7 @@ async function main() {
       INGEST_RATE_PER_DEVICE: '1000000',
       INGEST_RATE_BURST: '1000000',
       INGEST_MAX_IN_FLIGHT: '1024',
+      ...(CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(CPU_PROF)}`.trim() } : {}),
     },
     readyTimeoutMs: 300_000,
   }).catch(async (err) => {
