@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { metricsRegistry } from '@geopulse/observability';
 import { createRedisClient, type RedisClient } from '@geopulse/redis';
 import type { DeviceState, DeviceStateChange } from '../src/application/ports';
-import { applyReading, emptyHistory } from '../src/domain/device-history';
+import { applyReading } from '../src/domain/device-history';
 import { RedisDeviceStateStore, ruleDeviceKey } from '../src/adapters/redis/device-state.store';
 
 /**

@@ -2,8 +2,8 @@
  * Evaluates a device's rules on its readings, geofence transitions and timers; closes a
  * rule's open episodes when it is disabled or deleted.
  *
- * Effects, in order: alerts are published (deterministic ids) and recorded, then the device
- * state is written with a compare-and-set on its revision. A crash before the state write
+ * Effects, in order: alerts are published (deterministic ids) and recorded, both before the
+ * device state is written with a compare-and-set on its revision. A crash before the state write
  * replays the same inputs from the same state and so produces the same transitions with the
  * same ids: an episode never gets a second, different START or STOP.
  */
@@ -197,12 +197,15 @@ export class EvaluateDevice {
     return { state, work, timer, stats };
   }
 
-  /** Publishes and records every alert, then writes each state; returns the indexes whose write lost the race. */
+  /**
+   * Publishes and records every alert (at the same time: both are idempotent by alert id, and
+   * both finish before any state is written, so a crash in between replays the same
+   * transitions), then writes each state; returns the indexes whose write lost the race.
+   */
   private async commit(pending: readonly Pending[], concurrency: number): Promise<number[]> {
     const outgoing = pending.flatMap((p) => p.work.outgoing);
     if (outgoing.length > 0) {
-      await this.publisher.publish(outgoing);
-      await this.alerts.record(outgoing.map((o) => o.data));
+      await Promise.all([this.publisher.publish(outgoing), this.alerts.record(outgoing.map((o) => o.data))]);
     }
     const conflicted: number[] = [];
     await inParallel(pending.map((_, i) => i), concurrency, async (i) => {
