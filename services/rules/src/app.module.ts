@@ -7,8 +7,9 @@ import { KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime
 import { EvaluateDevice } from './application/evaluate-device';
 import { ManageRules } from './application/manage-rules';
 import { SyncRules } from './application/sync-rules';
-import { CLOCK, DEVICE_STATE_STORE, RULES_RUNTIME as RUNTIME, RULES_SETTINGS } from './application/tokens';
-import { ALERT_REPOSITORY, AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
+import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, RULES_RUNTIME as RUNTIME, RULES_SETTINGS } from './application/tokens';
+import { AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
+import { ALERT_LOG_CONSUMER, AlertLogConsumer } from './adapters/kafka/alert-log.consumer';
 import { EVALUATION_CONSUMER, EvaluationConsumer, RuleTimers } from './adapters/kafka/evaluation.consumer';
 import { RULES_TOPIC_CONSUMER, RulesTopicConsumer } from './adapters/kafka/rules-topic.consumer';
 import { RulesRuntime } from './adapters/rules.runtime';
@@ -35,13 +36,15 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [RulesController, AlertsController, EvaluationConsumer, RulesTopicConsumer],
+    controllers: [RulesController, AlertsController, EvaluationConsumer, RulesTopicConsumer, AlertLogConsumer],
     // Both start once the rule set is loaded: no reading is evaluated without the rules.
     consumers: {
       inject: [RUNTIME],
       useFactory: (runtime: RulesRuntime) => ({
         [EVALUATION_CONSUMER]: { groupId: config.rules.groupId, startAfter: () => runtime.loaded.opened },
         [RULES_TOPIC_CONSUMER]: { groupId: broadcastGroupId('geopulse-rules-broadcast'), fromBeginning: true, startAfter: () => runtime.loaded.opened },
+        // The alerts table, off the evaluation path (decision 0400).
+        [ALERT_LOG_CONSUMER]: { groupId: `${config.rules.groupId}-alert-log`, startAfter: () => runtime.loaded.opened },
       }),
     },
     providers: [

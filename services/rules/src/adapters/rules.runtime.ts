@@ -67,7 +67,6 @@ export class RulesRuntime {
       states,
       new RegistryDeviceDirectory(this.dynamo.doc, config.dynamo.tablePrefix, settings.deviceCacheTtlMs, clock),
       new KafkaAlertPublisher(producer),
-      this.alerts,
       { minuteMs: settings.minuteMs, timerTickMs: settings.timerTickMs, timerHorizonMs: settings.timerHorizonMs },
       clock,
       (rule, deviceId, message) => {

@@ -2,8 +2,8 @@
  * Evaluates a device's rules on its readings, geofence transitions and timers; closes a
  * rule's open episodes when it is disabled or deleted.
  *
- * Effects, in order: alerts are published (deterministic ids) and recorded, both before the
- * device state is written with a compare-and-set on its revision. A crash before the state write
+ * Effects, in order: alerts are published (deterministic ids), then the device state is
+ * written with a compare-and-set on its revision. A crash before the state write
  * replays the same inputs from the same state and so produces the same transitions with the
  * same ids: an episode never gets a second, different START or STOP.
  */
@@ -13,7 +13,7 @@ import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../do
 import { evaluateIn, scopeOf, type DeviceInfo } from '../domain/evaluation';
 import { needsTimer, type CompiledRule } from '../domain/rule';
 import { needsDeviceTags, targets } from '../domain/targeting';
-import type { AlertPublisher, AlertRepository, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
+import type { AlertPublisher, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
 import type { RuleBook } from './rule-book';
 
 export type DeviceInput =
@@ -49,7 +49,6 @@ export class EvaluateDevice {
     private readonly store: DeviceStateStore,
     private readonly directory: DeviceDirectory,
     private readonly publisher: AlertPublisher,
-    private readonly alerts: AlertRepository,
     private readonly settings: EvaluationSettings,
     private readonly clock: Clock,
     private readonly onError: EvaluationErrorSink = () => undefined,
@@ -198,15 +197,13 @@ export class EvaluateDevice {
   }
 
   /**
-   * Publishes and records every alert (at the same time: both are idempotent by alert id, and
-   * both finish before any state is written, so a crash in between replays the same
-   * transitions), then writes each state; returns the indexes whose write lost the race.
+   * Publishes every alert (the alerts table is kept from the topic by a consumer of its own,
+   * so evaluation never waits for DynamoDB), then writes each state; returns the indexes
+   * whose write lost the race.
    */
   private async commit(pending: readonly Pending[], concurrency: number): Promise<number[]> {
     const outgoing = pending.flatMap((p) => p.work.outgoing);
-    if (outgoing.length > 0) {
-      await Promise.all([this.publisher.publish(outgoing), this.alerts.record(outgoing.map((o) => o.data))]);
-    }
+    if (outgoing.length > 0) await this.publisher.publish(outgoing);
     const conflicted: number[] = [];
     await inParallel(pending.map((_, i) => i), concurrency, async (i) => {
       const { state, work, timer } = pending[i];
