@@ -63,7 +63,8 @@ build() {
   local recipe
   recipe="$(recipe_of "$dockerfile" "$extra")"
   [ "$(current_recipe "$image")" = "$recipe" ] && return 0
-  local started=$SECONDS
+  local started=$SECONDS previous
+  previous="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
   log "building $image (once; later runs reuse it)"
   local build_log
   build_log="$(mktemp "${TMPDIR:-/tmp}/geopulse-image-build.XXXXXX")"
@@ -74,6 +75,10 @@ build() {
     die "docker build of $image failed"
   fi
   rm -f "$build_log"
+  # The image this one replaces (an older recipe), unless something else still uses it.
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
+    docker rmi "$previous" >/dev/null 2>&1 || true
+  fi
   log "$image built in $((SECONDS - started)) s"
 }
 
