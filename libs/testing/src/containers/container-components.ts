@@ -73,7 +73,7 @@ function hostUser(): string | undefined {
   return typeof process.getuid === 'function' && typeof process.getgid === 'function' ? `${process.getuid()}:${process.getgid()}` : undefined;
 }
 
-type ContainerLaunch = Pick<ContainerSpec, 'command' | 'ports' | 'mounts'> & Partial<Pick<ContainerSpec, 'entrypoint' | 'networkMode' | 'user'>>;
+export type ContainerLaunch = Pick<ContainerSpec, 'command' | 'ports' | 'mounts'> & Partial<Pick<ContainerSpec, 'entrypoint' | 'networkMode' | 'user'>>;
 
 /** The launch of a component on this backend: the container runner with the component's spec file. */
 function runnerLaunch(name: ComponentName, { dir }: PrepareContext, stopTimeoutMs: number, container: ContainerLaunch): LaunchSpec {
@@ -111,23 +111,25 @@ function inContainer(
 }
 
 /** Kafka in apache/kafka: the same server.properties (listeners on 0.0.0.0), formatted in the container. */
-export function createKafkaContainerComponent(options: KafkaComponentOptions = {}): ComponentDefinition {
-  const base = createKafkaComponent(options);
-  return inContainer(base, 20_000, (context) => {
-    const { propertiesFile, log4jFile } = writeKafkaConfig(context, options, '0.0.0.0');
-    const jvm = kafkaJvmArgs({ libDir: '/opt/kafka/libs', log4jConfig: log4jFile });
-    const quoted = (args: string[]) => args.map(shellQuote).join(' ');
-    const script = `java ${quoted([...formatJvmArgs(jvm), ...storageFormatArgs(propertiesFile, options)])} && exec java ${quoted([...jvm, 'kafka.Kafka', propertiesFile])}`;
-    const ports = [context.ports.broker, ...(context.ports.sasl ? [context.ports.sasl] : [])];
-    return { entrypoint: ['/bin/sh', '-c'], command: [script], ports, mounts: [context.dir, context.logDir], user: hostUser() };
-  });
+export function kafkaContainerLaunch(context: PrepareContext, options: KafkaComponentOptions = {}): ContainerLaunch {
+  const { propertiesFile, log4jFile } = writeKafkaConfig(context, options, '0.0.0.0');
+  const jvm = kafkaJvmArgs({ libDir: '/opt/kafka/libs', log4jConfig: log4jFile });
+  const quoted = (args: string[]) => args.map(shellQuote).join(' ');
+  const script = `java ${quoted([...formatJvmArgs(jvm), ...storageFormatArgs(propertiesFile, options)])} && exec java ${quoted([...jvm, 'kafka.Kafka', propertiesFile])}`;
+  const ports = [context.ports.broker, ...(context.ports.sasl ? [context.ports.sasl] : [])];
+  return { entrypoint: ['/bin/sh', '-c'], command: [script], ports, mounts: [context.dir, context.logDir], user: hostUser() };
 }
 
-const definitions: Record<ComponentName, ComponentDefinition> = {
-  kafka: createKafkaContainerComponent(),
+export function createKafkaContainerComponent(options: KafkaComponentOptions = {}): ComponentDefinition {
+  return inContainer(createKafkaComponent(options), 20_000, (context) => kafkaContainerLaunch(context, options));
+}
 
+type ContainerComponent = Exclude<ComponentName, 'smtp'>;
+
+/** How each server runs in its image (the command lines work with the official images and our stand-ins alike). */
+const launches: Record<Exclude<ContainerComponent, 'kafka'>, (context: PrepareContext) => ContainerLaunch> = {
   // amazon/dynamodb-local: entrypoint java, working dir /home/dynamodblocal.
-  dynamodb: inContainer(dynamoDbComponent, 10_000, ({ ports }) => ({
+  dynamodb: ({ ports }) => ({
     command: [
       ...DYNAMODB_JVM_FLAGS,
       '-Djava.library.path=./DynamoDBLocal_lib',
@@ -138,17 +140,17 @@ const definitions: Record<ComponentName, ComponentDefinition> = {
     ],
     ports: [ports.http],
     mounts: [],
-  })),
+  }),
 
   // Protected mode off: published ports reach the container from outside its loopback.
-  redis: inContainer(redisComponent, 10_000, ({ ports }) => ({
+  redis: ({ ports }) => ({
     command: ['redis-server', '--port', String(ports.redis), '--bind', '0.0.0.0', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'],
     ports: [ports.redis],
     mounts: [],
-  })),
+  }),
 
   // The host's network: the auth plugin asks ingest, a host process, on 127.0.0.1.
-  mosquitto: inContainer(mosquittoComponent, 10_000, ({ dir, ports }) => {
+  mosquitto: ({ dir, ports }) => {
     const config = prepareMosquittoConfig(dir, ports, PLUGIN_IN_IMAGE);
     const tls = mosquittoTlsFiles();
     return {
@@ -158,15 +160,27 @@ const definitions: Record<ComponentName, ComponentDefinition> = {
       mounts: [dir, ...(tls ? [path.dirname(tls.certFile)] : [])],
       user: hostUser(),
     };
-  }),
+  },
 
-  smtp: smtpSinkComponent,
-
-  jaeger: inContainer(jaegerComponent, 10_000, ({ dir, ports }) => {
+  jaeger: ({ dir, ports }) => {
     const config = path.join(dir, 'jaeger.yaml');
     fs.writeFileSync(config, jaegerConfig('0.0.0.0', { otlp: ports.otlp, query: ports.query, queryGrpc: ports.queryGrpc }));
     return { command: ['--config', config], ports: [ports.otlp, ports.query, ports.queryGrpc], mounts: [dir], user: hostUser() };
-  }),
+  },
+};
+
+/** The container of one component for a prepared stack dir (writes its config files there). */
+export function containerLaunch(name: ContainerComponent, context: PrepareContext): ContainerLaunch {
+  return name === 'kafka' ? kafkaContainerLaunch(context) : launches[name](context);
+}
+
+const definitions: Record<ComponentName, ComponentDefinition> = {
+  kafka: createKafkaContainerComponent(),
+  dynamodb: inContainer(dynamoDbComponent, 10_000, launches.dynamodb),
+  redis: inContainer(redisComponent, 10_000, launches.redis),
+  mosquitto: inContainer(mosquittoComponent, 10_000, launches.mosquitto),
+  smtp: smtpSinkComponent,
+  jaeger: inContainer(jaegerComponent, 10_000, launches.jaeger),
 };
 
 export function containerComponentDefinition(name: ComponentName): ComponentDefinition {
