@@ -14,7 +14,8 @@
 # Either way Mosquitto runs as geopulse/mosquitto-auth:<hash>, eclipse-mosquitto plus our auth plugin
 # (docs/decisions/0103) compiled inside it. Every image is built only when missing or when its recipe
 # (Dockerfile, version, inputs) changed, recorded in the label org.geopulse.recipe: a second run
-# builds nothing. Build output goes to stderr; stdout has only the component=image lines.
+# builds nothing. A changed input image (a re-imported base, a rebuilt JRE) counts as a changed recipe.
+# Build output goes to stderr; stdout has only the component=image lines.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 HERE="$ROOT/tools/images/infra"
@@ -49,6 +50,7 @@ components=("$@")
 recipe_of() { # <dockerfile> <extra text>: the hash that names one build's inputs
   { cat "$1"; echo "$2"; } | sha256sum | cut -c1-16
 }
+image_id() { docker image inspect -f '{{.Id}}' "$1"; }
 current_recipe() {
   docker image inspect -f '{{index .Config.Labels "org.geopulse.recipe"}}' "$1" 2>/dev/null || true
 }
@@ -109,15 +111,16 @@ mkdir -p "$CACHE_DIR"
 exec 9>"$CACHE_DIR/.infra-images.lock"
 command -v flock >/dev/null 2>&1 && flock 9
 
-needs_jre() { [ "$MODE" = local ] && build "$JRE_IMAGE" "$HERE/jre/Dockerfile" "$HERE/jre" "$base" --build-arg "BASE_IMAGE=$base"; }
+# The Java runtime of the Kafka and DynamoDB Local stand-ins (local mode only).
+ensure_jre() { build "$JRE_IMAGE" "$HERE/jre/Dockerfile" "$HERE/jre" "$(image_id "$base")" --build-arg "BASE_IMAGE=$base"; }
 
 for component in "${components[@]}"; do
   case "$component" in
     kafka)
       if [ "$MODE" = local ]; then
-        needs_jre
+        ensure_jre
         libs="$(jar_dir "$CACHE_DIR/kafka-$KAFKA_VERSION")"
-        extra="$(cat "$libs/../.geopulse-complete")"
+        extra="$(cat "$libs/../.geopulse-complete") $(image_id "$JRE_IMAGE")"
         if ! up_to_date "$KAFKA_IMAGE" "$HERE/kafka/Dockerfile" "$extra"; then
           make_context "$libs" libs
           build "$KAFKA_IMAGE" "$HERE/kafka/Dockerfile" "$context" "$extra"
@@ -126,9 +129,9 @@ for component in "${components[@]}"; do
       echo "kafka=$KAFKA_IMAGE" ;;
     dynamodb)
       if [ "$MODE" = local ]; then
-        needs_jre
+        ensure_jre
         libs="$(jar_dir "$CACHE_DIR/dynamodb-local-$DYNAMODB_LOCAL_VERSION")"
-        extra="$(cat "$libs/../.geopulse-complete")"
+        extra="$(cat "$libs/../.geopulse-complete") $(image_id "$JRE_IMAGE")"
         if ! up_to_date "$DYNAMODB_IMAGE" "$HERE/dynamodb-local/Dockerfile" "$extra"; then
           make_context "$libs" libs
           build "$DYNAMODB_IMAGE" "$HERE/dynamodb-local/Dockerfile" "$context" "$extra" \
@@ -137,24 +140,25 @@ for component in "${components[@]}"; do
       fi
       echo "dynamodb=$DYNAMODB_IMAGE" ;;
     redis)
-      [ "$MODE" = local ] && build "$REDIS_IMAGE" "$HERE/redis/Dockerfile" "$HERE/redis" "$REDIS_VERSION" \
+      [ "$MODE" = local ] && build "$REDIS_IMAGE" "$HERE/redis/Dockerfile" "$HERE/redis" "$REDIS_VERSION $(image_id "$base")" \
         --build-arg "BASE_IMAGE=$base" --build-arg "REDIS_VERSION=$REDIS_VERSION"
       echo "redis=$REDIS_IMAGE" ;;
     mosquitto)
-      [ "$MODE" = local ] && build "$MOSQUITTO_IMAGE" "$HERE/mosquitto/Dockerfile" "$HERE/mosquitto" "$MOSQUITTO_VERSION" \
+      [ "$MODE" = local ] && build "$MOSQUITTO_IMAGE" "$HERE/mosquitto/Dockerfile" "$HERE/mosquitto" "$MOSQUITTO_VERSION $(image_id "$base")" \
         --build-arg "BASE_IMAGE=$base" --build-arg "MOSQUITTO_VERSION=$MOSQUITTO_VERSION"
       # The plugin layer is ours in both modes; its recipe includes the base image's id, so a
       # re-pulled or rebuilt eclipse-mosquitto gets the plugin compiled again.
       [ "$MODE" = local ] || docker image inspect "$MOSQUITTO_IMAGE" >/dev/null 2>&1 || docker pull -q "$MOSQUITTO_IMAGE" >&2
       build "$PLUGIN_IMAGE" "$HERE/mosquitto-auth/Dockerfile" "$(dirname "$PLUGIN_SRC")" \
-        "$(docker image inspect -f '{{.Id}}' "$MOSQUITTO_IMAGE")" --build-arg "MOSQUITTO_IMAGE=$MOSQUITTO_IMAGE"
+        "$(image_id "$MOSQUITTO_IMAGE")" --build-arg "MOSQUITTO_IMAGE=$MOSQUITTO_IMAGE"
       echo "mosquitto=$PLUGIN_IMAGE" ;;
     jaeger)
       if [ "$MODE" = local ]; then
         binary="$(bash "$ROOT/tools/infra/ensure-jaeger.sh")"
-        if ! up_to_date "$JAEGER_IMAGE" "$HERE/jaeger/Dockerfile" "$JAEGER_MODULE_VERSION"; then
+        extra="$JAEGER_MODULE_VERSION $(image_id "$base")"
+        if ! up_to_date "$JAEGER_IMAGE" "$HERE/jaeger/Dockerfile" "$extra"; then
           make_context "$(dirname "$binary")" bin
-          build "$JAEGER_IMAGE" "$HERE/jaeger/Dockerfile" "$context" "$JAEGER_MODULE_VERSION" --build-arg "BASE_IMAGE=$base"
+          build "$JAEGER_IMAGE" "$HERE/jaeger/Dockerfile" "$context" "$extra" --build-arg "BASE_IMAGE=$base"
         fi
       fi
       echo "jaeger=$JAEGER_IMAGE" ;;
