@@ -84,3 +84,20 @@ it('keeps at most the configured number of devices, least recently used leaving 
   expect(await lookups('hit')).toBe(hits + 1);
   expect(await lookups('miss')).toBe(misses + 1);
 });
+
+it("writes a batch's states in one pipeline, each its own compare-and-set, and reads them back in one", async () => {
+  const store = new RedisDeviceStateStore(redis, 'topic', 100);
+  const devices = [0, 1, 2].map((i) => ({ tenantId: tenant, deviceId: `b${i}-${randomUUID().slice(0, 6)}` }));
+  const first = await store.loadMany(devices);
+  expect(first.map((s) => s.rev)).toEqual([0, 0, 0]);
+  // The middle device changes elsewhere first: its write in the batch must lose, the others win.
+  const other = new RedisDeviceStateStore(redis, 'topic', 0);
+  expect(await other.save(tenant, devices[1].deviceId, 0, change(first[1], 99, 500))).toBe(true);
+  const timer = { partition: 2, dueAt: Date.now() + 60_000 };
+  const saved = await store.saveMany(devices.map((d, i) => ({ ...d, rev: 0, change: { ...change(first[i], 10 + i, 1000), timer } })));
+  expect(saved).toEqual([true, false, true]);
+  const states = await store.loadMany(devices);
+  expect(states.map((s) => [s.rev, s.history.latest.temperature])).toEqual([[1, 10], [1, 99], [1, 12]]);
+  const due = await redis.zrangebyscore(store.timerKey(2), '-inf', '+inf');
+  expect(due).toEqual(expect.arrayContaining([`${tenant}:${devices[0].deviceId}`, `${tenant}:${devices[2].deviceId}`]));
+});

@@ -3,7 +3,7 @@ import { JexlEngine } from '../adapters/jexl/jexl-engine';
 import { emptyHistory } from '../domain/device-history';
 import { DEFAULT_EXPRESSION_LIMITS } from '../domain/expression';
 import { EvaluateDevice, traceIdOf } from './evaluate-device';
-import type { AlertPublisher, DeviceState, DeviceStateChange, DeviceStateStore, OutgoingAlert } from './ports';
+import type { AlertPublisher, DeviceRef, DeviceState, DeviceStateWrite, DeviceStateChange, DeviceStateStore, OutgoingAlert } from './ports';
 import { RuleBook } from './rule-book';
 
 const MIN = 1000;
@@ -36,6 +36,14 @@ class MemoryStore implements DeviceStateStore {
     if (change.timer && 'dueAt' in change.timer) this.timers.set(`${t}:${d}`, change.timer.dueAt);
     else if (change.timer) this.timers.delete(`${t}:${d}`);
     return true;
+  }
+  async loadMany(devices: readonly DeviceRef[]): Promise<DeviceState[]> {
+    return Promise.all(devices.map((d) => this.load(d.tenantId, d.deviceId)));
+  }
+  async saveMany(writes: readonly DeviceStateWrite[]): Promise<boolean[]> {
+    const saved: boolean[] = [];
+    for (const w of writes) saved.push(await this.save(w.tenantId, w.deviceId, w.rev, w.change));
+    return saved;
   }
   async firingDevices(t: string, ruleId: string): Promise<string[]> {
     return [...(this.firing.get(`${t}/${ruleId}`) ?? [])];

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { metric } from '@geopulse/observability';
 import { tenantKey, type RedisClient } from '@geopulse/redis';
-import type { DeviceState, DeviceStateChange, DeviceStateStore, RuleAlertState } from '../../application/ports';
+import type { ChainableCommander } from 'ioredis';
+import type { DeviceRef, DeviceState, DeviceStateChange, DeviceStateStore, DeviceStateWrite, RuleAlertState } from '../../application/ports';
 import { emptyHistory, type DeviceHistory } from '../../domain/device-history';
 
 /**
@@ -31,8 +32,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
-interface RulesCommands {
-  gpRulesSave(numKeys: number, ...args: Array<string | number>): Promise<number>;
+interface RulesPipeline {
+  gpRulesSave(numKeys: number, ...args: Array<string | number>): unknown;
+}
+
+/** Runs a pipeline; the replies in order, or the first command error thrown. */
+async function exec<T>(pipeline: ChainableCommander): Promise<T[]> {
+  return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+    if (err) throw err;
+    return reply as T;
+  });
 }
 
 export const ruleDeviceKey = (tenantId: string, deviceId: string): string => tenantKey(tenantId, 'rules', 'dev', deviceId);
@@ -73,25 +82,47 @@ export class RedisDeviceStateStore implements DeviceStateStore {
   }
 
   async load(tenantId: string, deviceId: string): Promise<DeviceState> {
-    const key = ruleDeviceKey(tenantId, deviceId);
-    const cached = this.cache.get(key);
-    if (cached) {
-      const [rev, token] = await this.redis.hmget(key, 'rev', 'w');
-      if (Number(rev ?? 0) === cached.state.rev && (token ?? '') === cached.token) {
-        this.remember(key, cached);
-        cacheLookups.inc({ outcome: 'hit' });
-        return cached.state;
-      }
-      this.cache.delete(key);
+    return (await this.loadMany([{ tenantId, deviceId }]))[0];
+  }
+
+  /**
+   * A batch's devices in two pipelined round trips at most: `rev` and `w` of those held in
+   * memory (used when both match), then the whole hash of the others.
+   */
+  async loadMany(devices: readonly DeviceRef[]): Promise<DeviceState[]> {
+    const keys = devices.map((d) => ruleDeviceKey(d.tenantId, d.deviceId));
+    const states: Array<DeviceState | undefined> = new Array(keys.length);
+    const held = keys.map((key) => this.cache.get(key));
+    const check = keys.flatMap((_, i) => (held[i] ? [i] : []));
+    if (check.length > 0) {
+      const marks = await exec<[string | null, string | null]>(this.redis.pipeline(check.map((i) => ['hmget', keys[i], 'rev', 'w'])));
+      check.forEach((i, n) => {
+        const [rev, token] = marks[n];
+        const entry = held[i]!;
+        if (Number(rev ?? 0) === entry.state.rev && (token ?? '') === entry.token) {
+          this.remember(keys[i], entry);
+          cacheLookups.inc({ outcome: 'hit' });
+          states[i] = entry.state;
+        } else {
+          this.cache.delete(keys[i]);
+        }
+      });
     }
-    cacheLookups.inc({ outcome: cached ? 'stale' : 'miss' });
-    const raw = await this.redis.hgetall(key);
-    const alerts: Record<string, RuleAlertState> = {};
-    for (const [field, value] of Object.entries(raw)) if (field.startsWith('a:')) alerts[field.slice(2)] = JSON.parse(value) as RuleAlertState;
-    const state: DeviceState = { rev: Number(raw.rev ?? 0), history: raw.h ? (JSON.parse(raw.h) as DeviceHistory) : emptyHistory(), alerts };
-    // A device without a hash yet is remembered at revision 0 with no token, like any other.
-    this.remember(key, { state, token: raw.w ?? '' });
-    return state;
+    const read = keys.flatMap((_, i) => (states[i] ? [] : [i]));
+    if (read.length > 0) {
+      const hashes = await exec<Record<string, string>>(this.redis.pipeline(read.map((i) => ['hgetall', keys[i]])));
+      read.forEach((i, n) => {
+        cacheLookups.inc({ outcome: held[i] ? 'stale' : 'miss' });
+        const raw = hashes[n];
+        const alerts: Record<string, RuleAlertState> = {};
+        for (const [field, value] of Object.entries(raw)) if (field.startsWith('a:')) alerts[field.slice(2)] = JSON.parse(value) as RuleAlertState;
+        const state: DeviceState = { rev: Number(raw.rev ?? 0), history: raw.h ? (JSON.parse(raw.h) as DeviceHistory) : emptyHistory(), alerts };
+        // A device without a hash yet is remembered at revision 0 with no token, like any other.
+        this.remember(keys[i], { state, token: raw.w ?? '' });
+        states[i] = state;
+      });
+    }
+    return states as DeviceState[];
   }
 
   /** Most recently used last; the oldest entries leave beyond the bound. */
@@ -103,37 +134,71 @@ export class RedisDeviceStateStore implements DeviceStateStore {
   }
 
   async save(tenantId: string, deviceId: string, rev: number, change: DeviceStateChange): Promise<boolean> {
-    const member = `${tenantId}:${deviceId}`;
-    const key = ruleDeviceKey(tenantId, deviceId);
-    const token = `${this.writer}:${(this.writes += 1)}`;
-    if (change.timer && 'dueAt' in change.timer) await this.redis.zadd(this.timerKey(change.timer.partition), change.timer.dueAt, member);
-    const alerts = Object.entries(change.alerts);
-    const firing = Object.entries(change.firing);
-    const args: Array<string | number> = [
-      1 + firing.length,
-      key,
-      ...firing.map(([ruleId]) => firingKey(tenantId, ruleId)),
-      rev,
-      JSON.stringify(change.history),
-      Math.max(1000, Math.round(change.ttlMs)),
-      alerts.length,
-      ...alerts.flatMap(([ruleId, state]) => [ruleId, state ? JSON.stringify(state) : '']),
-      deviceId,
-      ...firing.map(([, on]) => (on ? '1' : '0')),
-      token,
-    ];
-    const before = this.cache.get(key);
-    this.cache.delete(key);
-    const saved = (await (this.redis as unknown as RulesCommands).gpRulesSave(...(args as [number, ...Array<string | number>]))) === 1;
-    if (saved && before?.state.rev === rev) {
-      const alertStates = { ...before.state.alerts };
-      for (const [ruleId, state] of alerts) {
-        if (state) alertStates[ruleId] = state;
-        else delete alertStates[ruleId];
+    return (await this.saveMany([{ tenantId, deviceId, rev, change }]))[0];
+  }
+
+  /**
+   * A batch's writes in one pipeline, each its own compare-and-set script, after the timers
+   * they add (a timer without its state is harmless; a state without its timer would never
+   * fire); cancelled timers are removed after, for the writes that won.
+   */
+  async saveMany(writes: readonly DeviceStateWrite[]): Promise<boolean[]> {
+    if (writes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    const member = (w: DeviceRef): string => `${w.tenantId}:${w.deviceId}`;
+    const tokens: string[] = [];
+    const before: Array<CachedState | undefined> = [];
+    /** Position of each write's script among the pipeline's replies. */
+    const scriptAt: number[] = [];
+    let commands = 0;
+    for (const { tenantId, deviceId, rev, change } of writes) {
+      const key = ruleDeviceKey(tenantId, deviceId);
+      if (change.timer && 'dueAt' in change.timer) {
+        pipeline.zadd(this.timerKey(change.timer.partition), change.timer.dueAt, member({ tenantId, deviceId }));
+        commands += 1;
       }
-      this.remember(key, { state: { rev: rev + 1, history: change.history, alerts: alertStates }, token });
+      scriptAt.push(commands++);
+      const token = `${this.writer}:${(this.writes += 1)}`;
+      const alerts = Object.entries(change.alerts);
+      const firing = Object.entries(change.firing);
+      (pipeline as unknown as RulesPipeline).gpRulesSave(
+        1 + firing.length,
+        key,
+        ...firing.map(([ruleId]) => firingKey(tenantId, ruleId)),
+        rev,
+        JSON.stringify(change.history),
+        Math.max(1000, Math.round(change.ttlMs)),
+        alerts.length,
+        ...alerts.flatMap(([ruleId, state]) => [ruleId, state ? JSON.stringify(state) : '']),
+        deviceId,
+        ...firing.map(([, on]) => (on ? '1' : '0')),
+        token,
+      );
+      tokens.push(token);
+      before.push(this.cache.get(key));
+      this.cache.delete(key);
     }
-    if (saved && change.timer && 'cancel' in change.timer) await this.redis.zrem(this.timerKey(change.timer.partition), member);
+    const results = await exec<number>(pipeline);
+    const saved = scriptAt.map((n) => results[n] === 1);
+    const cancels = this.redis.pipeline();
+    let cancelled = 0;
+    writes.forEach(({ tenantId, deviceId, rev, change }, i) => {
+      if (!saved[i]) return;
+      const held = before[i];
+      if (held?.state.rev === rev) {
+        const alertStates = { ...held.state.alerts };
+        for (const [ruleId, state] of Object.entries(change.alerts)) {
+          if (state) alertStates[ruleId] = state;
+          else delete alertStates[ruleId];
+        }
+        this.remember(ruleDeviceKey(tenantId, deviceId), { state: { rev: rev + 1, history: change.history, alerts: alertStates }, token: tokens[i] });
+      }
+      if (change.timer && 'cancel' in change.timer) {
+        cancels.zrem(this.timerKey(change.timer.partition), member({ tenantId, deviceId }));
+        cancelled += 1;
+      }
+    });
+    if (cancelled > 0) await exec(cancels);
     return saved;
   }
 
