@@ -6,3 +6,4 @@ export * from './platform.providers';
 export * from './platform.module';
 export * from './kafka-batch.transport';
 export * from './start-up';
+export * from './id-param.pipe';

@@ -7,6 +7,7 @@ import { GeofenceCatalog } from '../../application/geofence-catalog';
 import { GeofenceError, GeofenceErrorCode } from '../../application/geofence-error';
 import { ManageGeofences } from '../../application/manage-geofences';
 import { httpErrors } from './error-mapping';
+import { IdParam } from '@geopulse/service-runtime';
 
 const EXAMPLE = {
   id: 'depot-1',
@@ -81,7 +82,7 @@ export class GeofencesController {
   @Requires('geofence:read')
   @ApiOperation({ summary: 'Read a geofence' })
   @ApiResponse({ status: 404, description: 'No such geofence in your tenant' })
-  get(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<Geofence> {
+  get(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<Geofence> {
     return httpErrors(() => this.manage.get(operator.tenant, id));
   }
 
@@ -89,7 +90,7 @@ export class GeofencesController {
   @Requires('geofence:write')
   @ApiOperation({ summary: 'Create or replace a geofence; devices inside are re-evaluated with their next reading' })
   @ApiBody({ schema: { example: EXAMPLE } })
-  async replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<Geofence> {
+  async replace(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<Geofence> {
     const { fence, created } = await httpErrors(() => this.manage.replace(operator.tenant, id, body, operator.sub));
     res.status(created ? 201 : 200);
     return fence;
@@ -99,7 +100,7 @@ export class GeofencesController {
   @Requires('geofence:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a geofence; devices inside get EXIT with reason fence-deleted' })
-  async remove(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<void> {
+  async remove(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<void> {
     await httpErrors(() => this.manage.delete(operator.tenant, id));
   }
 }

@@ -5,6 +5,7 @@ import type { DeliveryLog } from '../../application/ports';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../domain/delivery';
 import { NotifierError } from '../../domain/notifier-error';
 import { mapped } from './error-mapping';
+import { OptionalIdParam } from '@geopulse/service-runtime';
 
 export const DELIVERY_LOG = Symbol('DELIVERY_LOG');
 
@@ -35,7 +36,7 @@ export class NotificationsController {
   @ApiResponse({ status: 400, description: 'Unknown status or bad limit' })
   list(
     @CurrentOperator() operator: Operator,
-    @Query('subscriptionId') subscriptionId?: string,
+    @Query('subscriptionId', OptionalIdParam) subscriptionId?: string,
     @Query('status') status?: string,
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,

@@ -6,6 +6,7 @@ import { ManageSubscriptions } from '../../application/manage-subscriptions';
 import { NOTIFICATION_TYPES } from '../../domain/notification-event';
 import { publicView } from '../../domain/subscription';
 import { mapped } from './error-mapping';
+import { IdParam } from '@geopulse/service-runtime';
 
 const EXAMPLE = {
   id: 'ops-email', name: 'Ops on critical alerts', enabled: true,
@@ -98,7 +99,7 @@ export class SubscriptionsController {
   @Requires('subscription:read')
   @ApiOperation({ summary: 'Get a subscription' })
   @ApiResponse(NOT_FOUND)
-  get(@CurrentOperator() operator: Operator, @Param('id') id: string) {
+  get(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string) {
     return mapped(async () => publicView(await this.subscriptions.get(operator.tenant, id)));
   }
 
@@ -108,7 +109,7 @@ export class SubscriptionsController {
   @ApiBody({ schema: BODY_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse(NOT_FOUND)
-  replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown) {
+  replace(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string, @Body() body: unknown) {
     return mapped(async () => publicView(await this.subscriptions.replace(operator.tenant, id, body, operator.sub)));
   }
 
@@ -117,7 +118,7 @@ export class SubscriptionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a subscription', description: 'Queued deliveries for it end FAILED (subscription was deleted).' })
   @ApiResponse(NOT_FOUND)
-  async remove(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<void> {
+  async remove(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<void> {
     await mapped(() => this.subscriptions.remove(operator.tenant, id));
   }
 
@@ -127,7 +128,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Send a sample notification now', description: 'One attempt of a sample alert START through the channel; not queued, not retried, not logged.' })
   @ApiResponse({ status: 200, schema: { example: { delivered: false, error: 'HTTP 500', eventId: 'test-5c1f...' } } })
   @ApiResponse(NOT_FOUND)
-  test(@CurrentOperator() operator: Operator, @Param('id') id: string) {
+  test(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string) {
     return mapped(() => this.subscriptions.test(operator.tenant, id));
   }
 }

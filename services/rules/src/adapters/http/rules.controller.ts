@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } 
 import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import type { Rule } from '@geopulse/contracts';
 import { traceUrl } from '@geopulse/observability';
-import { ApiException } from '@geopulse/service-runtime';
+import { ApiException, IdParam } from '@geopulse/service-runtime';
 import { ManageRules, RuleError, type RuleErrorCode, type ValidationResult } from '../../application/manage-rules';
 import type { AlertRecord, AlertRecordStatus, AlertRepository } from '../../application/ports';
 import { ALERT_REPOSITORY } from '../../application/tokens';
@@ -88,7 +88,7 @@ export class RulesController {
   @Get(':id')
   @Requires('rule:read')
   @ApiOperation({ summary: 'Read a rule' })
-  get(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<Rule> {
+  get(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<Rule> {
     return mapped(() => this.rules.get(operator.tenant, id));
   }
 
@@ -96,7 +96,7 @@ export class RulesController {
   @Requires('rule:write')
   @ApiOperation({ summary: 'Replace a rule (new version; takes effect on every replica within a second)' })
   @ApiBody({ schema: RULE_SCHEMA })
-  replace(@CurrentOperator() operator: Operator, @Param('id') id: string, @Body() body: unknown): Promise<Rule> {
+  replace(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string, @Body() body: unknown): Promise<Rule> {
     return mapped(() => this.rules.replace(operator.tenant, id, body, operator.sub));
   }
 
@@ -104,7 +104,7 @@ export class RulesController {
   @Requires('rule:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a rule; its open alerts are closed' })
-  remove(@CurrentOperator() operator: Operator, @Param('id') id: string): Promise<void> {
+  remove(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<void> {
     return mapped(() => this.rules.remove(operator.tenant, id, operator.sub));
   }
 }
