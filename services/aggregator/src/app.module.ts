@@ -12,6 +12,7 @@ import { LocateDevices } from './application/locate-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
+import { HISTORY_CONSUMER, HISTORY_GROUP_ID, HistoryConsumer } from './adapters/kafka/history.consumer';
 import { AGGREGATOR_GROUP_ID, IdlePartitionTicker, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
 import { RedisWindowStore } from './adapters/redis/window.store';
@@ -38,15 +39,16 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
   // A device's window hash outlives its last change by the window, the lateness and the silent horizon.
   const windowRetentionMs = settings.windowMs + settings.allowedLatenessMs + settings.silentHorizonMs;
   const dynamo = createDynamoClients(config.dynamo);
-  const history = new DynamoHistoryStore(dynamo.client, dynamo.doc, config.dynamo, settings.historyTtlSeconds, settings.historyQueryPageItems);
+  const history = new DynamoHistoryStore(dynamo.client, dynamo.doc, config.dynamo, settings.historyTtlSeconds, settings.historyQueryPageItems, settings.historyWriteConcurrency);
   return PlatformModule.register({
     service: 'aggregator',
     logger,
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [DevicesController, ReadingsConsumer],
-    consumers: { useFactory: () => ({ [TELEMETRY_CONSUMER]: { groupId: AGGREGATOR_GROUP_ID } }) },
+    controllers: [DevicesController, ReadingsConsumer, HistoryConsumer],
+    // Two groups on the telemetry topic: live state and windows, and the raw history off that path (decision 0203).
+    consumers: { useFactory: () => ({ [TELEMETRY_CONSUMER]: { groupId: AGGREGATOR_GROUP_ID }, [HISTORY_CONSUMER]: { groupId: HISTORY_GROUP_ID } }) },
     providers: [
       { provide: CLOCK, useValue: (() => Date.now()) satisfies Clock },
       { provide: AGGREGATOR_SETTINGS, useValue: settings },

@@ -17,6 +17,11 @@ export const aggregatorEnv = {
     min: 1,
   }),
   AGGREGATOR_HISTORY_TTL_DAYS: env.number('days readings and aggregates stay in DynamoDB after their event time', { default: 30, min: 0.0001 }),
+  AGGREGATOR_HISTORY_WRITE_CONCURRENCY: env.int('DynamoDB BatchWriteItem requests for raw history in flight at once (the history group; bounded so it cannot starve the live path)', {
+    default: 2,
+    min: 1,
+    max: 64,
+  }),
   AGGREGATOR_HISTORY_QUERY_PAGE_ITEMS: env.int('items per DynamoDB Query request behind a history page', { default: 1000, min: 1, max: 1000 }),
 };
 
@@ -27,6 +32,7 @@ export interface AggregatorSettings {
   idlePartitionMs: number;
   historyTtlSeconds: number;
   historyQueryPageItems: number;
+  historyWriteConcurrency: number;
 }
 
 export function aggregatorSettings(source: EnvSource): AggregatorSettings {
@@ -38,6 +44,7 @@ export function aggregatorSettings(source: EnvSource): AggregatorSettings {
     idlePartitionMs: c.AGGREGATOR_IDLE_PARTITION_SECONDS * 1000,
     historyTtlSeconds: Math.round(c.AGGREGATOR_HISTORY_TTL_DAYS * 86_400),
     historyQueryPageItems: c.AGGREGATOR_HISTORY_QUERY_PAGE_ITEMS,
+    historyWriteConcurrency: c.AGGREGATOR_HISTORY_WRITE_CONCURRENCY,
   };
 }
 

@@ -13,6 +13,26 @@ const MAX_ATTEMPTS = 8;
 
 type Item = Record<string, unknown>;
 
+/** At most `limit` tasks at a time across all callers; the rest wait in arrival order. */
+class ConcurrencyLimit {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
 const partitionKey = (tenantId: string, deviceId: string) => `${tenantId}#${deviceId}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -26,6 +46,8 @@ export class DynamoHistoryStore implements HistoryStore {
   private readonly readingsTable: string;
   private readonly aggregatesTable: string;
   private ready?: Promise<void>;
+  /** Raw readings' writes share this bound, so the archive cannot crowd out the live path's aggregate writes. */
+  private readonly readingWrites: ConcurrencyLimit;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -34,7 +56,10 @@ export class DynamoHistoryStore implements HistoryStore {
     private readonly ttlSeconds: number,
     /** Items per DynamoDB Query request; an API page may span several. */
     private readonly queryPageItems = 1000,
+    /** BatchWriteItem requests for raw readings in flight at once, over all partitions. */
+    readingWriteConcurrency = 2,
   ) {
+    this.readingWrites = new ConcurrencyLimit(readingWriteConcurrency);
     this.readingsTable = tableName('readings', settings.tablePrefix);
     this.aggregatesTable = tableName('aggregates', settings.tablePrefix);
   }
@@ -59,7 +84,7 @@ export class DynamoHistoryStore implements HistoryStore {
       const item = { pk: partitionKey(r.tenantId, r.deviceId), sk: `${r.ts}#${r.id}`, ...r, expiresAt: this.expiry(Date.parse(r.ts)) };
       unique.set(`${item.pk}\u0000${item.sk}`, item);
     }
-    await this.write(this.readingsTable, [...unique.values()]);
+    await this.write(this.readingsTable, [...unique.values()], this.readingWrites);
   }
 
   async saveAggregates(aggregates: readonly TelemetryAggregate[]): Promise<void> {
@@ -105,11 +130,15 @@ export class DynamoHistoryStore implements HistoryStore {
     return startKey ? { items, nextCursor: Buffer.from(JSON.stringify(startKey)).toString('base64url') } : { items };
   }
 
-  private async write(table: string, items: readonly Item[]): Promise<void> {
+  private async write(table: string, items: readonly Item[], limit?: ConcurrencyLimit): Promise<void> {
     if (items.length === 0) return;
     await this.ensureTables();
     const chunks: Item[][] = [];
     for (let i = 0; i < items.length; i += BATCH) chunks.push(items.slice(i, i + BATCH));
+    if (limit) {
+      await Promise.all(chunks.map((chunk) => limit.run(() => this.writeChunk(table, chunk))));
+      return;
+    }
     for (let i = 0; i < chunks.length; i += PARALLEL) {
       await Promise.all(chunks.slice(i, i + PARALLEL).map((chunk) => this.writeChunk(table, chunk)));
     }

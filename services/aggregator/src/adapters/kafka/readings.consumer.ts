@@ -9,11 +9,10 @@ import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, type Consume
 import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
 import type { PartitionReading } from '../../domain/window-batch';
-import { AGGREGATOR_SETTINGS, HISTORY_STORE } from '../../application/tokens';
-import type { HistoryStore } from '../../application/history';
+import { AGGREGATOR_SETTINGS } from '../../application/tokens';
 import type { AggregatorSettings } from '../../config';
 
-/** The service's one consumer group (and its readiness check's name). */
+/** The live consumer group (and its readiness check's name); raw history has its own (HistoryConsumer). */
 export const TELEMETRY_CONSUMER = 'telemetry-consumer';
 export const AGGREGATOR_GROUP_ID = 'geopulse-aggregator';
 
@@ -38,9 +37,10 @@ function countEmits(emitted: { first: number; revisions: number }): void {
 }
 
 /**
- * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings), raw history
- * (DynamoDB) and windows (AggregateWindows); the transport commits the offsets after all of
- * them; too-late readings are dead-lettered with reason `too-late`.
+ * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings) and windows
+ * (AggregateWindows); the transport commits the offsets after both; too-late readings are
+ * dead-lettered with reason `too-late`. Raw history is written by HistoryConsumer in a group of
+ * its own, off this path (decision 0203).
  */
 @ApiExcludeController()
 @Controller()
@@ -48,15 +48,13 @@ export class ReadingsConsumer {
   constructor(
     @Inject(ApplyReadings) private readonly applyReadings: ApplyReadings,
     @Inject(AggregateWindows) private readonly windows: AggregateWindows,
-    @Inject(HISTORY_STORE) private readonly history: HistoryStore,
   ) {}
 
   @BatchEventPattern('telemetry', TELEMETRY_CONSUMER)
   async readings(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
     const { readings, deadLetters } = parseReadingEvents(batch.events, withOffset);
     if (readings.length === 0) return { deadLetters };
-    const plain = readings.map((r) => r.reading);
-    const [state] = await Promise.all([this.applyReadings.execute(plain), this.history.saveReadings(plain)]);
+    const state = await this.applyReadings.execute(readings.map((r) => r.reading));
     const outcome = await this.windows.processBatch({ topic: batch.topic, partition: batch.partition }, readings);
     applied.inc(state.applied);
     stale.inc(state.stale);
