@@ -7,13 +7,12 @@ import { LOGGER, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
 import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from './application/tokens';
-import type { HistoryStore } from './application/history';
 import { LocateDevices } from './application/locate-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
 import { HISTORY_CONSUMER, HISTORY_GROUP_ID, HistoryConsumer } from './adapters/kafka/history.consumer';
-import { AGGREGATOR_GROUP_ID, IdlePartitionTicker, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
+import { AGGREGATOR_GROUP_ID, IdleDeviceTicker, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
 import { RedisWindowStore } from './adapters/redis/window.store';
 import type { AggregatorConfig } from './config';
@@ -36,8 +35,8 @@ class HistoryTables implements OnApplicationBootstrap {
 
 export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): DynamicModule {
   const settings = config.aggregator;
-  // A device's window hash outlives its last change by the window, the lateness and the silent horizon.
-  const windowRetentionMs = settings.windowMs + settings.allowedLatenessMs + settings.silentHorizonMs;
+  // A device's live window state outlives its last change by its silence horizon (its open windows close after the idle time).
+  const windowRetentionMs = settings.silentHorizonMs + settings.deviceIdleMs + settings.windowMs;
   const dynamo = createDynamoClients(config.dynamo);
   const history = new DynamoHistoryStore(dynamo.client, dynamo.doc, config.dynamo, settings.historyTtlSeconds, settings.historyQueryPageItems, settings.historyWriteConcurrency);
   return PlatformModule.register({
@@ -59,7 +58,7 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
       {
         provide: AggregateWindows,
         useFactory: (redis: RedisClient, producer: EventProducer, clock: Clock) =>
-          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), history as HistoryStore, settings, clock),
+          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), history, { ...settings, archiveMs: settings.historyTtlSeconds * 1000 }, clock),
         inject: [REDIS, EventProducer, CLOCK],
       },
       {
@@ -71,7 +70,7 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
         },
         inject: [DEVICE_STATE_STORE, CLOCK],
       },
-      IdlePartitionTicker,
+      IdleDeviceTicker,
     ],
     readiness: { inject: [], useFactory: () => [{ name: 'dynamodb', check: () => pingDynamo(dynamo.client) }] },
   });

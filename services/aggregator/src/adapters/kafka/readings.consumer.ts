@@ -8,7 +8,7 @@ import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } fro
 import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, type ConsumedBatch } from '@geopulse/service-runtime';
 import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
-import type { PartitionReading } from '../../domain/window-batch';
+import type { PartitionReading, TooLateReason } from '../../domain/window-batch';
 import { AGGREGATOR_SETTINGS } from '../../application/tokens';
 import type { AggregatorSettings } from '../../config';
 
@@ -20,7 +20,8 @@ const applied = metric.counter('geopulse_aggregator_readings_applied_total', 'Re
 const stale = metric.counter('geopulse_aggregator_stale_readings_total', 'Readings older than the stored state (ignored for state)');
 const beyondHorizon = metric.counter('geopulse_aggregator_beyond_horizon_readings_total', 'Readings newer than the stored state but older than the silent-device horizon');
 const windowed = metric.counter('geopulse_aggregator_window_readings_total', 'Readings folded into event-time windows');
-const late = metric.counter('geopulse_aggregator_late_readings_total', 'Readings for windows the watermark had closed', ['outcome']);
+const late = metric.counter('geopulse_aggregator_late_readings_total', "Readings for windows their device's own event time had closed", ['outcome']);
+const restored = metric.counter('geopulse_aggregator_restored_windows_total', 'Emitted windows read back from DynamoDB to be revised by late readings');
 const replayed = metric.counter('geopulse_aggregator_replayed_readings_total', 'Redelivered readings already in their windows (not counted again)');
 const duplicates = metric.counter('geopulse_aggregator_duplicate_readings_total', 'Readings whose id a window had counted already (sent twice)');
 const emits = metric.counter('geopulse_aggregator_window_emits_total', 'Window aggregates sent to the aggregates topic', ['kind']);
@@ -30,6 +31,12 @@ function withOffset(reading: TelemetryReading, record: ConsumedEvent): Partition
   const traceparent = injectTraceHeaders({}, record.traceContext).traceparent;
   return { reading, offset: Number(record.offset), ref: record, ...(traceparent ? { traceparent } : {}) };
 }
+
+/** Dead-letter details of the two ways a reading can be too late to revise its window (decision 0204). */
+const TOO_LATE: Record<TooLateReason, string> = {
+  'behind-device': "its window ended more than AGGREGATOR_ALLOWED_LATENESS_SECONDS before the device's own newest event time",
+  'past-history': 'its window ended more than AGGREGATOR_HISTORY_TTL_DAYS before it was received: the archived window has expired',
+};
 
 function countEmits(emitted: { first: number; revisions: number }): void {
   emits.inc({ kind: 'first' }, emitted.first);
@@ -62,19 +69,18 @@ export class ReadingsConsumer {
     windowed.inc(outcome.applied);
     late.inc({ outcome: 'within-lateness' }, outcome.late);
     late.inc({ outcome: 'too-late' }, outcome.tooLate.length);
+    restored.inc(outcome.restored);
     replayed.inc(outcome.replayed);
     duplicates.inc(outcome.duplicates);
     countEmits(outcome.emitted);
-    for (const record of outcome.tooLate) {
-      deadLetters.push({ record, reason: 'too-late', detail: 'event time is past its window end plus the allowed lateness' });
-    }
+    for (const { ref, reason } of outcome.tooLate) deadLetters.push({ record: ref, reason: 'too-late', detail: TOO_LATE[reason] });
     return { deadLetters };
   }
 }
 
-/** Moves the watermark of idle telemetry partitions this replica owns, on a timer. */
+/** Closes the windows of silent devices on the telemetry partitions this replica owns, on a timer. */
 @Injectable()
-export class IdlePartitionTicker implements OnApplicationBootstrap, OnModuleDestroy {
+export class IdleDeviceTicker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log: ComponentLogger;
   private readonly topic: string;
   private idleTimer?: NodeJS.Timeout;
@@ -92,7 +98,7 @@ export class IdlePartitionTicker implements OnApplicationBootstrap, OnModuleDest
   }
 
   onApplicationBootstrap(): void {
-    const every = Math.max(200, Math.min(this.aggregatorSettings.idlePartitionMs / 2, 5000));
+    const every = Math.max(200, Math.min(this.aggregatorSettings.deviceIdleMs / 2, 5000));
     this.idleTimer = setInterval(() => void this.tickIdle(), every);
   }
 
@@ -107,7 +113,7 @@ export class IdlePartitionTicker implements OnApplicationBootstrap, OnModuleDest
       const partitions = this.consumers.assignment(TELEMETRY_CONSUMER).get(this.topic) ?? [];
       countEmits(await this.windows.tickIdle(partitions.map((partition) => ({ topic: this.topic, partition }))));
     } catch (err) {
-      this.log.warn('idle partition tick failed; retrying on the next tick', { error: (err as Error).message });
+      this.log.warn('idle device tick failed; retrying on the next tick', { error: (err as Error).message });
     } finally {
       this.ticking = false;
     }
