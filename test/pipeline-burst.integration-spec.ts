@@ -181,7 +181,7 @@ describe('the whole pipeline under a burst of transitions', () => {
   it('loses and duplicates nothing when aggregator, rules, geo and notifier are each SIGKILLed once mid-burst and restarted', async () => {
     const { tenant, token } = await tenantWithRuleAndFence();
     stalls.reset();
-    // Later event times than the first burst (watermarks are per partition, across tenants).
+    // Later event times than the first burst (windows close per device now, so this only keeps the two bursts apart).
     const burst = new Burst(tenant, BURST, 15 * 60_000);
     const consumed = async (service: ConsumerService) => {
       const group = PIPELINE_GROUPS.find((g) => g.service === service)!.groupId;
