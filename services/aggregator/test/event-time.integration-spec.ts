@@ -4,8 +4,8 @@
 import { topicName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
 import { DEAD_LETTER_HEADERS } from '@geopulse/kafka';
 import { createRedisClient, tenantKey, type RedisClient } from '@geopulse/redis';
-import { ConsumerLag, readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
-import { aggregatesOf, metricValue, newJwtSecret, newTopicPrefix, operatorFor, reading, startAggregator, stackEnv, TelemetryFeed, type AggregateRecord } from './support/harness';
+import { readTopic, waitFor, type ServiceProcess } from '@geopulse/testing';
+import { aggregatesOf, liveGroupDrained, metricValue, newJwtSecret, newTopicPrefix, operatorFor, reading, startAggregator, stackEnv, TelemetryFeed, type AggregateRecord } from './support/harness';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -148,16 +148,7 @@ describe('event time per device', () => {
     aggregator = await startAggregator({ ...env, PORT: String(aggregator.port) });
 
     // Drained, and nothing left to send: the group committed everything and no window of the tenant waits.
-    const lag = new ConsumerLag(stackEnv().KAFKA_BROKERS);
-    try {
-      await waitFor(async () => (await lag.of('geopulse-aggregator', [topicName('telemetry', prefix)])).total === 0n || undefined, {
-        timeoutMs: 120_000,
-        intervalMs: 1000,
-        description: 'live group drained',
-      });
-    } finally {
-      await lag.close();
-    }
+    await liveGroupDrained(prefix, 120_000);
     await waitFor(
       async () => {
         const sizes = await Promise.all([0, 1, 2].map((p) => redis.zcard(tenantKey(tenant, 'windows', 'pending', topicName('telemetry', prefix), String(p)))));
