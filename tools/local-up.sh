@@ -14,8 +14,10 @@
 #
 # Settings: GEOPULSE_PORT_BASE (default 3001: ingest 3001, aggregator 3002, rules 3003, geo 3004,
 # notifier 3005), GEOPULSE_READY_TIMEOUT (seconds, default 120), SIM_VEHICLES, SIM_THERMOSTATS,
-# SIM_INTERVAL_MS, SIM_SEED (passed to the simulator). Everything lives in .geopulse/
-# (gitignored): stack/, logs/<name>.log, pids/<name>.pid, dev-jwt-secret (created once, mode 600).
+# SIM_INTERVAL_MS, SIM_SEED (passed to the simulator), GEOPULSE_HARNESS=containers (the stack in
+# Docker containers; with GEOPULSE_IMAGES=official the official images, decision 0012).
+# Everything lives in .geopulse/ (gitignored): stack/, logs/<name>.log, pids/<name>.pid,
+# dev-jwt-secret (created once, mode 600).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -410,11 +412,21 @@ cmd_up() {
   say "  # MQTT ($MQTT_URL): a device connects as <tenant>:<deviceId> with its key (POST /v1/devices returns it)"
   say "  mosquitto_pub -h 127.0.0.1 -p ${MQTT_URL##*:} -V mqttv5 -q 1 -u '$TENANT:my-van' -P \"\$KEY\" -t 'devices/$TENANT:my-van/telemetry' -m '{\"metrics\":{\"speed\":12}}'"
   say ""
-  say "Traces: Jaeger at $JAEGER_QUERY_URL (API v3; this Jaeger is built from the Go module proxy, whose"
-  say "        web UI is a placeholder page, so open traces as JSON: the official image has the UI)"
-  local trace_id
+  local trace_id official_jaeger=""
+  # The official image (GEOPULSE_HARNESS=containers GEOPULSE_IMAGES=official, decision 0012) has the web UI.
+  [ "${GEOPULSE_HARNESS:-}" = containers ] && [ "${GEOPULSE_IMAGES:-}" = official ] && official_jaeger=1
+  if [ -n "$official_jaeger" ]; then
+    say "Traces: Jaeger's UI at $JAEGER_QUERY_URL (the official jaegertracing/jaeger image)"
+  else
+    say "Traces: Jaeger at $JAEGER_QUERY_URL (API v3; this Jaeger is built from the Go module proxy, whose"
+    say "        web UI is a placeholder page, so open traces as JSON: the official image has the UI)"
+  fi
   if trace_id="$(recent_trace_id)"; then
-    say "  a recent reading's trace: $JAEGER_QUERY_URL/api/v3/traces/$trace_id"
+    if [ -n "$official_jaeger" ]; then
+      say "  a recent reading's trace: $JAEGER_QUERY_URL/trace/$trace_id"
+    else
+      say "  a recent reading's trace: $JAEGER_QUERY_URL/api/v3/traces/$trace_id"
+    fi
   else
     say "  no reading's trace in Jaeger yet: curl -s '$JAEGER_QUERY_URL/api/v3/services'"
   fi

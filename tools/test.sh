@@ -4,7 +4,8 @@
 # lint, unit tests and builds of every project, then every integration suite against ONE
 # real stack (Kafka, DynamoDB Local, Redis, Mosquitto, SMTP sink, Jaeger) started
 # here as plain processes and stopped at the end. Suites run one after another because
-# some of them stop and restart Kafka.
+# some of them stop and restart Kafka. Then the cross-service suites once more with the
+# stack in Docker containers (GEOPULSE_HARNESS=containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
@@ -38,5 +39,16 @@ cleanup() { node tools/stack.js down --dir "$stack_dir" >/dev/null 2>&1 || true;
 trap cleanup EXIT
 eval "$(node tools/stack.js up --dir "$stack_dir")"
 npx nx run-many -t integration --parallel=1 --output-style=stream --skip-nx-cache
+cleanup # one stack at a time on 2 cores
+
+# The same suites must pass on the testcontainers backend (docs/decisions/0012), so it cannot rot:
+# the cross-service ones, the burst at a tenth of its size (the backend is under test here, not
+# the pipeline's throughput). Images are built here once (tools/images/infra); later runs build none.
+echo "== cross-service end-to-end suites on the containers backend"
+containers_started=$SECONDS
+bash tools/images/infra/ensure-infra-images.sh >/dev/null
+env -u GEOPULSE_STACK_DIR GEOPULSE_HARNESS=containers E2E_BURST_DEVICES=200 npx jest -c test/jest.integration.config.js --runInBand \
+  test/one-trace.integration-spec.ts test/walking-skeleton.integration-spec.ts test/pipeline-burst.integration-spec.ts
+echo "== containers backend: $((SECONDS - containers_started)) s"
 
 echo "== all tests passed in $((SECONDS - started)) s"

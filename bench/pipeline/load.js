@@ -1,7 +1,8 @@
 // The load generator of bench/pipeline, run as its own process (child_process.fork) so that
 // building and sending requests does not share an event loop with the bench's consumers.
 //
-// Parent -> child (IPC): { type: 'step', rate (readings/s, 0 = as fast as it goes), seconds }.
+// Parent -> child (IPC): { type: 'step', rate (readings/s, 0 = as fast as it goes), seconds,
+// limit (optional: stop after this many readings, e.g. a burst) }.
 // Child -> parent: { type: 'acked', ids, at } for every accepted request (ids: the readings of it
 // that cause a transition, at: when the 202 arrived), and { type: 'step-done', ... } with counts.
 //
@@ -44,7 +45,7 @@ async function send(readings) {
   }
 }
 
-async function step(rate, seconds) {
+async function step(rate, seconds, limit = Infinity) {
   const started = Date.now();
   const first = next;
   let inFlight = 0;
@@ -53,8 +54,8 @@ async function step(rate, seconds) {
   const waiters = [];
   const slot = () => (inFlight < concurrency ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)));
   const pending = new Set();
-  while (Date.now() - started < seconds * 1000) {
-    const due = rate > 0 ? Math.floor(((Date.now() - started) / 1000) * rate) - (next - first) : batch;
+  while (Date.now() - started < seconds * 1000 && next - first < limit) {
+    const due = Math.min(rate > 0 ? Math.floor(((Date.now() - started) / 1000) * rate) - (next - first) : batch, limit - (next - first));
     if (due <= 0) {
       await new Promise((r) => setTimeout(r, 5));
       continue;
@@ -85,7 +86,7 @@ async function step(rate, seconds) {
 
 process.on('message', (message) => {
   if (message.type === 'step') {
-    step(message.rate, message.seconds).catch((err) => {
+    step(message.rate, message.seconds, message.limit).catch((err) => {
       process.send({ type: 'error', message: err.message });
     });
   } else if (message.type === 'exit') {

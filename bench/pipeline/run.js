@@ -23,6 +23,12 @@
 //   --transition-every 10  1 reading in N of a device causes an alert and a geofence transition
 //   --partitions 3         telemetry partitions (npm run up uses 3)
 //   --perf-records 300000  records for each Kafka perf tool
+//   --cpu-prof DIR         each service writes a V8 CPU profile (node --cpu-prof) into DIR
+//                          when it stops; summarise with node bench/pipeline/profile.js DIR
+//   --burst N              instead of the steps: N readings as fast as ingest takes them, then
+//                          how long each group takes to drain, alerts and geofence events per
+//                          transition, dead letters, retried batches and stalled partitions
+//                          (issue 10: 50,000 readings, --transition-every 1)
 //   --quick                a short try: 20 rules, 500 fences, 1,000 devices, steps 1000,2000,max
 //                          of 10 s, 100,000 perf records
 //
@@ -36,7 +42,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { signDevelopmentToken } = require('@geopulse/auth');
 const { topicName } = require('@geopulse/contracts');
-const { ConsumerLag, TopicTail, loadStack, pipelineLag, startPipeline, startStack, readStackState } = require('@geopulse/testing');
+const { ConsumerLag, PIPELINE_GROUPS, TopicTail, loadStack, pipelineLag, scrapeMetric, startPipeline, startStack, readStackState } = require('@geopulse/testing');
 const { kafkaLibDir } = require('@geopulse/testing/dist/infra/infra-cache');
 
 const argv = process.argv.slice(2);
@@ -57,6 +63,9 @@ const DRAIN_SECONDS = Number(opt('drain-seconds', 60, 30));
 const TRANSITION_EVERY = Number(opt('transition-every', 10, 10));
 const PARTITIONS = Number(opt('partitions', 3, 3));
 const PERF_RECORDS = Number(opt('perf-records', 300_000, 100_000));
+const CPU_PROF = opt('cpu-prof', '', '');
+const BURST = Number(opt('burst', 0, 0));
+if (!Number.isInteger(BURST) || BURST < 0) throw new Error('--burst: a number of readings');
 const CENTER = { lat: 52.3731, lon: 4.8926 };
 for (const [name, value] of Object.entries({ RULES, FENCES, DEVICES, STEP_SECONDS, DRAIN_SECONDS, TRANSITION_EVERY, PARTITIONS, PERF_RECORDS })) {
   if (!Number.isFinite(value) || value < 1) throw new Error(`--${name.toLowerCase().replace(/_/g, '-')} must be a number >= 1`);
@@ -146,6 +155,7 @@ async function main() {
       INGEST_RATE_PER_DEVICE: '1000000',
       INGEST_RATE_BURST: '1000000',
       INGEST_MAX_IN_FLIGHT: '1024',
+      ...(CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(CPU_PROF)}`.trim() } : {}),
     },
     readyTimeoutMs: 300_000,
   }).catch(async (err) => {
@@ -246,6 +256,10 @@ async function main() {
     };
     const committedOf = (groups) => Object.fromEntries(groups.map((g) => [g.groupId, g.partitions.reduce((s, p) => s + p.committed, 0n)]));
 
+    if (BURST > 0) {
+      await burst({ admin, lag, load, services, prefix, latencies, transitionsSent, setStep: (i) => (currentStep = i), onStepDone: (f) => (stepDone = f) });
+      return;
+    }
     const results = [];
     for (const [index, rate] of STEPS.entries()) {
       currentStep = index;
@@ -344,6 +358,65 @@ async function main() {
     await Promise.all(Object.values(services).map((s) => s.stop().catch(() => undefined)));
     if (ownedStack) await ownedStack.stop();
   }
+}
+
+/** Sums a metric over the consumer services (aggregator, rules, geo, notifier). */
+async function acrossConsumers(services, name) {
+  const names = ['aggregator', 'rules', 'geo', 'notifier'];
+  const values = await Promise.all(names.map((n) => scrapeMetric(services[n].baseUrl, name).then((m) => m.value).catch(() => NaN)));
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
+/** --burst N: N readings as fast as ingest takes them; every group must drain, nothing wedge. */
+async function burst({ admin, lag, load, services, prefix, latencies, transitionsSent, setStep, onStepDone }) {
+  const deadLetterTopic = topicName('deadLetter', prefix);
+  const deadLetters = async () => (await admin.fetchTopicOffsets(deadLetterTopic)).reduce((sum, p) => sum + Number(p.high), 0);
+  const [dlqBefore, failuresBefore] = [await deadLetters(), await acrossConsumers(services, 'geopulse_kafka_batch_failures_total')];
+  setStep(0);
+  latencies.set(0, { alert: [], geo: [] });
+  log(`burst: ${fmt(BURST)} readings as fast as ingest takes them, 1 in ${TRANSITION_EVERY} a transition`);
+  // Requests in flight at once are not ordered: a device's next reading must be in a later wave.
+  if (DEVICES < 2 * 500 * 8) log(`  note: with fewer than ${fmt(2 * 500 * 8)} devices, a device's consecutive readings travel in concurrent requests and may arrive swapped (fewer transitions than expected)`);
+  const started = Date.now();
+  const done = new Promise((resolve) => onStepDone(resolve));
+  load.send({ type: 'step', rate: 0, seconds: 3600, limit: BURST });
+  let sent;
+  done.then((m) => (sent = m));
+  const drainedAt = new Map();
+  let stalledSeen = 0;
+  const deadline = started + DRAIN_SECONDS * 1000 * 10;
+  while (Date.now() < deadline) {
+    const groups = await pipelineLag(lag, prefix);
+    const stalled = await acrossConsumers(services, 'geopulse_kafka_partition_stalled');
+    stalledSeen = Math.max(stalledSeen, ...Object.values(stalled).filter(Number.isFinite));
+    // A group drained when it reached lag 0 for good: the first zero after its last non-zero
+    // sample (the notifier is at 0 while rules has not produced yet); done when all are at 0.
+    for (const g of groups) {
+      if (g.total !== 0n) drainedAt.delete(g.groupId);
+      else if (!drainedAt.has(g.groupId)) drainedAt.set(g.groupId, Date.now());
+    }
+    if (sent && groups.every((g) => g.total === 0n)) break;
+    await sleep(500);
+  }
+  const loadResult = await Promise.race([done, sleep(1000).then(() => undefined)]);
+  await sleep(2000); // the last alerts and transitions reach the bench's consumer
+  const lastAck = started + (loadResult?.seconds ?? 0) * 1000;
+  const failures = await acrossConsumers(services, 'geopulse_kafka_batch_failures_total');
+  const l = latencies.get(0);
+  const expected = transitionsSent.get(0) ?? 0;
+  const load1 = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+  console.log(`
+pipeline burst, ${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average now ${load1}`);
+  console.log(`${RULES} rules, ${FENCES} fences, ${DEVICES} devices, 1 reading in ${TRANSITION_EVERY} a transition, ${PARTITIONS} partitions, tracing sampled at 1 %`);
+  console.log(`burst of ${fmt(BURST)} readings: ingest accepted ${fmt(loadResult?.accepted)} in ${loadResult?.seconds.toFixed(1)} s (${fmt(loadResult ? loadResult.accepted / loadResult.seconds : NaN)}/s)`);
+  console.log('| group | drained, s after the first reading | s after the last 202 | batches retried (service) |');
+  console.log('|---|---:|---:|---:|');
+  for (const { service, groupId } of PIPELINE_GROUPS) {
+    const at = drainedAt.get(groupId);
+    console.log(`| ${groupId} | ${at ? ((at - started) / 1000).toFixed(1) : 'NOT drained'} | ${at ? Math.max(0, (at - lastAck) / 1000).toFixed(1) : '-'} | ${fmt(failures[service] - failuresBefore[service])} |`);
+  }
+  console.log(`alerts on the topic for ${fmt(l.alert.length)} of ${fmt(expected)} transitions; geofence events for ${fmt(l.geo.length)} of ${fmt(expected)}`);
+  console.log(`dead letters during the burst: ${fmt((await deadLetters()) - dlqBefore)}; most partitions stalled at once: ${stalledSeen}`);
 }
 
 main().then(

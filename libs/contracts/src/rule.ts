@@ -88,3 +88,30 @@ export interface AlertEventData {
 export function alertEventId(alertId: string, status: AlertTransition): string {
   return `${alertId}:${status}`;
 }
+
+/** An alert record that does not have the shape of `io.geopulse.alert.v1`'s data. */
+export class InvalidAlertEvent extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'InvalidAlertEvent';
+  }
+}
+
+/**
+ * The data of an `io.geopulse.alert.v1` record as the rules service publishes it (START and
+ * STOP); throws InvalidAlertEvent naming the first field that is wrong.
+ */
+export function parseAlertEventData(data: unknown): AlertEventData {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidAlertEvent('data must be an object');
+  const d = data as Record<string, unknown>;
+  for (const field of ['tenantId', 'alertId', 'ruleId', 'ruleName', 'deviceId', 'at', 'reason'] as const) {
+    if (typeof d[field] !== 'string' || d[field] === '') throw new InvalidAlertEvent(`/${field} must be a non-empty string`);
+  }
+  if (d.status !== 'START' && d.status !== 'STOP') throw new InvalidAlertEvent('/status must be START or STOP');
+  if (!SEVERITIES.includes(d.severity as Severity)) throw new InvalidAlertEvent(`/severity must be one of ${SEVERITIES.join(', ')}`);
+  if (typeof d.ruleVersion !== 'number' || !Number.isInteger(d.ruleVersion)) throw new InvalidAlertEvent('/ruleVersion must be an integer');
+  if (Number.isNaN(Date.parse(d.at as string))) throw new InvalidAlertEvent('/at must be an RFC 3339 time');
+  if (!Array.isArray(d.triggeringReadings)) throw new InvalidAlertEvent('/triggeringReadings must be an array');
+  if (d.traceId !== undefined && typeof d.traceId !== 'string') throw new InvalidAlertEvent('/traceId must be a string');
+  return data as AlertEventData;
+}

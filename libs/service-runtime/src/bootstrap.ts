@@ -7,7 +7,7 @@ import { EventProducer } from '@geopulse/kafka';
 import { collectProcessMetrics, JsonLogger, shutdownTracing } from '@geopulse/observability';
 import { httpMetrics } from './http-metrics';
 import { ApiExceptionFilter } from './api-exception.filter';
-import { KafkaBatchTransport, KafkaConsumers, RethrowBatchErrors } from './kafka-batch.transport';
+import { KafkaBatchTransport, KafkaConsumers } from './kafka-batch.transport';
 import { KAFKA, KAFKA_SETTINGS } from './platform.providers';
 
 export interface ServiceOptions {
@@ -64,8 +64,9 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   const consumers = app.get(KafkaConsumers, { strict: false });
   if (consumers.names().length > 0) {
     const transport = new KafkaBatchTransport({ kafka: app.get(KAFKA), settings: app.get(KAFKA_SETTINGS), producer: app.get(EventProducer), logger: options.logger, consumers });
-    // Not the app's HTTP filters: a handler's error must reach libs/kafka as thrown, to be classified.
-    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false }).useGlobalFilters(new RethrowBatchErrors());
+    // Not the app's HTTP filters: a handler's error must reach libs/kafka as thrown, to be
+    // classified (each @BatchEventPattern handler carries its own rethrowing filter).
+    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
     await app.startAllMicroservices();
   }
   await app.listen(options.port, options.host ?? '0.0.0.0');

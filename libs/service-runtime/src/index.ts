@@ -5,3 +5,4 @@ export * from './bootstrap';
 export * from './platform.providers';
 export * from './platform.module';
 export * from './kafka-batch.transport';
+export * from './start-up';

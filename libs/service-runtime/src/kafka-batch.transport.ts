@@ -1,4 +1,4 @@
-import { Catch, Injectable, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
+import { applyDecorators, Catch, Injectable, UseFilters, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcContext, EventPattern, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom, throwError, type Observable } from 'rxjs';
 import type { KafkaSettings } from '@geopulse/config';
@@ -40,13 +40,24 @@ export class KafkaBatchContext extends BaseRpcContext<[string, number, string]> 
   }
 }
 
+/** Hands a handler's error to the transport as it was thrown, so libs/kafka can classify it. */
+@Catch()
+export class RethrowBatchErrors implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
 /**
  * Declares a handler of every batch of `topic` read by the service's consumer `consumer`
  * (a name of PlatformModule's `consumers`; handlers with the same consumer share its group).
  * The handler gets a ConsumedBatch, never one message at a time; the offsets are committed
- * after it resolves. Throw for failures (classified by libs/kafka: retried or dead-lettered).
+ * after it resolves. Throw for failures (classified by libs/kafka: retried or dead-lettered):
+ * the handler's own filter passes the error on as thrown, where Nest's default RPC filter
+ * would turn it into a plain `{ status: 'error' }` object and every failure into a retry.
  */
-export const BatchEventPattern = (topic: TopicKey, consumer: string): MethodDecorator => EventPattern({ consumer, topic }, { consumer, topic });
+export const BatchEventPattern = (topic: TopicKey, consumer: string): MethodDecorator =>
+  applyDecorators(EventPattern({ consumer, topic }, { consumer, topic }), UseFilters(new RethrowBatchErrors()));
 
 /** A batch handler as Nest registered it (the pattern names consumer and topic, so two groups may read one topic). */
 type BatchHandler = (data: ConsumedBatch, context: KafkaBatchContext) => Promise<unknown>;
@@ -80,14 +91,6 @@ export class KafkaConsumers {
 
   readiness(name: string): { ok: boolean; error?: string } {
     return this.running.get(name)?.readiness() ?? { ok: false, error: 'consumer not started' };
-  }
-}
-
-/** Hands a handler's error to the transport as it was thrown, so libs/kafka can classify it. */
-@Catch()
-export class RethrowBatchErrors implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
-    return throwError(() => exception);
   }
 }
 

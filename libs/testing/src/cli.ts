@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMPONENT_NAMES, isComponentName, type ComponentName } from './components/component';
+import { harnessBackend } from './harness';
 import { repoRoot } from './package-paths';
 import { componentControl, isStackRunning, loadStack, stackStatus, startStack, stopStack } from './stack';
 import { renderExportLines } from './stack-env';
@@ -16,6 +17,7 @@ const USAGE = `usage: node tools/stack.js <command> [--dir DIR]
   start <component>                  start it again on the same ports and data
 
 DIR defaults to .geopulse/stack in the repository. Components: ${COMPONENT_NAMES.join(', ')}.
+GEOPULSE_HARNESS=containers runs them in Docker containers (images: GEOPULSE_IMAGES=local|official).
 The variables are also written to DIR/${ENV_FILE}.`;
 
 interface ParsedArgs {
@@ -66,7 +68,7 @@ async function up(args: ParsedArgs): Promise<number> {
   }
   const started = Date.now();
   const stack = await startStack({ dir: args.dir, components: args.components, log: (line) => err(`  ${line}`) });
-  err(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${args.dir} (variables in ${path.join(args.dir, ENV_FILE)})`);
+  err(`stack up (${harnessBackend()}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${args.dir} (variables in ${path.join(args.dir, ENV_FILE)})`);
   out(renderExportLines({ ...stack.env, GEOPULSE_STACK_DIR: stack.dir }));
   return 0;
 }

@@ -1,4 +1,5 @@
-// @geopulse/testing: real servers for integration tests, started as plain processes (no Docker).
+// @geopulse/testing: real servers for integration tests, started as plain processes or, with
+// GEOPULSE_HARNESS=containers, in Docker containers through testcontainers (decision 0012).
 export { COMPONENT_NAMES, type ComponentName, type ComponentPorts } from './components/component';
 export {
   componentControl,
@@ -13,6 +14,7 @@ export {
   type StartStackOptions,
 } from './stack';
 export { readStackState, type ComponentState, type StackState } from './stack-state';
+export { harnessBackend, type HarnessBackend } from './harness';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { freePort, freePorts } from './process/free-port';
 export { ServiceProcess, type ServiceExit, type ServiceProcessOptions } from './service-process';

@@ -15,6 +15,8 @@ export type ConsumerService = Exclude<PipelineService, 'ingest'>;
 export const PIPELINE_GROUPS: ReadonlyArray<{ service: ConsumerService; groupId: string; topics: TopicKey[] }> = [
   { service: 'aggregator', groupId: 'geopulse-aggregator', topics: ['telemetry'] },
   { service: 'rules', groupId: 'geopulse-rules', topics: ['telemetry', 'geofenceEvents'] },
+  // The alerts table, kept from the alerts topic off the evaluation path (decision 0400).
+  { service: 'rules', groupId: 'geopulse-rules-alert-log', topics: ['alerts'] },
   { service: 'geo', groupId: 'geopulse-geo', topics: ['telemetry'] },
   { service: 'notifier', groupId: 'geopulse-notifier', topics: ['alerts', 'geofenceEvents'] },
 ];

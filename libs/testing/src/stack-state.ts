@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ComponentName, ComponentPorts, LaunchSpec } from './components/component';
+import type { HarnessBackend } from './harness';
 
 export const STATE_FILE = 'stack.json';
 export const ENV_FILE = 'stack.env';
@@ -22,6 +23,8 @@ export interface StackState {
   /** The variables services and tests use to reach the stack. */
   env: Record<string, string>;
   components: Partial<Record<ComponentName, ComponentState>>;
+  /** Absent in files of older harnesses: processes. */
+  backend?: HarnessBackend;
   /** The watchdog that stops the stack when the Jest run that owns it dies. */
   reaperPid?: number;
 }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { COMPONENT_NAMES, type ComponentDefinition, type ComponentName, type ComponentPorts } from './components/component';
 import { componentDefinition } from './components/component-registry';
 import { createKafkaComponent, type KafkaComponentOptions } from './components/kafka.component';
+import { createKafkaContainerComponent, ensureContainerImages } from './containers/container-components';
+import { harnessBackend, type HarnessBackend } from './harness';
 import { ensureInfra } from './infra/infra-cache';
 import { freePorts } from './process/free-port';
 import { withLogTail } from './process/log-tail';
@@ -28,6 +30,8 @@ export interface StartStackOptions {
   log?: (line: string) => void;
   /** Extra listeners of the Kafka broker (e.g. SASL); default: PLAINTEXT only. */
   kafka?: KafkaComponentOptions;
+  /** Processes or containers (testcontainers); default: GEOPULSE_HARNESS, else processes. */
+  backend?: HarnessBackend;
 }
 
 /** Start, stop and inspect one component of a running stack, from any process. */
@@ -108,9 +112,20 @@ function launch(component: Omit<ComponentState, 'pid' | 'startedAt'>): Component
   return { ...component, pid, startedAt: new Date().toISOString() };
 }
 
-/** Stops one component's process group and lets its definition update the launch for later starts. */
+/** testcontainers (a heavy import) is loaded only by the containers backend. */
+async function removeStaleContainers(stackDir?: string): Promise<string[]> {
+  const containers = await import('./containers/containers');
+  return containers.removeStaleContainers(stackDir);
+}
+
+const backendOf = (dir: string): HarnessBackend => tryReadStackState(dir)?.backend ?? 'processes';
+
+/**
+ * Stops one component's process group (on the containers backend: its container runner, which stops
+ * the container) and lets its definition update the launch for later starts.
+ */
 async function stopComponent(dir: string, component: ComponentState): Promise<void> {
-  const definition = componentDefinition(component.name);
+  const definition = componentDefinition(component.name, backendOf(dir));
   const outcome = await stopProcessGroup(component.pid, { timeoutMs: definition.stopTimeoutMs });
   if (outcome !== 'exited' || !definition.afterCleanStop) return;
   const updated = await definition.afterCleanStop(component);
@@ -125,10 +140,10 @@ function cleanStackDir(dir: string): void {
   }
 }
 
-function stackEnv(components: ComponentState[]): Record<string, string> {
+function stackEnv(components: ComponentState[], backend: HarnessBackend): Record<string, string> {
   const env: Record<string, string> = {};
   for (const component of components) {
-    Object.assign(env, componentDefinition(component.name).env(component.ports, component.cwd));
+    Object.assign(env, componentDefinition(component.name, backend).env(component.ports, component.cwd));
   }
   return env;
 }
@@ -136,6 +151,8 @@ function stackEnv(components: ComponentState[]): Record<string, string> {
 /**
  * Starts the components (all by default) as real processes on free loopback ports, in parallel,
  * and resolves once every one answers a real request. On failure everything started is stopped.
+ * On the containers backend each server but the SMTP sink runs in a container (testcontainers),
+ * published on the same free loopback ports, so the variables are the same.
  */
 export async function startStack(options: StartStackOptions = {}): Promise<StackHandle> {
   const names = [...new Set(options.components ?? COMPONENT_NAMES)];
@@ -155,21 +172,29 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   }
   cleanStackDir(dir);
 
+  const backend = options.backend ?? harnessBackend();
+  const kafkaWithOptions = backend === 'containers' ? createKafkaContainerComponent : createKafkaComponent;
   const definitions = names.map((name) =>
-    name === 'kafka' && options.kafka ? createKafkaComponent(options.kafka) : componentDefinition(name),
+    name === 'kafka' && options.kafka ? kafkaWithOptions(options.kafka) : componentDefinition(name, backend),
   );
-  await ensureInfra({
-    kafka: definitions.some((d) => d.needs.kafkaJars),
-    dynamodb: definitions.some((d) => d.needs.dynamoDbJars),
-    redis: definitions.some((d) => d.needs.redis),
-    mosquitto: definitions.some((d) => d.needs.mosquitto),
-  });
+  if (backend === 'containers') {
+    const removed = await removeStaleContainers();
+    if (removed.length > 0) log(`removed containers of dead runs: ${removed.join(', ')}`);
+    await ensureContainerImages(names);
+  } else {
+    await ensureInfra({
+      kafka: definitions.some((d) => d.needs.kafkaJars),
+      dynamodb: definitions.some((d) => d.needs.dynamoDbJars),
+      redis: definitions.some((d) => d.needs.redis),
+      mosquitto: definitions.some((d) => d.needs.mosquitto),
+    });
+  }
 
   const portList = await freePorts(definitions.reduce((sum, d) => sum + d.portNames.length, 0));
   const logDir = path.join(dir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
 
-  const state: StackState = { version: 1, dir, createdAt: new Date().toISOString(), env: {}, components: {} };
+  const state: StackState = { version: 1, dir, createdAt: new Date().toISOString(), backend, env: {}, components: {} };
   writeStackState(dir, state);
 
   const startOne = async (definition: ComponentDefinition): Promise<void> => {
@@ -199,7 +224,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     throw new Error(`the test stack did not start:\n${failures.join('\n')}`);
   }
 
-  state.env = stackEnv(Object.values(state.components) as ComponentState[]);
+  state.env = stackEnv(Object.values(state.components) as ComponentState[], backend);
   writeStackState(dir, state);
   fs.writeFileSync(path.join(dir, ENV_FILE), renderEnvFile({ ...state.env, GEOPULSE_STACK_DIR: dir }));
   return loadStack(dir);
@@ -212,6 +237,8 @@ export async function stopStack(dir: string): Promise<void> {
   const components = Object.values(state.components).filter((c): c is ComponentState => c !== undefined);
   const results = await Promise.allSettled(components.map((component) => stopComponent(dir, component)));
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
+  // Containers whose runner was killed before it could remove them.
+  if (state.backend === 'containers') await removeStaleContainers(state.dir).catch((error) => failures.push(errorMessage(error)));
   if (failures.length > 0) throw new Error(`could not stop the stack in ${dir}:\n${failures.join('\n')}`);
 }
 
@@ -228,7 +255,7 @@ function currentComponent(dir: string, name: ComponentName): ComponentState {
 export function componentControl(stackDir: string, name: ComponentName): ComponentControl {
   const dir = path.resolve(stackDir);
   const initial = currentComponent(dir, name);
-  const definition = componentDefinition(name);
+  const definition = componentDefinition(name, backendOf(dir));
   const control: ComponentControl = {
     name,
     ports: initial.ports,

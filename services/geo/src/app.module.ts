@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamicModule } from '@nestjs/common';
 import { topicName } from '@geopulse/contracts';
-import type { KafkaSettings } from '@geopulse/config';
 import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
-import { EventProducer, type Kafka } from '@geopulse/kafka';
+import { broadcastGroupId, EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
-import { KAFKA, KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { KafkaConsumers, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { DEFAULT_GEOFENCE_LIMITS } from './domain/geofence';
 import { EvaluatePositions } from './application/evaluate-positions';
 import { ReconsiderVisitors } from './application/reconsider-visitors';
@@ -17,18 +16,17 @@ import type { Clock, MembershipStore, TransitionPublisher } from './application/
 import { SerialQueue } from './application/serial-queue';
 import { CLOCK, MEMBERSHIP_STORE } from './application/tokens';
 import { DynamoGeofenceRepository } from './adapters/dynamo/geofence.repository';
-import { GeoRuntime } from './adapters/geo-runtime';
+import { GeoRuntime, GeoStartUp } from './adapters/geo-runtime';
 import { DeviceGeofencesController } from './adapters/http/device-geofences.controller';
 import { GeofencesController } from './adapters/http/geofences.controller';
-import { GeofenceChangesConsumer } from './adapters/kafka/geofence-changes.consumer';
+import { FENCES_CONSUMER, FenceReplay, GeofenceChangesConsumer } from './adapters/kafka/geofence-changes.consumer';
 import { KafkaGeofenceChangePublisher } from './adapters/kafka/geofence-changes.publisher';
-import { ReadingsConsumer } from './adapters/kafka/readings.consumer';
+import { GEO_GROUP_ID, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { KafkaTransitionPublisher } from './adapters/kafka/transitions.publisher';
 import { RedisMembershipStore } from './adapters/redis/membership.store';
 import type { GeoConfig } from './config';
 
 const TRANSITION_PUBLISHER = Symbol('TRANSITION_PUBLISHER');
-const QUEUE = Symbol('QUEUE');
 
 export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule {
   const dynamo = createDynamoClients(config.dynamo);
@@ -36,18 +34,27 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
   const clock: Clock = () => Date.now();
   const catalog = new GeofenceCatalog(repository, clock);
   const log = logger.child('geo');
+  const startUp = new GeoStartUp();
+  const telemetryTopic = topicName('telemetry', config.kafka.topicPrefix);
   return PlatformModule.register({
     service: 'geo',
     logger,
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [GeofencesController, DeviceGeofencesController],
+    controllers: [GeofencesController, DeviceGeofencesController, GeofenceChangesConsumer, ReadingsConsumer],
+    consumers: {
+      useFactory: () => ({
+        [FENCES_CONSUMER]: { groupId: broadcastGroupId('geopulse-geo-fences'), fromBeginning: true, startAfter: () => startUp.loaded.opened },
+        [TELEMETRY_CONSUMER]: { groupId: GEO_GROUP_ID, startAfter: () => startUp.replayed.opened },
+      }),
+    },
     providers: [
       { provide: CLOCK, useValue: clock },
-      { provide: QUEUE, useValue: new SerialQueue() },
+      { provide: SerialQueue, useValue: new SerialQueue() },
+      FenceReplay,
       { provide: GeofenceCatalog, useValue: catalog },
-      { provide: MEMBERSHIP_STORE, inject: [REDIS], useFactory: (redis: RedisClient) => new RedisMembershipStore(redis, topicName('telemetry', config.kafka.topicPrefix)) },
+      { provide: MEMBERSHIP_STORE, inject: [REDIS], useFactory: (redis: RedisClient) => new RedisMembershipStore(redis, telemetryTopic) },
       { provide: TRANSITION_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new KafkaTransitionPublisher(producer) },
       {
         provide: ManageGeofences,
@@ -61,23 +68,27 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
           }),
       },
       {
+        provide: EvaluatePositions,
+        inject: [MEMBERSHIP_STORE, TRANSITION_PUBLISHER],
+        useFactory: (store: MembershipStore, publisher: TransitionPublisher) => new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock),
+      },
+      {
         provide: GeoRuntime,
-        inject: [KAFKA, KAFKA_SETTINGS, EventProducer, MEMBERSHIP_STORE, TRANSITION_PUBLISHER, QUEUE],
-        useFactory: (kafka: Kafka, settings: KafkaSettings, producer: EventProducer, store: MembershipStore, publisher: TransitionPublisher, queue: SerialQueue) => {
-          const evaluate = new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock);
-          return new GeoRuntime({
+        inject: [KafkaConsumers, FenceReplay, MEMBERSHIP_STORE, TRANSITION_PUBLISHER, SerialQueue],
+        useFactory: (consumers: KafkaConsumers, replay: FenceReplay, store: MembershipStore, publisher: TransitionPublisher, queue: SerialQueue) =>
+          new GeoRuntime({
             dynamo: dynamo.client,
             tablePrefix: config.dynamo.tablePrefix,
             settings: config.geo,
             catalog,
-            fenceConsumer: new GeofenceChangesConsumer(kafka, settings, producer, logger.child('geofences-consumer'), catalog),
-            readingsConsumer: new ReadingsConsumer(kafka, settings, producer, logger.child('readings-consumer'), evaluate, queue),
+            startUp,
+            replay,
+            ownedPartitions: () => [...(consumers.assignment(TELEMETRY_CONSUMER).get(telemetryTopic) ?? [])],
             fireDwells: new FireDwells(catalog, store, publisher, clock),
             reconsiderVisitors: new ReconsiderVisitors(store, publisher, clock, config.geo.minHysteresisMeters),
             queue,
             log,
-          });
-        },
+          }),
       },
     ],
     readiness: {

@@ -225,6 +225,39 @@ describe('geofence API', () => {
     expect(circle.body.errors.map((e) => e.path)).toEqual(['/geometry/center/0', '/geometry/radiusMeters']);
   });
 
+  it('refuses a polygon across the antimeridian with how to split it, and tracks the split fence and a circle across it', async () => {
+    const op = await world.tenant();
+    const crossing = await op.call<{ code: string; errors: Array<{ path: string; message: string }> }>(url(), 'POST', '/v1/geofences', {
+      name: 'pacific',
+      geometry: { type: 'Polygon', coordinates: [[[179, 10], [-179, 10], [-179, 12], [179, 12], [179, 10]]] },
+    });
+    expect(crossing.status).toBe(400);
+    expect(crossing.body).toMatchObject({ code: 'INVALID_GEOFENCE', errors: [{ path: '/geometry/coordinates/0/1', message: expect.stringMatching(/crosses the antimeridian: split the polygon at longitude 180 into a MultiPolygon/) }] });
+    const split = {
+      id: 'pacific',
+      name: 'pacific',
+      geometry: { type: 'MultiPolygon', coordinates: [[[[179, 10], [180, 10], [180, 12], [179, 12], [179, 10]]], [[[-180, 10], [-179, 10], [-179, 12], [-180, 12], [-180, 10]]]] },
+    };
+    const circle = { id: 'dateline', name: 'dateline', geometry: { type: 'Circle', center: [179.99, -20], radiusMeters: 5000 } };
+    for (const fence of [split, circle]) expect((await op.call(url(), 'POST', '/v1/geofences', fence)).status).toBe(201);
+    const containing = await op.call<{ items: Array<{ id: string }> }>(url(), 'GET', '/v1/geofences/containing?lat=11&lon=0');
+    expect(containing.body.items).toEqual([]);
+    const t0 = Date.now() - 10 * 60_000;
+    // East to west across 180°: inside both parts, then out; the circle from its east side.
+    await world.send([
+      op.reading('ship', t0, 178.5, 11),
+      op.reading('ship', t0 + 10_000, 179.5, 11),
+      op.reading('ship', t0 + 20_000, -179.5, 11),
+      op.reading('ship', t0 + 30_000, -178.5, 11),
+      op.reading('buoy', t0, -179.8, -20),
+      op.reading('buoy', t0 + 10_000, -179.99, -20),
+    ]);
+    await until(op, 'ship', 2);
+    const all = await until(op, 'buoy', 1);
+    expect(sequence(all, 'ship')).toEqual(['ENTER:pacific', 'EXIT:pacific']);
+    expect(sequence(all, 'buoy')).toEqual(['ENTER:dateline']);
+  });
+
   it('creates, reads, replaces, lists, imports and deletes fences within the tenant only', async () => {
     const op = await world.tenant();
     const other = await world.tenant();

@@ -1,15 +1,19 @@
 import { Inject, Injectable, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { KafkaSettings } from '@geopulse/config';
-import { EventProducer, type Kafka } from '@geopulse/kafka';
+import { broadcastGroupId, EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
-import { KAFKA, KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
+import { EvaluateDevice } from './application/evaluate-device';
 import { ManageRules } from './application/manage-rules';
-import { ALERT_REPOSITORY, AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
+import { SyncRules } from './application/sync-rules';
+import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, RULES_RUNTIME as RUNTIME, RULES_SETTINGS } from './application/tokens';
+import { AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
+import { ALERT_LOG_CONSUMER, AlertLogConsumer } from './adapters/kafka/alert-log.consumer';
+import { EVALUATION_CONSUMER, EvaluationConsumer, RuleTimers } from './adapters/kafka/evaluation.consumer';
+import { RULES_TOPIC_CONSUMER, RulesTopicConsumer } from './adapters/kafka/rules-topic.consumer';
 import { RulesRuntime } from './adapters/rules.runtime';
 import type { RulesConfig } from './config';
-
-const RUNTIME = Symbol('RULES_RUNTIME');
 
 @Injectable()
 class RulesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,13 +36,29 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [RulesController, AlertsController],
+    controllers: [RulesController, AlertsController, EvaluationConsumer, RulesTopicConsumer, AlertLogConsumer],
+    // Both start once the rule set is loaded: no reading is evaluated without the rules.
+    consumers: {
+      inject: [RUNTIME],
+      useFactory: (runtime: RulesRuntime) => ({
+        [EVALUATION_CONSUMER]: { groupId: config.rules.groupId, startAfter: () => runtime.loaded.opened },
+        [RULES_TOPIC_CONSUMER]: { groupId: broadcastGroupId('geopulse-rules-broadcast'), fromBeginning: true, startAfter: () => runtime.loaded.opened },
+        // The alerts table, off the evaluation path (decision 0400).
+        [ALERT_LOG_CONSUMER]: { groupId: `${config.rules.groupId}-alert-log`, startAfter: () => runtime.loaded.opened },
+      }),
+    },
     providers: [
       {
         provide: RUNTIME,
-        useFactory: (kafka: Kafka, settings: KafkaSettings, producer: EventProducer, redis: RedisClient) => new RulesRuntime(config, logger, kafka, settings, producer, redis),
-        inject: [KAFKA, KAFKA_SETTINGS, EventProducer, REDIS],
+        useFactory: (settings: KafkaSettings, producer: EventProducer, redis: RedisClient) => new RulesRuntime(config, logger, settings, producer, redis),
+        inject: [KAFKA_SETTINGS, EventProducer, REDIS],
       },
+      { provide: CLOCK, useValue: () => Date.now() },
+      { provide: RULES_SETTINGS, useValue: config.rules },
+      { provide: EvaluateDevice, useFactory: (runtime: RulesRuntime) => runtime.evaluator, inject: [RUNTIME] },
+      { provide: DEVICE_STATE_STORE, useFactory: (runtime: RulesRuntime) => runtime.states, inject: [RUNTIME] },
+      { provide: SyncRules, useFactory: (runtime: RulesRuntime) => runtime.sync, inject: [RUNTIME] },
+      RuleTimers,
       { provide: ManageRules, useFactory: (runtime: RulesRuntime) => runtime.manageRules, inject: [RUNTIME] },
       { provide: ALERT_REPOSITORY, useFactory: (runtime: RulesRuntime) => runtime.alerts, inject: [RUNTIME] },
       { provide: TRACE_URL_TEMPLATE, useValue: config.rules.traceUrlTemplate ?? '' },

@@ -1,3 +1,5 @@
+import { containerComponentDefinition } from '../containers/container-components';
+import type { HarnessBackend } from '../harness';
 import type { ComponentDefinition, ComponentName } from './component';
 import { dynamoDbComponent } from './dynamodb.component';
 import { jaegerComponent } from './jaeger.component';
@@ -15,6 +17,6 @@ const definitions: Record<ComponentName, ComponentDefinition> = {
   jaeger: jaegerComponent,
 };
 
-export function componentDefinition(name: ComponentName): ComponentDefinition {
-  return definitions[name];
+export function componentDefinition(name: ComponentName, backend: HarnessBackend = 'processes'): ComponentDefinition {
+  return backend === 'containers' ? containerComponentDefinition(name) : definitions[name];
 }

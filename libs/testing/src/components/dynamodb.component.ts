@@ -8,7 +8,24 @@ export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'geopulselocal', secret
 export const DYNAMODB_LOCAL_REGION = 'us-east-1';
 
 /** DynamoDB Local 3.x: the main class moved from com.amazonaws... to software.amazon.dynamodb... */
-const SERVER_RUNNER = 'software.amazon.dynamodb.services.local.main.ServerRunner';
+export const DYNAMODB_SERVER_RUNNER = 'software.amazon.dynamodb.services.local.main.ServerRunner';
+
+/** JVM flags of both backends: a small heap, the serial collector, C1 only (see kafkaJvmArgs). */
+export const DYNAMODB_JVM_FLAGS = [
+  '-Xms64m',
+  '-Xmx512m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Xshare:auto',
+  '-Djava.awt.headless=true',
+];
+
+/** The server's arguments after its main class. */
+export function dynamoDbServerArgs(port: number): string[] {
+  // -sharedDb: one database for every access key and region, as a real account would look to tests.
+  return ['-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)];
+}
 
 async function probeDynamoDb(ports: ComponentPorts): Promise<boolean> {
   const client = new DynamoDBClient({
@@ -39,24 +56,13 @@ export const dynamoDbComponent: ComponentDefinition = {
     return {
       command: requireExecutable('java'),
       args: [
-        '-Xms64m',
-        '-Xmx512m',
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
-        '-XX:+ExitOnOutOfMemoryError',
-        '-Xshare:auto',
-        '-Djava.awt.headless=true',
+        ...DYNAMODB_JVM_FLAGS,
         // sqlite4java finds libsqlite4java-linux-amd64-<version>.so here.
         `-Djava.library.path=${libDir}`,
         '-cp',
         `${libDir}/*`,
-        SERVER_RUNNER,
-        '-inMemory',
-        // One database for every access key and region, as a real account would look to tests.
-        '-sharedDb',
-        '-disableTelemetry',
-        '-port',
-        String(ports.http),
+        DYNAMODB_SERVER_RUNNER,
+        ...dynamoDbServerArgs(ports.http),
       ],
       env: {},
       cwd: dir,

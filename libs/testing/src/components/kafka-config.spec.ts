@@ -46,6 +46,17 @@ describe('renderServerProperties', () => {
   });
 });
 
+describe('renderServerProperties inside a container', () => {
+  it('binds every listener on all interfaces but still advertises 127.0.0.1 (the port is mapped to the same host port)', () => {
+    const properties = parseProperties(
+      renderServerProperties({ brokerPort: 41000, controllerPort: 41001, dataDir: '/d', listenHost: '0.0.0.0', sasl: { port: 41002 } }),
+    );
+    expect(properties.listeners).toBe('PLAINTEXT://0.0.0.0:41000,CONTROLLER://0.0.0.0:41001,SASL://0.0.0.0:41002');
+    expect(properties['advertised.listeners']).toBe('PLAINTEXT://127.0.0.1:41000,SASL://127.0.0.1:41002');
+    expect(properties['controller.quorum.bootstrap.servers']).toBe('127.0.0.1:41001');
+  });
+});
+
 describe('renderServerProperties with a SASL listener', () => {
   const base = { brokerPort: 41000, controllerPort: 41001, dataDir: '/d' };
 

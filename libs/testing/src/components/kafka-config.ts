@@ -7,6 +7,11 @@ export interface KafkaServerSettings {
   numPartitions?: number;
   /** An extra SASL_PLAINTEXT listener; absent by default (the stack stays PLAINTEXT only). */
   sasl?: KafkaSaslListener;
+  /**
+   * Where the listeners bind: 127.0.0.1 (default) for a process, 0.0.0.0 inside a container. Clients
+   * are always told 127.0.0.1 (the containers backend maps each port to the same host port).
+   */
+  listenHost?: string;
 }
 
 /**
@@ -68,12 +73,14 @@ export function scramFormatArgs(users: readonly ScramUser[]): string[] {
  */
 export function renderServerProperties(settings: KafkaServerSettings): string {
   const host = '127.0.0.1';
+  const listenHost = settings.listenHost ?? host;
   const sasl = settings.sasl ? `,SASL://${host}:${settings.sasl.port}` : '';
+  const saslListener = settings.sasl ? `,SASL://${listenHost}:${settings.sasl.port}` : '';
   const saslProtocol = settings.sasl && (settings.sasl.keystorePemFile ? 'SASL_SSL' : 'SASL_PLAINTEXT');
   const lines: Array<[string, string | number]> = [
     ['process.roles', 'broker,controller'],
     ['node.id', settings.nodeId ?? 1],
-    ['listeners', `PLAINTEXT://${host}:${settings.brokerPort},CONTROLLER://${host}:${settings.controllerPort}${sasl}`],
+    ['listeners', `PLAINTEXT://${listenHost}:${settings.brokerPort},CONTROLLER://${listenHost}:${settings.controllerPort}${saslListener}`],
     ['advertised.listeners', `PLAINTEXT://${host}:${settings.brokerPort}${sasl}`],
     ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslProtocol ? `,SASL:${saslProtocol}` : ''}`],
     ['inter.broker.listener.name', 'PLAINTEXT'],

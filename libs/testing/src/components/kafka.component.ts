@@ -91,9 +91,12 @@ export function createKafkaComponent(options: KafkaComponentOptions = {}): Compo
   };
 }
 
-async function prepareKafka({ dir, logDir, ports }: PrepareContext, options: KafkaComponentOptions): Promise<LaunchSpec> {
-  const java = requireExecutable('java');
-  const libDir = kafkaLibDir();
+/** Writes server.properties (listeners bound on `listenHost`), log4j2.properties and a SASL keystore; shared by both backends. */
+export function writeKafkaConfig(
+  { dir, logDir, ports }: PrepareContext,
+  options: KafkaComponentOptions,
+  listenHost = '127.0.0.1',
+): { propertiesFile: string; log4jFile: string } {
   const dataDir = path.join(dir, 'data');
   const propertiesFile = path.join(dir, 'server.properties');
   const log4jFile = path.join(dir, 'log4j2.properties');
@@ -106,32 +109,45 @@ async function prepareKafka({ dir, logDir, ports }: PrepareContext, options: Kaf
   const sasl = options.sasl ? { port: ports.sasl, maxReauthMs: options.sasl.maxReauthMs, keystorePemFile } : undefined;
   fs.writeFileSync(
     propertiesFile,
-    renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir, sasl }),
+    renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir, sasl, listenHost }),
   );
   fs.writeFileSync(log4jFile, renderLog4j2Properties(path.join(logDir, 'kafka-server.log')));
+  return { propertiesFile, log4jFile };
+}
+
+/** `kafka-storage format` of a single-node cluster, after the JVM flags and class path. */
+export function storageFormatArgs(propertiesFile: string, options: KafkaComponentOptions): string[] {
+  return [
+    'kafka.tools.StorageTool',
+    'format',
+    '--standalone',
+    '--ignore-formatted',
+    '--cluster-id',
+    newClusterId(),
+    '--config',
+    propertiesFile,
+    ...scramFormatArgs(options.sasl?.scramUsers ?? []),
+  ];
+}
+
+/** The format run's JVM: the broker's flags with a smaller initial heap. */
+export const formatJvmArgs = (jvm: string[]): string[] => jvm.map((arg) => (arg === '-Xms256m' ? '-Xms64m' : arg));
+
+async function prepareKafka(context: PrepareContext, options: KafkaComponentOptions): Promise<LaunchSpec> {
+  const java = requireExecutable('java');
+  const libDir = kafkaLibDir();
+  const { dir } = context;
+  const { propertiesFile, log4jFile } = writeKafkaConfig(context, options);
 
   const archive = await classDataArchive(java, libDir);
   const jvm = kafkaJvmArgs({ libDir, log4jConfig: log4jFile, classDataArchive: archive });
 
   // Format the storage once; restarts of this component reuse the formatted data dir.
-  const formatJvm = kafkaJvmArgs({
-    libDir,
-    log4jConfig: log4jFile,
-    classDataArchive: archive.mode === 'use' ? archive : undefined,
-  }).map((arg) => (arg === '-Xms256m' ? '-Xms64m' : arg));
+  const formatJvm = formatJvmArgs(
+    kafkaJvmArgs({ libDir, log4jConfig: log4jFile, classDataArchive: archive.mode === 'use' ? archive : undefined }),
+  );
   try {
-    await execFileAsync(java, [
-      ...formatJvm,
-      'kafka.tools.StorageTool',
-      'format',
-      '--standalone',
-      '--ignore-formatted',
-      '--cluster-id',
-      newClusterId(),
-      '--config',
-      propertiesFile,
-      ...scramFormatArgs(options.sasl?.scramUsers ?? []),
-    ]);
+    await execFileAsync(java, [...formatJvm, ...storageFormatArgs(propertiesFile, options)]);
   } catch (error) {
     const detail = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(

@@ -79,6 +79,42 @@ async function probeMosquitto(ports: ComponentPorts): Promise<boolean> {
   }
 }
 
+/**
+ * Writes the broker's config (listener on 127.0.0.1 at the `mqtt` port, our auth plugin at `plugin`)
+ * and its random secrets into `dir`; returns the config's path. Shared by both backends.
+ */
+export function prepareMosquittoConfig(dir: string, ports: ComponentPorts, plugin: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, 'mosquitto.conf');
+  const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const secrets: MosquittoSecrets = {
+    authSecret: randomBytes(24).toString('base64url'),
+    servicePassword: randomBytes(24).toString('base64url'),
+    tls: false,
+  };
+  const tls = mosquittoTlsFiles();
+  secrets.tls = tls !== undefined;
+  fs.writeFileSync(secretsFile(dir), JSON.stringify(secrets), { mode: 0o600 });
+  const rendered = renderMosquittoConfig({
+    port: ports.mqtt,
+    runningAsRoot,
+    plugin,
+    authUrl: authUrl(ports),
+    authSecret: secrets.authSecret,
+    servicePassword: secrets.servicePassword,
+    cacheMs: Number(process.env.GEOPULSE_MQTT_AUTH_CACHE_MS ?? 1000),
+    tls,
+  });
+  fs.writeFileSync(config, rendered, { mode: 0o600 });
+  return config;
+}
+
+/** GEOPULSE_MQTT_TLS_DIR holding server.crt and server.key: the listener speaks TLS. */
+export function mosquittoTlsFiles(): { certFile: string; keyFile: string } | undefined {
+  const tlsDir = process.env.GEOPULSE_MQTT_TLS_DIR;
+  return tlsDir ? { certFile: path.join(tlsDir, 'server.crt'), keyFile: path.join(tlsDir, 'server.key') } : undefined;
+}
+
 export const mosquittoComponent: ComponentDefinition = {
   name: 'mosquitto',
   portNames: ['mqtt', 'auth'],
@@ -87,30 +123,7 @@ export const mosquittoComponent: ComponentDefinition = {
   needs: { mosquitto: true },
 
   async prepare({ dir, ports }) {
-    fs.mkdirSync(dir, { recursive: true });
-    const config = path.join(dir, 'mosquitto.conf');
-    const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    const secrets: MosquittoSecrets = {
-      authSecret: randomBytes(24).toString('base64url'),
-      servicePassword: randomBytes(24).toString('base64url'),
-      tls: false,
-    };
-    // GEOPULSE_MQTT_TLS_DIR holding server.crt and server.key: the listener speaks TLS.
-    const tlsDir = process.env.GEOPULSE_MQTT_TLS_DIR;
-    const tls = tlsDir ? { certFile: path.join(tlsDir, 'server.crt'), keyFile: path.join(tlsDir, 'server.key') } : undefined;
-    secrets.tls = tls !== undefined;
-    fs.writeFileSync(secretsFile(dir), JSON.stringify(secrets), { mode: 0o600 });
-    const rendered = renderMosquittoConfig({
-      port: ports.mqtt,
-      runningAsRoot,
-      plugin: mosquittoAuthPluginPath(),
-      authUrl: authUrl(ports),
-      authSecret: secrets.authSecret,
-      servicePassword: secrets.servicePassword,
-      cacheMs: Number(process.env.GEOPULSE_MQTT_AUTH_CACHE_MS ?? 1000),
-      tls,
-    });
-    fs.writeFileSync(config, rendered, { mode: 0o600 });
+    const config = prepareMosquittoConfig(dir, ports, mosquittoAuthPluginPath());
     return { command: requireExecutable('mosquitto'), args: ['-c', config], env: {}, cwd: dir };
   },
 

@@ -1,17 +1,25 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '@geopulse/dynamo';
 import { metric, type ComponentLogger } from '@geopulse/observability';
+import { Gate, retryStartUp } from '@geopulse/service-runtime';
 import type { ReconsiderVisitors } from '../application/reconsider-visitors';
 import type { FireDwells } from '../application/fire-dwells';
 import type { GeofenceCatalog } from '../application/geofence-catalog';
 import type { SerialQueue } from '../application/serial-queue';
 import type { GeoSettings } from '../config';
 import { geofenceTable } from './dynamo/geofence.repository';
-import type { GeofenceChangesConsumer } from './kafka/geofence-changes.consumer';
-import type { ReadingsConsumer } from './kafka/readings.consumer';
+import type { FenceReplay } from './kafka/geofence-changes.consumer';
 
 const indexSize = metric.gauge('geopulse_geo_index_fences', 'Geofences in this replica’s spatial index');
 const reconciled = metric.counter('geopulse_geo_reconcile_changes_total', 'Fence changes the periodic table reconcile applied (missed by the topic)', ['kind']);
+
+/** The start-up steps the geo consumers wait for (the transport's `startAfter`). */
+export class GeoStartUp {
+  /** Every fence of the table is in the index: the fence topic consumer may start. */
+  readonly loaded = new Gate();
+  /** The fence topic is applied to its end: the telemetry consumer may start. */
+  readonly replayed = new Gate();
+}
 
 /**
  * Start order matters: the table is ensured and every fence loaded before any reading is
@@ -32,18 +40,20 @@ export class GeoRuntime {
       tablePrefix: string;
       settings: GeoSettings;
       catalog: GeofenceCatalog;
-      fenceConsumer: GeofenceChangesConsumer;
-      readingsConsumer: ReadingsConsumer;
+      startUp: GeoStartUp;
+      replay: FenceReplay;
+      /** Telemetry partitions this replica owns now (their DWELL timers are its job). */
+      ownedPartitions: () => number[];
       fireDwells: FireDwells;
       reconsiderVisitors: ReconsiderVisitors;
       queue: SerialQueue;
       log: ComponentLogger;
     },
   ) {
-    const { catalog, queue, readingsConsumer, reconsiderVisitors, log } = deps;
+    const { catalog, queue, ownedPartitions, reconsiderVisitors, log } = deps;
     catalog.onChange((tenantId, fenceId, change) =>
       void queue
-        .run(() => reconsiderVisitors.execute(tenantId, fenceId, change, readingsConsumer.ownedPartitions()))
+        .run(() => reconsiderVisitors.execute(tenantId, fenceId, change, ownedPartitions()))
         .then((exits) => {
           if (exits.length > 0) log.info('closed visits of a changed or deleted fence', { tenantId, geofenceId: fenceId, exits: exits.length });
         })
@@ -54,8 +64,7 @@ export class GeoRuntime {
 
   ready(): { ok: boolean; error?: string } {
     if (!this.deps.catalog.loaded()) return { ok: false, error: 'geofences not loaded yet' };
-    if (!this.deps.fenceConsumer.healthy()) return { ok: false, error: 'geofence consumer not running' };
-    if (!this.deps.readingsConsumer.healthy()) return { ok: false, error: 'telemetry consumer not running, or a partition stalled (see the log)' };
+    if (!this.deps.startUp.replayed.isOpened) return { ok: false, error: 'geofence topic not replayed yet' };
     return { ok: true };
   }
 
@@ -65,45 +74,31 @@ export class GeoRuntime {
   }
 
   private async run(): Promise<void> {
-    const { dynamo, tablePrefix, settings, catalog, log } = this.deps;
-    const loaded = await this.retrying('could not load geofences', async () => {
+    const { dynamo, tablePrefix, settings, catalog, log, startUp } = this.deps;
+    const stopped = (): boolean => this.stopped;
+    const loaded = await retryStartUp(log, 'could not load geofences', async () => {
       await ensureTable(dynamo, geofenceTable(tablePrefix));
       log.info('geofences loaded', { fences: await catalog.load() });
-    });
+    }, stopped);
     if (!loaded) return;
     indexSize.set(catalog.index.size());
-    this.deps.fenceConsumer.start();
-    const replayed = await this.retrying('could not read the geofence topic end', async () => {
-      if (!(await this.deps.fenceConsumer.caughtUp(60_000))) log.warn('geofence topic not replayed within 60 s; evaluating readings anyway');
-    });
+    startUp.loaded.open();
+    const replayed = await retryStartUp(log, 'could not read the geofence topic end', async () => {
+      if (!(await this.deps.replay.caughtUp(60_000))) log.warn('geofence topic not replayed within 60 s; evaluating readings anyway');
+    }, stopped);
     if (!replayed) return;
-    this.deps.readingsConsumer.start();
+    startUp.replayed.open();
     this.timers.push(setInterval(() => void this.scanDwells(), settings.dwellScanMs));
     this.timers.push(setInterval(() => void this.reconcile(), settings.reconcileMs));
     this.timers.push(setInterval(() => indexSize.set(catalog.index.size()), 1000));
-  }
-
-  /** Runs `step` until it succeeds, with bounded backoff; false when stopped meanwhile. */
-  private async retrying(problem: string, step: () => Promise<void>): Promise<boolean> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        await step();
-        return !this.stopped;
-      } catch (err) {
-        const delay = Math.min(500 * 2 ** attempt, 10_000);
-        this.deps.log.warn(`${problem}; retrying`, { error: (err as Error).message, retryInMs: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-    return false;
   }
 
   private async scanDwells(): Promise<void> {
     if (this.scanning || this.stopped) return;
     this.scanning = true;
     try {
-      const { queue, fireDwells, readingsConsumer } = this.deps;
-      const fired = await queue.run(() => fireDwells.execute(readingsConsumer.ownedPartitions()));
+      const { queue, fireDwells, ownedPartitions } = this.deps;
+      const fired = await queue.run(() => fireDwells.execute(ownedPartitions()));
       if (fired.length > 0) this.deps.log.debug('dwell timers fired', { transitions: fired.length });
     } catch (err) {
       this.deps.log.warn('dwell timer scan failed; retrying at the next tick', { error: (err as Error).message });
@@ -127,6 +122,5 @@ export class GeoRuntime {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.started;
-    await Promise.all([this.deps.readingsConsumer.stop(), this.deps.fenceConsumer.stop()]);
   }
 }

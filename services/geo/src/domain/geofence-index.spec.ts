@@ -57,6 +57,27 @@ describe('FenceShape', () => {
 });
 
 describe('GeofenceIndex', () => {
+  it('finds fences on both sides of the antimeridian: a split polygon and a circle reaching across it', () => {
+    const index = new GeofenceIndex();
+    const split: GeofenceGeometry = {
+      type: 'MultiPolygon',
+      coordinates: [[[[179, 10], [180, 10], [180, 12], [179, 12], [179, 10]]], [[[-180, 10], [-179, 10], [-179, 12], [-180, 12], [-180, 10]]]],
+    };
+    index.upsert(fence('pacific', split));
+    index.upsert(fence('dateline-circle', { type: 'Circle', center: [179.99, -20], radiusMeters: 5000 }));
+    const ids = (lon: number, lat: number) => index.containing('t1', { lon, lat }).map((f) => f.id);
+    expect(ids(179.5, 11)).toEqual(['pacific']);
+    expect(ids(-179.5, 11)).toEqual(['pacific']);
+    expect(ids(0, 11)).toEqual([]);
+    expect(ids(178.5, 11)).toEqual([]);
+    // 0.02° east of the centre across 180° is about 2.1 km away: inside; 0.1° (10.5 km) is not.
+    expect(ids(-179.99, -20)).toEqual(['dateline-circle']);
+    expect(ids(-179.9, -20)).toEqual([]);
+    expect(index.observe('t1', { lon: -179.98, lat: -20 }, 5).map((o) => [o.fence.id, o.observation])).toEqual([['dateline-circle', 'inside']]);
+    index.remove('t1', 'dateline-circle');
+    expect(ids(-179.99, -20)).toEqual([]);
+  });
+
   it('finds MultiPolygon, circle and polygon fences containing a point, per tenant', () => {
     const index = new GeofenceIndex();
     index.upsert(fence('u', U));

@@ -33,6 +33,30 @@ export interface FenceObservation {
 interface TenantIndex {
   tree: RBush<Entry>;
   byId: Map<string, Entry>;
+  /** Fences whose box reaches past ±180° (circles near the antimeridian). */
+  wrapping: number;
+}
+
+interface Box {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+const wraps = (e: Entry): boolean => e.minX < -180 || e.maxX > 180;
+
+/**
+ * Candidates for a query box. A circle near the antimeridian has a box reaching past ±180°
+ * (a circle at 179.99° reaches 180.03°), where a point at -179.99° is 180.01° one turn east:
+ * while a tenant has such fences, the box is also looked for one turn east and west.
+ */
+function search(tenant: TenantIndex, box: Box): Entry[] {
+  const found = tenant.tree.search(box);
+  if (tenant.wrapping === 0) return found;
+  const all = new Set(found);
+  for (const turn of [-360, 360]) for (const e of tenant.tree.search({ ...box, minX: box.minX + turn, maxX: box.maxX + turn })) all.add(e);
+  return [...all];
 }
 
 /**
@@ -51,9 +75,12 @@ export class GeofenceIndex {
     const existing = tenant.byId.get(fence.id);
     if (existing && existing.fence.version >= fence.version) return false;
     const entry = new Entry(fence, new FenceShape(fence.geometry));
-    if (existing) tenant.tree.remove(existing);
-    else this.count++;
+    if (existing) {
+      tenant.tree.remove(existing);
+      if (wraps(existing)) tenant.wrapping--;
+    } else this.count++;
     tenant.tree.insert(entry);
+    if (wraps(entry)) tenant.wrapping++;
     tenant.byId.set(fence.id, entry);
     return true;
   }
@@ -70,6 +97,7 @@ export class GeofenceIndex {
       }
       const entry = new Entry(fence, new FenceShape(fence.geometry));
       tenant.byId.set(fence.id, entry);
+      if (wraps(entry)) tenant.wrapping++;
       this.count++;
       const list = byTenant.get(fence.tenantId) ?? [];
       list.push(entry);
@@ -84,6 +112,7 @@ export class GeofenceIndex {
     if (!tenant || !entry) return undefined;
     tenant.tree.remove(entry);
     tenant.byId.delete(fenceId);
+    if (wraps(entry)) tenant.wrapping--;
     this.count--;
     return entry.fence;
   }
@@ -112,8 +141,7 @@ export class GeofenceIndex {
   containing(tenantId: string, p: Point): Geofence[] {
     const tenant = this.tenants.get(tenantId);
     if (!tenant) return [];
-    return tenant.tree
-      .search({ minX: p.lon, minY: p.lat, maxX: p.lon, maxY: p.lat })
+    return search(tenant, { minX: p.lon, minY: p.lat, maxX: p.lon, maxY: p.lat })
       .filter((e) => e.shape.contains(p))
       .map((e) => e.fence);
   }
@@ -127,7 +155,7 @@ export class GeofenceIndex {
     if (!tenant) return [];
     const query = expandBox({ minX: p.lon, minY: p.lat, maxX: p.lon, maxY: p.lat }, bandMeters);
     const out: FenceObservation[] = [];
-    for (const entry of tenant.tree.search(query)) {
+    for (const entry of search(tenant, query)) {
       const observation = entry.shape.observe(p, bandMeters);
       if (observation !== 'outside') out.push({ fence: entry.fence, observation });
     }
@@ -137,7 +165,7 @@ export class GeofenceIndex {
   private tenant(tenantId: string): TenantIndex {
     let tenant = this.tenants.get(tenantId);
     if (!tenant) {
-      tenant = { tree: new RBush<Entry>(), byId: new Map() };
+      tenant = { tree: new RBush<Entry>(), byId: new Map(), wrapping: 0 };
       this.tenants.set(tenantId, tenant);
     }
     return tenant;

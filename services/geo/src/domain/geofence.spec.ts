@@ -21,6 +21,20 @@ describe('validateGeofence', () => {
     expect(r.ok && r.input.geometry.type === 'Polygon' && r.input.geometry.coordinates[0][0]).toEqual([4.88, 52.36]);
   });
 
+  it('refuses a polygon crossing the antimeridian, saying how to split it, and accepts it split', () => {
+    const crossing = [[[179, 10], [-179, 10], [-179, 12], [179, 12], [179, 10]]];
+    const refused = issues({ name: 'pacific', geometry: { type: 'Polygon', coordinates: crossing } });
+    expect(refused).toHaveLength(1);
+    expect(refused[0].path).toBe('/geometry/coordinates/0/1');
+    expect(refused[0].message).toMatch(/^the edge from \[179, 10\] to \[-179, 10\] crosses the antimeridian: split the polygon at longitude 180 into a MultiPolygon/);
+    const split = [
+      [[[179, 10], [180, 10], [180, 12], [179, 12], [179, 10]]],
+      [[[-180, 10], [-179, 10], [-179, 12], [-180, 12], [-180, 10]]],
+    ];
+    expect(check({ name: 'pacific', geometry: { type: 'MultiPolygon', coordinates: split } }).ok).toBe(true);
+    expect(issues({ name: 'p', geometry: { type: 'MultiPolygon', coordinates: [split[0], crossing] } })[0].path).toBe('/geometry/coordinates/1/0/1');
+  });
+
   it('rejects an unclosed ring naming the ring and both ends', () => {
     expect(issues({ name: 'a', geometry: { type: 'Polygon', coordinates: [square[0].slice(0, 4)] } })).toEqual([
       { path: '/geometry/coordinates/0', message: 'ring is not closed: the last position [4.88, 52.38] must equal the first [4.88, 52.36]' },

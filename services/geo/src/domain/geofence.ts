@@ -36,8 +36,11 @@ const TAG_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
  * Validates an operator's fence and reports every problem at once. `id` comes from the
  * input, the URL (PUT) or `newId`. Rings must be closed, have at least 4 positions, lie in
  * [-180, 180] x [-90, 90], not cross themselves or each other (checked with @turf/kinks),
- * and holes must lie inside their outer ring. Polygons crossing the antimeridian are not
- * supported (split them into a MultiPolygon).
+ * and holes must lie inside their outer ring. A polygon edge crossing the antimeridian (a
+ * longitude step over 180°, e.g. 179° to -179°) is refused with how to split it: RFC 7946
+ * §3.1.9 asks for such shapes to be cut at ±180° into a MultiPolygon (read literally, the
+ * ring would go the long way round the globe). Circles near it need nothing (the index and
+ * the haversine distance wrap).
  */
 export function validateGeofence(raw: unknown, options: { id?: string; newId: () => string; limits?: GeofenceLimits }): GeofenceCheck {
   const limits = options.limits ?? DEFAULT_GEOFENCE_LIMITS;
@@ -177,6 +180,18 @@ function checkPolygon(rings: unknown, path: string, maxVertices: number, issues:
   });
   if (issues.length > before) return;
   const coords = rings as number[][][];
+  for (const [r, ring] of coords.entries()) {
+    const i = ring.findIndex((pos, k) => k > 0 && Math.abs(pos[0] - ring[k - 1][0]) > 180);
+    if (i > 0) {
+      issues.push({
+        path: `${path}/${r}/${i}`,
+        message:
+          `the edge from [${ring[i - 1].join(', ')}] to [${ring[i].join(', ')}] crosses the antimeridian: split the polygon at longitude 180 ` +
+          'into a MultiPolygon with one part east of it (longitudes up to 180) and one west of it (from -180), as RFC 7946 section 3.1.9 asks',
+      });
+      return;
+    }
+  }
   // Kinks: any two edges of any rings crossing (a bow-tie, a hole crossing the outer ring).
   const crossings = kinks(turfPolygon(coords)).features;
   if (crossings.length > 0) {

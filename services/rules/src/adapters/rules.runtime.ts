@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { KafkaSettings } from '@geopulse/config';
 import { topicName } from '@geopulse/contracts';
 import { createDynamoClients, pingDynamo, RegistryDeviceDirectory } from '@geopulse/dynamo';
-import type { EventProducer, Kafka } from '@geopulse/kafka';
+import type { EventProducer } from '@geopulse/kafka';
 import { metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
+import { Gate, retryStartUp } from '@geopulse/service-runtime';
 import { EvaluateDevice } from '../application/evaluate-device';
 import { ManageRules } from '../application/manage-rules';
 import { RuleBook } from '../application/rule-book';
@@ -15,9 +16,7 @@ import { DynamoAlertRepository } from './dynamo/alerts.repository';
 import { DynamoRuleRepository, ensureRulesTables } from './dynamo/rules.repository';
 import { JexlEngine } from './jexl/jexl-engine';
 import { KafkaAlertPublisher } from './kafka/alerts.publisher';
-import { EvaluationConsumer } from './kafka/evaluation.consumer';
 import { KafkaRuleChangePublisher } from './kafka/rules.publisher';
-import { RulesTopicConsumer } from './kafka/rules-topic.consumer';
 import { RedisDeviceStateStore } from './redis/device-state.store';
 
 const evaluationErrors = metric.counter('geopulse_rules_evaluation_errors_total', 'Rule evaluations that threw (shown on the rule as lastError)');
@@ -25,27 +24,28 @@ const compileErrors = metric.counter('geopulse_rules_compile_errors_total', 'Sto
 const rulesLoaded = metric.gauge('geopulse_rules_loaded', 'Rules held by this replica');
 
 /**
- * The service's object graph and its start order: tables, then the rule set from the table,
- * then the rules topic (broadcast), then the readings consumer and its timers, so no reading
- * is evaluated before the rules are known.
+ * The service's object graph and its start order: tables, then the rule set from the table;
+ * only then (`loaded`) do the rules topic (broadcast) and readings consumers start (the
+ * transport waits on it), so no reading is evaluated before the rules are known.
  */
 export class RulesRuntime {
   readonly manageRules: ManageRules;
   readonly alerts: DynamoAlertRepository;
+  readonly sync: SyncRules;
+  readonly evaluator: EvaluateDevice;
+  readonly states: RedisDeviceStateStore;
+  /** Opens once the rule set was read from the table. */
+  readonly loaded = new Gate();
   private readonly log: ComponentLogger;
   private readonly dynamo: ReturnType<typeof createDynamoClients>;
-  private readonly sync: SyncRules;
   private readonly errors: RuleErrors;
   private readonly book: RuleBook;
-  private readonly rulesConsumer: RulesTopicConsumer;
-  private readonly evaluation: EvaluationConsumer;
   private readonly intervals: NodeJS.Timeout[] = [];
   private readonly tablePrefix: string;
   private readonly reconcileMs: number;
-  private reconciled = false;
   private stopped = false;
 
-  constructor(config: RulesConfig, logger: JsonLogger, kafka: Kafka, kafkaSettings: KafkaSettings, producer: EventProducer, redis: RedisClient) {
+  constructor(config: RulesConfig, logger: JsonLogger, kafkaSettings: KafkaSettings, producer: EventProducer, redis: RedisClient) {
     const settings = config.rules;
     const clock = (): number => Date.now();
     this.log = logger.child('rules-runtime');
@@ -59,14 +59,14 @@ export class RulesRuntime {
       compileErrors.inc();
       this.log.error('stored rule does not compile; not applied', { tenantId: rule.tenantId, ruleId: rule.id, version: rule.version, error: err.message });
     });
-    const states = new RedisDeviceStateStore(redis, topicName('telemetry', kafkaSettings.topicPrefix));
+    const states = new RedisDeviceStateStore(redis, topicName('telemetry', kafkaSettings.topicPrefix), settings.stateCacheDevices);
+    this.states = states;
     this.errors = new RuleErrors(repository, clock);
     const evaluator = new EvaluateDevice(
       this.book,
       states,
       new RegistryDeviceDirectory(this.dynamo.doc, config.dynamo.tablePrefix, settings.deviceCacheTtlMs, clock),
       new KafkaAlertPublisher(producer),
-      this.alerts,
       { minuteMs: settings.minuteMs, timerTickMs: settings.timerTickMs, timerHorizonMs: settings.timerHorizonMs },
       clock,
       (rule, deviceId, message) => {
@@ -74,37 +74,32 @@ export class RulesRuntime {
         this.errors.record(rule, deviceId, message);
       },
     );
+    this.evaluator = evaluator;
     const rulePublisher = new KafkaRuleChangePublisher(producer);
     this.sync = new SyncRules(this.book, repository, rulePublisher, states, evaluator, clock, settings.reconcileMs, (rule, err) =>
       this.log.warn('closing open alerts of a rule failed; retried at the next reconciliation', { ruleId: rule.id, error: err.message }),
     );
     this.manageRules = new ManageRules(repository, rulePublisher, this.book, engine, settings.expressionLimits, settings.minuteMs, clock, () => randomUUID());
-    this.rulesConsumer = new RulesTopicConsumer(kafka, kafkaSettings, producer, logger.child('rules-topic'), this.sync);
-    this.evaluation = new EvaluationConsumer(kafka, kafkaSettings, producer, logger.child('evaluation'), evaluator, states, settings.groupId, settings.timerTickMs, clock);
     this.intervals.push(setInterval(() => void this.errors.flush().catch((err: Error) => this.log.warn('recording rule errors failed', { error: err.message })), 1000));
   }
 
   async start(): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt += 1) {
-      try {
+    const loaded = await retryStartUp(
+      this.log,
+      'loading rules from the table failed',
+      async () => {
         await ensureRulesTables(this.dynamo.client, this.tablePrefix);
         await this.reconcile();
-        break;
-      } catch (err) {
-        const delay = Math.min(500 * 2 ** attempt, 10_000);
-        this.log.warn('loading rules from the table failed; retrying', { error: (err as Error).message, retryInMs: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-    if (this.stopped) return;
-    this.rulesConsumer.start();
-    this.evaluation.start();
+      },
+      () => this.stopped,
+    );
+    if (!loaded) return;
+    this.loaded.open();
     this.intervals.push(setInterval(() => void this.reconcile().catch((err: Error) => this.log.warn('reconciliation failed', { error: err.message })), this.reconcileMs));
   }
 
   private async reconcile(): Promise<void> {
     const outcome = await this.sync.reconcile();
-    this.reconciled = true;
     rulesLoaded.set(this.book.size());
     if (outcome.applied + outcome.removed + outcome.republished > 0) this.log.info('reconciled rules with the table', outcome);
   }
@@ -112,16 +107,13 @@ export class RulesRuntime {
   readiness(): Array<{ name: string; check: () => Promise<{ ok: boolean; error?: string }> }> {
     return [
       { name: 'dynamodb', check: () => pingDynamo(this.dynamo.client) },
-      { name: 'rules-loaded', check: async () => (this.reconciled ? { ok: true } : { ok: false, error: 'rules not loaded from the table yet' }) },
-      { name: 'rules-topic-consumer', check: async () => (this.rulesConsumer.healthy() ? { ok: true } : { ok: false, error: 'not running' }) },
-      { name: 'evaluation-consumer', check: async () => (this.evaluation.healthy() ? { ok: true } : { ok: false, error: 'not running, or a partition stalled (see the log)' }) },
+      { name: 'rules-loaded', check: async () => (this.loaded.isOpened ? { ok: true } : { ok: false, error: 'rules not loaded from the table yet' }) },
     ];
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const interval of this.intervals) clearInterval(interval);
-    await Promise.allSettled([this.evaluation.stop(), this.rulesConsumer.stop()]);
     await this.errors.flush().catch(() => undefined);
     this.dynamo.client.destroy();
   }

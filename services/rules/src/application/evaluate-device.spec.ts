@@ -1,9 +1,9 @@
-import type { AlertEventData, Rule, TelemetryReading } from '@geopulse/contracts';
+import type { Rule, TelemetryReading } from '@geopulse/contracts';
 import { JexlEngine } from '../adapters/jexl/jexl-engine';
 import { emptyHistory } from '../domain/device-history';
 import { DEFAULT_EXPRESSION_LIMITS } from '../domain/expression';
 import { EvaluateDevice, traceIdOf } from './evaluate-device';
-import type { AlertPublisher, AlertRepository, DeviceState, DeviceStateChange, DeviceStateStore, OutgoingAlert } from './ports';
+import type { AlertPublisher, DeviceRef, DeviceState, DeviceStateWrite, DeviceStateChange, DeviceStateStore, OutgoingAlert } from './ports';
 import { RuleBook } from './rule-book';
 
 const MIN = 1000;
@@ -37,6 +37,14 @@ class MemoryStore implements DeviceStateStore {
     else if (change.timer) this.timers.delete(`${t}:${d}`);
     return true;
   }
+  async loadMany(devices: readonly DeviceRef[]): Promise<DeviceState[]> {
+    return Promise.all(devices.map((d) => this.load(d.tenantId, d.deviceId)));
+  }
+  async saveMany(writes: readonly DeviceStateWrite[]): Promise<boolean[]> {
+    const saved: boolean[] = [];
+    for (const w of writes) saved.push(await this.save(w.tenantId, w.deviceId, w.rev, w.change));
+    return saved;
+  }
   async firingDevices(t: string, ruleId: string): Promise<string[]> {
     return [...(this.firing.get(`${t}/${ruleId}`) ?? [])];
   }
@@ -48,14 +56,10 @@ class MemoryStore implements DeviceStateStore {
   }
 }
 
-class Sink implements AlertPublisher, AlertRepository {
+class Sink implements AlertPublisher {
   published: OutgoingAlert[] = [];
   async publish(alerts: readonly OutgoingAlert[]): Promise<void> {
     this.published.push(...alerts);
-  }
-  async record(_alerts: readonly AlertEventData[]): Promise<void> {}
-  async list(): Promise<never[]> {
-    return [];
   }
   /** Distinct transitions by event id (consumers deduplicate on it). */
   distinct(): string[] {
@@ -77,7 +81,7 @@ function setup(rules: Rule[]) {
   const sink = new Sink();
   const errors: string[] = [];
   const evaluator = new EvaluateDevice(
-    book, store, { get: async (_t, id) => ({ id, tags: [], attributes: {} }) }, sink, sink,
+    book, store, { get: async (_t, id) => ({ id, tags: [], attributes: {} }) }, sink,
     { minuteMs: MIN, timerTickMs: 100, timerHorizonMs: 1000 * MIN }, clock, (r, d, m) => errors.push(`${r.id}/${d}: ${m}`),
   );
   let n = 0;

@@ -2,8 +2,8 @@
  * Evaluates a device's rules on its readings, geofence transitions and timers; closes a
  * rule's open episodes when it is disabled or deleted.
  *
- * Effects, in order: alerts are published (deterministic ids) and recorded, then the device
- * state is written with a compare-and-set on its revision. A crash before the state write
+ * Effects, in order: alerts are published (deterministic ids), then the device state is
+ * written with a compare-and-set on its revision. A crash before the state write
  * replays the same inputs from the same state and so produces the same transitions with the
  * same ids: an episode never gets a second, different START or STOP.
  */
@@ -13,7 +13,7 @@ import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../do
 import { evaluateIn, scopeOf, type DeviceInfo } from '../domain/evaluation';
 import { needsTimer, type CompiledRule } from '../domain/rule';
 import { needsDeviceTags, targets } from '../domain/targeting';
-import type { AlertPublisher, AlertRepository, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
+import type { AlertPublisher, Clock, DeviceDirectory, DeviceState, DeviceStateStore, OutgoingAlert, RuleAlertState } from './ports';
 import type { RuleBook } from './rule-book';
 
 export type DeviceInput =
@@ -49,7 +49,6 @@ export class EvaluateDevice {
     private readonly store: DeviceStateStore,
     private readonly directory: DeviceDirectory,
     private readonly publisher: AlertPublisher,
-    private readonly alerts: AlertRepository,
     private readonly settings: EvaluationSettings,
     private readonly clock: Clock,
     private readonly onError: EvaluationErrorSink = () => undefined,
@@ -67,11 +66,12 @@ export class EvaluateDevice {
    */
   async processMany(items: ReadonlyArray<{ tenantId: string; deviceId: string; partition: number; inputs: readonly DeviceInput[] }>, concurrency: number): Promise<EvaluationStats> {
     const pending: Pending[] = new Array(items.length);
+    const states = await this.store.loadMany(items);
     await inParallel(items.map((_, i) => i), concurrency, async (i) => {
       const { tenantId, deviceId, partition, inputs } = items[i];
-      pending[i] = await this.compute(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs), 0);
+      pending[i] = await this.compute(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs), 0, states[i]);
     });
-    const conflicted = await this.commit(pending, concurrency);
+    const conflicted = await this.commit(pending);
     const total = sum(pending.map((p) => p.stats));
     for (const i of conflicted) {
       const { tenantId, deviceId, partition, inputs } = items[i];
@@ -183,36 +183,37 @@ export class EvaluateDevice {
     let conflicts = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const pending = await this.compute(tenantId, deviceId, step, conflicts);
-      if ((await this.commit([pending], 1)).length === 0) return pending.stats;
+      if ((await this.commit([pending])).length === 0) return pending.stats;
       conflicts += 1;
     }
     throw new Error(`device ${tenantId}/${deviceId}: state kept changing under ${MAX_ATTEMPTS} attempts`);
   }
 
-  private async compute(tenantId: string, deviceId: string, step: Step, conflicts: number): Promise<Pending> {
+  private async compute(tenantId: string, deviceId: string, step: Step, conflicts: number, loaded?: DeviceState): Promise<Pending> {
     const device = await this.devices(tenantId, deviceId);
     const stats: EvaluationStats = { evaluations: 0, transitions: 0, errors: 0, conflicts };
-    const state = await this.store.load(tenantId, deviceId);
+    const state = loaded ?? (await this.store.load(tenantId, deviceId));
     const { work, timer } = await step(state, device, stats);
     return { state, work, timer, stats };
   }
 
-  /** Publishes and records every alert, then writes each state; returns the indexes whose write lost the race. */
-  private async commit(pending: readonly Pending[], concurrency: number): Promise<number[]> {
+  /**
+   * Publishes every alert (the alerts table is kept from the topic by a consumer of its own,
+   * so evaluation never waits for DynamoDB), then writes each state; returns the indexes
+   * whose write lost the race.
+   */
+  private async commit(pending: readonly Pending[]): Promise<number[]> {
     const outgoing = pending.flatMap((p) => p.work.outgoing);
-    if (outgoing.length > 0) {
-      await this.publisher.publish(outgoing);
-      await this.alerts.record(outgoing.map((o) => o.data));
-    }
-    const conflicted: number[] = [];
-    await inParallel(pending.map((_, i) => i), concurrency, async (i) => {
-      const { state, work, timer } = pending[i];
-      const retentionMs = Math.max(this.book.windowMinutes(work.tenantId) * this.settings.minuteMs, 0);
-      const ttlMs = Math.max(retentionMs, this.settings.timerHorizonMs) * 2 + 3600_000;
-      const saved = await this.store.save(work.tenantId, work.deviceId, state.rev, { history: work.history, alerts: work.changed, firing: work.firing, timer, ttlMs });
-      if (!saved) conflicted.push(i);
-    });
-    return conflicted;
+    if (outgoing.length > 0) await this.publisher.publish(outgoing);
+    // One round trip for the whole batch's writes, each still its own compare-and-set.
+    const saved = await this.store.saveMany(
+      pending.map(({ state, work, timer }) => {
+        const retentionMs = Math.max(this.book.windowMinutes(work.tenantId) * this.settings.minuteMs, 0);
+        const ttlMs = Math.max(retentionMs, this.settings.timerHorizonMs) * 2 + 3600_000;
+        return { tenantId: work.tenantId, deviceId: work.deviceId, rev: state.rev, change: { history: work.history, alerts: work.changed, firing: work.firing, timer, ttlMs } };
+      }),
+    );
+    return saved.flatMap((ok, i) => (ok ? [] : [i]));
   }
 
   /** The registry is read only when some rule of the tenant looks at tags or `device`. */

@@ -94,10 +94,24 @@ export interface DeviceStateChange {
   ttlMs: number;
 }
 
+export interface DeviceRef {
+  tenantId: string;
+  deviceId: string;
+}
+
+export interface DeviceStateWrite extends DeviceRef {
+  rev: number;
+  change: DeviceStateChange;
+}
+
 export interface DeviceStateStore {
   load(tenantId: string, deviceId: string): Promise<DeviceState>;
+  /** The states of a batch's devices, in one round trip where the store can. */
+  loadMany(devices: readonly DeviceRef[]): Promise<DeviceState[]>;
   /** Writes if the revision is still `rev`; false when another writer came first. */
   save(tenantId: string, deviceId: string, rev: number, change: DeviceStateChange): Promise<boolean>;
+  /** Each write a compare-and-set as `save`, all in one round trip where the store can; true per write that won. */
+  saveMany(writes: readonly DeviceStateWrite[]): Promise<boolean[]>;
   /** Devices whose episode of a rule is open. */
   firingDevices(tenantId: string, ruleId: string): Promise<string[]>;
   /** Devices whose timers are due, in a partition's queue. */

@@ -1,53 +1,29 @@
+import { Controller, Inject, Injectable } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { EVENT_TYPES, topicName, type Geofence } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
-import { BatchConsumer, broadcastGroupId, inOffsetOrder, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
-import type { ComponentLogger } from '@geopulse/observability';
-import type { GeofenceCatalog } from '../../application/geofence-catalog';
+import { inOffsetOrder, type DeadLetter, type Kafka } from '@geopulse/kafka';
+import { BatchEventPattern, KAFKA, KAFKA_SETTINGS, type ConsumedBatch } from '@geopulse/service-runtime';
+import { GeofenceCatalog } from '../../application/geofence-catalog';
+
+/** The broadcast consumer (a group of its own per replica) and its readiness check's name. */
+export const FENCES_CONSUMER = 'geofences-consumer';
 
 const isFence = (v: unknown): v is Geofence =>
   typeof v === 'object' && v !== null && typeof (v as Geofence).id === 'string' && typeof (v as Geofence).tenantId === 'string' && typeof (v as Geofence).version === 'number' && typeof (v as Geofence).geometry === 'object';
 
-/**
- * Broadcast: every replica reads the whole compacted `geopulse.geofences.v1` from the
- * beginning under a group id of its own, and applies changes and tombstones in offset order.
- */
-export class GeofenceChangesConsumer extends BatchConsumer {
-  /** Offset after the last record applied (the topic has one partition). */
-  private applied = 0n;
+/** How far this replica has applied the fence topic (one partition). */
+@Injectable()
+export class FenceReplay {
+  /** Offset after the last record applied. */
+  applied = 0n;
   private readonly topic: string;
 
   constructor(
-    private readonly kafkaClient: Kafka,
-    settings: KafkaSettings,
-    producer: EventProducer,
-    log: ComponentLogger,
-    catalog: GeofenceCatalog,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
   ) {
-    super(kafkaClient, settings, producer, log, {
-      groupId: broadcastGroupId('geopulse-geo-fences'),
-      topics: ['geofences'],
-      fromBeginning: true,
-      handler: async (events, batch) => {
-        const deadLetters: DeadLetter[] = [];
-        for (const item of inOffsetOrder(events, batch.tombstones)) {
-          if (item.kind === 'value') {
-            const { record } = item;
-            const fence = (record.event.data as { geofence?: unknown } | null)?.geofence;
-            if (record.event.type !== EVENT_TYPES.geofenceChanged || !isFence(fence)) {
-              deadLetters.push({ record, reason: 'invalid-geofence-change', detail: record.event.type });
-            } else {
-              catalog.applyChanged(fence);
-            }
-          } else {
-            const key = item.tombstone.key;
-            const at = key.indexOf(':');
-            if (at > 0) await catalog.applyTombstone(key.slice(0, at), key.slice(at + 1));
-          }
-          this.applied = item.offset + 1n;
-        }
-        return { deadLetters };
-      },
-    });
     this.topic = topicName('geofences', settings.topicPrefix);
   }
 
@@ -57,7 +33,7 @@ export class GeofenceChangesConsumer extends BatchConsumer {
    * later in the log would briefly exist again).
    */
   async caughtUp(timeoutMs: number): Promise<boolean> {
-    const admin = this.kafkaClient.admin();
+    const admin = this.kafka.admin();
     await admin.connect();
     let end: bigint;
     try {
@@ -72,5 +48,40 @@ export class GeofenceChangesConsumer extends BatchConsumer {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return true;
+  }
+}
+
+/**
+ * Broadcast: every replica reads the whole compacted `geopulse.geofences.v1` from the
+ * beginning under a group id of its own, and applies changes and tombstones in offset order.
+ */
+@ApiExcludeController()
+@Controller()
+export class GeofenceChangesConsumer {
+  constructor(
+    @Inject(GeofenceCatalog) private readonly catalog: GeofenceCatalog,
+    @Inject(FenceReplay) private readonly replay: FenceReplay,
+  ) {}
+
+  @BatchEventPattern('geofences', FENCES_CONSUMER)
+  async changes(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
+    const deadLetters: DeadLetter[] = [];
+    for (const item of inOffsetOrder(batch.events, batch.tombstones)) {
+      if (item.kind === 'value') {
+        const { record } = item;
+        const fence = (record.event.data as { geofence?: unknown } | null)?.geofence;
+        if (record.event.type !== EVENT_TYPES.geofenceChanged || !isFence(fence)) {
+          deadLetters.push({ record, reason: 'invalid-geofence-change', detail: record.event.type });
+        } else {
+          this.catalog.applyChanged(fence);
+        }
+      } else {
+        const key = item.tombstone.key;
+        const at = key.indexOf(':');
+        if (at > 0) await this.catalog.applyTombstone(key.slice(0, at), key.slice(at + 1));
+      }
+      this.replay.applied = item.offset + 1n;
+    }
+    return { deadLetters };
   }
 }

@@ -6,8 +6,8 @@ import { traceUrl } from '@geopulse/observability';
 import { ApiException } from '@geopulse/service-runtime';
 import { ManageRules, RuleError, type RuleErrorCode, type ValidationResult } from '../../application/manage-rules';
 import type { AlertRecord, AlertRecordStatus, AlertRepository } from '../../application/ports';
+import { ALERT_REPOSITORY } from '../../application/tokens';
 
-export const ALERT_REPOSITORY = Symbol('ALERT_REPOSITORY');
 /** The trace link template of alerts (string; '' for none). */
 export const TRACE_URL_TEMPLATE = Symbol('TRACE_URL_TEMPLATE');
 

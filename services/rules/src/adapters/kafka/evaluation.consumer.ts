@@ -1,10 +1,19 @@
+import { Controller, Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { EVENT_TYPES, topicName } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
-import { BatchConsumer, parseReadingEvents, type ConsumedEvent, type DeadLetter, type EventProducer, type Kafka } from '@geopulse/kafka';
-import { injectTraceHeaders, metric, type ComponentLogger } from '@geopulse/observability';
-import { inParallel, type DeviceInput, type EvaluateDevice, type EvaluationStats } from '../../application/evaluate-device';
+import { parseReadingEvents, type ConsumedEvent, type DeadLetter } from '@geopulse/kafka';
+import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
+import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, type ConsumedBatch } from '@geopulse/service-runtime';
+import { EvaluateDevice, inParallel, type DeviceInput, type EvaluationStats } from '../../application/evaluate-device';
 import type { DeviceStateStore } from '../../application/ports';
+import { CLOCK, DEVICE_STATE_STORE, RULES_SETTINGS } from '../../application/tokens';
+import type { RulesSettings } from '../../config';
 import { parseGeofenceTransition } from './parsers';
+
+/** The keyed consumer group (readings and geofence transitions, keyed by device) and its readiness check's name. */
+export const EVALUATION_CONSUMER = 'evaluation-consumer';
 
 const evaluations = metric.counter('geopulse_rules_evaluations_total', 'Rule evaluations', ['trigger']);
 const transitions = metric.counter('geopulse_rules_alert_transitions_total', 'Alert START/STOP transitions published', ['trigger']);
@@ -13,76 +22,57 @@ const timerFailures = metric.counter('geopulse_rules_timer_failures_total', 'Tim
 
 const DEVICE_CONCURRENCY = 32;
 
+function count(trigger: string, stats: EvaluationStats): void {
+  evaluations.inc({ trigger }, stats.evaluations);
+  transitions.inc({ trigger }, stats.transitions);
+  conflicts.inc(stats.conflicts);
+}
+
+type DeviceBatch = Array<{ tenantId: string; deviceId: string; input: DeviceInput }>;
+const traceparentOf = (record: ConsumedEvent): string | undefined => injectTraceHeaders({}, record.traceContext).traceparent;
+
 /**
- * The keyed side: readings and geofence transitions (group `geopulse-rules`, keyed by device),
- * evaluated per device in order; devices of a batch in parallel. Timers of the telemetry
- * partitions this replica owns re-evaluate time-dependent rules of silent devices.
+ * The keyed side (group `geopulse-rules` by default): readings and geofence transitions,
+ * evaluated per device in order, devices of a batch in parallel. A whole fetched batch per
+ * call; the transport commits after it resolves.
  */
+@ApiExcludeController()
+@Controller()
 export class EvaluationConsumer {
-  private readonly consumer: BatchConsumer;
-  private readonly telemetryTopic: string;
-  private timer?: NodeJS.Timeout;
-  private ticking = false;
+  constructor(@Inject(EvaluateDevice) private readonly evaluator: EvaluateDevice) {}
 
-  constructor(
-    kafka: Kafka,
-    settings: KafkaSettings,
-    producer: EventProducer,
-    private readonly log: ComponentLogger,
-    private readonly evaluator: EvaluateDevice,
-    private readonly states: DeviceStateStore,
-    groupId: string,
-    private readonly timerTickMs: number,
-    private readonly clock: () => number,
-  ) {
-    this.telemetryTopic = topicName('telemetry', settings.topicPrefix);
-    this.consumer = new BatchConsumer(kafka, settings, producer, log, {
-      groupId,
-      topics: ['telemetry', 'geofenceEvents'],
-      handler: async (events, batch) => this.handle(events, batch.topic, batch.partition),
+  @BatchEventPattern('telemetry', EVALUATION_CONSUMER)
+  async readings(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
+    const parsed = parseReadingEvents(batch.events, (reading, record) => {
+      const traceparent = traceparentOf(record);
+      return { tenantId: reading.tenantId, deviceId: reading.deviceId, input: { kind: 'reading' as const, reading, ...(traceparent ? { traceparent } : {}) } };
     });
+    await this.evaluate(parsed.readings, batch.partition);
+    return { deadLetters: parsed.deadLetters };
   }
 
-  start(): void {
-    this.consumer.start();
-    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.timerTickMs / 2)));
-  }
-
-  healthy(): boolean {
-    return this.consumer.healthy();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.consumer.stop();
-  }
-
-  private async handle(events: readonly ConsumedEvent[], topic: string, partition: number): Promise<{ deadLetters: DeadLetter[] }> {
-    const inputs: Array<{ tenantId: string; deviceId: string; input: DeviceInput }> = [];
-    let deadLetters: DeadLetter[] = [];
-    const traceparentOf = (record: ConsumedEvent) => injectTraceHeaders({}, record.traceContext).traceparent;
-    if (topic === this.telemetryTopic) {
-      const parsed = parseReadingEvents(events, (reading, record) => {
-        const traceparent = traceparentOf(record);
-        return { tenantId: reading.tenantId, deviceId: reading.deviceId, input: { kind: 'reading' as const, reading, ...(traceparent ? { traceparent } : {}) } };
-      });
-      inputs.push(...parsed.readings);
-      deadLetters = parsed.deadLetters;
-    } else {
-      for (const record of events) {
-        try {
-          if (record.event.type !== EVENT_TYPES.geofenceTransition) {
-            deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
-            continue;
-          }
-          const transition = parseGeofenceTransition(record.event.data);
-          const traceparent = traceparentOf(record);
-          inputs.push({ tenantId: transition.tenantId, deviceId: transition.deviceId, input: { kind: 'geofence', transition, ...(traceparent ? { traceparent } : {}) } });
-        } catch (err) {
-          deadLetters.push({ record, reason: 'invalid-geofence-transition', detail: (err as Error).message });
+  @BatchEventPattern('geofenceEvents', EVALUATION_CONSUMER)
+  async geofenceEvents(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
+    const inputs: DeviceBatch = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const record of batch.events) {
+      try {
+        if (record.event.type !== EVENT_TYPES.geofenceTransition) {
+          deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
+          continue;
         }
+        const transition = parseGeofenceTransition(record.event.data);
+        const traceparent = traceparentOf(record);
+        inputs.push({ tenantId: transition.tenantId, deviceId: transition.deviceId, input: { kind: 'geofence', transition, ...(traceparent ? { traceparent } : {}) } });
+      } catch (err) {
+        deadLetters.push({ record, reason: 'invalid-geofence-transition', detail: (err as Error).message });
       }
     }
+    await this.evaluate(inputs, batch.partition);
+    return { deadLetters };
+  }
+
+  private async evaluate(inputs: DeviceBatch, partition: number): Promise<void> {
     const byDevice = new Map<string, { tenantId: string; deviceId: string; partition: number; inputs: DeviceInput[] }>();
     for (const { tenantId, deviceId, input } of inputs) {
       const key = `${tenantId}:${deviceId}`;
@@ -90,19 +80,48 @@ export class EvaluationConsumer {
       entry.inputs.push(input);
       byDevice.set(key, entry);
     }
-    if (byDevice.size > 0) this.count('event', await this.evaluator.processMany([...byDevice.values()], DEVICE_CONCURRENCY));
-    return { deadLetters };
+    if (byDevice.size > 0) count('event', await this.evaluator.processMany([...byDevice.values()], DEVICE_CONCURRENCY));
+  }
+}
+
+/** Timers of the telemetry partitions this replica owns: time-dependent rules of silent devices. */
+@Injectable()
+export class RuleTimers implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log: ComponentLogger;
+  private readonly telemetryTopic: string;
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+
+  constructor(
+    @Inject(KAFKA_SETTINGS) kafkaSettings: KafkaSettings,
+    @Inject(LOGGER) logger: JsonLogger,
+    private readonly consumers: KafkaConsumers,
+    @Inject(EvaluateDevice) private readonly evaluator: EvaluateDevice,
+    @Inject(DEVICE_STATE_STORE) private readonly states: DeviceStateStore,
+    @Inject(RULES_SETTINGS) private readonly settings: RulesSettings,
+    @Inject(CLOCK) private readonly clock: () => number,
+  ) {
+    this.log = logger.child('rule-timers');
+    this.telemetryTopic = topicName('telemetry', kafkaSettings.topicPrefix);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.settings.timerTickMs / 2)));
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
   }
 
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const partition of this.consumer.assignment().get(this.telemetryTopic) ?? []) {
+      for (const partition of this.consumers.assignment(EVALUATION_CONSUMER).get(this.telemetryTopic) ?? []) {
         const due = await this.states.dueTimers(partition, this.clock(), 500);
         await inParallel(due, DEVICE_CONCURRENCY, async ({ tenantId, deviceId }) => {
           try {
-            this.count('timer', await this.evaluator.timer(tenantId, deviceId, partition));
+            count('timer', await this.evaluator.timer(tenantId, deviceId, partition));
           } catch (err) {
             timerFailures.inc();
             this.log.warn('timer evaluation failed; retrying on the next tick', { tenantId, deviceId, error: (err as Error).message });
@@ -114,11 +133,5 @@ export class EvaluationConsumer {
     } finally {
       this.ticking = false;
     }
-  }
-
-  private count(trigger: string, stats: EvaluationStats): void {
-    evaluations.inc({ trigger }, stats.evaluations);
-    transitions.inc({ trigger }, stats.transitions);
-    conflicts.inc(stats.conflicts);
   }
 }
