@@ -140,8 +140,11 @@ describe('one reading, one trace across all five services (Jaeger)', () => {
     expect(server.name).toMatch(/^POST/);
 
     const publishReading = only(spans, 'reading produce span', byKind('ingest', 'PRODUCER', `${topic('telemetry')} publish`));
-    const consumeReading = (service: string) => only(spans, `${service} consume span`, byKind(service, 'CONSUMER', `${topic('telemetry')} process`));
-    const [aggregator, rules, geo] = ['aggregator', 'rules', 'geo'].map(consumeReading);
+    const consumeReading = (service: string, group = `geopulse-${service}`) =>
+      only(spans, `${service} consume span (${group})`, (s) => byKind(service, 'CONSUMER', `${topic('telemetry')} process`)(s) && s.attributes['messaging.consumer.group.name'] === group);
+    const [aggregator, rules, geo] = ['aggregator', 'rules', 'geo'].map((service) => consumeReading(service));
+    // The aggregator reads the readings in a second group too: raw history, off the live path (decision 0203).
+    const archive = consumeReading('aggregator', 'geopulse-aggregator-history');
     const publishAlert = only(spans, 'alert produce span', byKind('rules', 'PRODUCER', `${topic('alerts')} publish`));
     const publishEntry = only(spans, 'geofence event produce span', byKind('geo', 'PRODUCER', `${topic('geofenceEvents')} publish`));
     const notifyAlert = only(spans, 'notifier consume span of the alert', byKind('notifier', 'CONSUMER', `${topic('alerts')} process`));
@@ -154,7 +157,7 @@ describe('one reading, one trace across all five services (Jaeger)', () => {
       return false;
     };
     expect(descends(publishReading, server)).toBe(true);
-    for (const consumer of [aggregator, rules, geo]) expect(consumer.parentSpanId).toBe(publishReading.spanId);
+    for (const consumer of [aggregator, archive, rules, geo]) expect(consumer.parentSpanId).toBe(publishReading.spanId);
     expect(descends(publishAlert, rules)).toBe(true);
     expect(descends(publishEntry, geo)).toBe(true);
     expect(notifyAlert.parentSpanId).toBe(publishAlert.spanId);
@@ -182,7 +185,7 @@ describe('one reading, one trace across all five services (Jaeger)', () => {
         ...who,
       });
     kafkaSpan(publishReading, 'telemetry', 'send');
-    for (const consumer of [aggregator, rules, geo]) {
+    for (const consumer of [aggregator, archive, rules, geo]) {
       kafkaSpan(consumer, 'telemetry', 'process');
       expect(consumer.attributes['messaging.message.id']).toBe(readingId);
     }

@@ -47,11 +47,6 @@ beforeAll(async () => {
       OTEL_TRACES_SAMPLER_ARG: '0.01',
       INGEST_RATE_PER_DEVICE: '1000',
       AGGREGATOR_WINDOW_SECONDS: String(WINDOW_SECONDS),
-      // The idle-partition advance moves a watermark by wall-clock time when the aggregator has
-      // seen no record on a partition for this long; behind a backlog on a busy box (batches of
-      // 60-110 s) it fired mid-burst and later rounds became too-late. The test needs no idle
-      // advance (the last round's windows are not expected), so keep it out of the way.
-      AGGREGATOR_IDLE_PARTITION_SECONDS: '3600',
       KAFKA_PARTITION_STALL_SECONDS: String(STALL_SECONDS),
     },
     serviceEnv: { rules: { KAFKA_MAX_REQUEST_BYTES: String(RULES_MAX_REQUEST_BYTES) } },
@@ -186,7 +181,7 @@ describe('the whole pipeline under a burst of transitions', () => {
   it('loses and duplicates nothing when aggregator, rules, geo and notifier are each SIGKILLed once mid-burst and restarted', async () => {
     const { tenant, token } = await tenantWithRuleAndFence();
     stalls.reset();
-    // Later event times than the first burst (watermarks are per partition, across tenants).
+    // Later event times than the first burst (windows close per device now, so this only keeps the two bursts apart).
     const burst = new Burst(tenant, BURST, 15 * 60_000);
     const consumed = async (service: ConsumerService) => {
       const group = PIPELINE_GROUPS.find((g) => g.service === service)!.groupId;

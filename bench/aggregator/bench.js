@@ -58,8 +58,8 @@ async function storePaths(redis, devices, rounds) {
   const windows = new AggregateWindows(
     new RedisWindowStore(redis, 3 * 86_400_000),
     { publish: async (list) => void (published.n += list.length) },
-    { saveAggregates: async () => undefined },
-    { windowMs: 60_000, allowedLatenessMs: 60_000, idlePartitionMs: 30_000 },
+    { saveAggregates: async () => undefined, loadWindows: async () => new Map() },
+    { windowMs: 60_000, outOfOrdernessMs: 0, allowedLatenessMs: 60_000, deviceIdleMs: 30_000, silentHorizonMs: 86_400_000, archiveMs: 30 * 86_400_000 },
     clock,
   );
   const batches = feed(devices, rounds, `bench${devices}`);
@@ -98,7 +98,7 @@ async function storePaths(redis, devices, rounds) {
 async function historyWrites(readings) {
   const settings = { ...dynamoSettings(process.env), tablePrefix: `bench-${Date.now()}-` };
   const { client, doc } = createDynamoClients(settings);
-  const history = new DynamoHistoryStore(client, doc, settings, 86_400);
+  const history = new DynamoHistoryStore(client, doc, settings, 86_400, 1000, 8);
   await history.ensureTables();
   const batches = feed(readings / 1000 > 0 ? 1000 : readings, readings / 1000, 'benchhist');
   const started = process.hrtime.bigint();

@@ -1,6 +1,7 @@
 // End to end: a backlog of readings on the telemetry topic, then one aggregator process
-// (Kafka batches -> Redis state + windows + DynamoDB Local history -> commit). Prints
-// readings/s applied from the aggregator's own consumed-records metric. Needs a stack.
+// (Kafka batches -> Redis state + windows -> commit, and, in its own consumer group,
+// DynamoDB Local history -> commit). Prints readings/s of each group from the aggregator's
+// own consumed-records metric. Needs a stack.
 const { randomUUID } = require('node:crypto');
 const { kafkaSettings } = require('@geopulse/config');
 const { EVENT_TYPES, deviceRecordKey, eventSource } = require('@geopulse/contracts');
@@ -11,12 +12,25 @@ const { ServiceProcess, waitFor } = require('@geopulse/testing');
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 
-async function consumed(baseUrl) {
+async function consumed(baseUrl, group) {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   return text
     .split('\n')
-    .filter((l) => l.startsWith('geopulse_kafka_consumed_records_total'))
+    .filter((l) => l.startsWith('geopulse_kafka_consumed_records_total') && l.includes(`group="${group}"`))
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+/** Readings/s of one consumer group, from its first to its last record. */
+async function rate(baseUrl, group, total) {
+  const first = await waitFor(async () => {
+    const n = await consumed(baseUrl, group);
+    return n > 0 ? { n, at: Date.now() } : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 50, description: `first batch of ${group}` });
+  const last = await waitFor(async () => {
+    const n = await consumed(baseUrl, group);
+    return n >= total ? { n, at: Date.now() } : undefined;
+  }, { timeoutMs: 900_000, intervalMs: 200, description: `${total} readings consumed by ${group}` });
+  return Math.round((last.n - first.n) / ((last.at - first.at) / 1000));
 }
 
 async function main() {
@@ -54,16 +68,8 @@ async function main() {
     env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '6', GEOPULSE_JWT_SECRET: randomUUID() + randomUUID(), LOG_LEVEL: 'warn', DYNAMODB_TABLE_PREFIX: prefix, OTEL_TRACES_SAMPLER_ARG: '0' },
   });
   try {
-    const first = await waitFor(async () => {
-      const n = await consumed(service.baseUrl);
-      return n > 0 ? { n, at: Date.now() } : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 50, description: 'first batch' });
-    const last = await waitFor(async () => {
-      const n = await consumed(service.baseUrl);
-      return n >= total ? { n, at: Date.now() } : undefined;
-    }, { timeoutMs: 900_000, intervalMs: 200, description: `${total} readings consumed` });
-    const perSecond = Math.round((last.n - first.n) / ((last.at - first.at) / 1000));
-    console.log(JSON.stringify({ endToEnd: { devices: DEVICES, readings: total, readingsPerSecond: perSecond, note: 'Kafka -> Redis state+windows + DynamoDB Local history, commit; tracing sampled at 0' } }, null, 2));
+    const [live, history] = await Promise.all([rate(service.baseUrl, 'geopulse-aggregator', total), rate(service.baseUrl, 'geopulse-aggregator-history', total)]);
+    console.log(JSON.stringify({ endToEnd: { devices: DEVICES, readings: total, readingsPerSecond: live, historyReadingsPerSecond: history, note: 'live group: Kafka -> Redis state+windows, commit; history group: Kafka -> DynamoDB Local, commit; tracing sampled at 0' } }, null, 2));
   } finally {
     await service.stop();
   }

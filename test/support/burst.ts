@@ -11,9 +11,9 @@ import { post } from './platform';
  * under the one rule `temperature > 50` and the one fence every reading flips both:
  * - alerts: round k even STARTs episode k/2 + 1, round k odd STOPs episode (k + 1)/2;
  * - geofence events: round k even is an ENTER (visit started at that reading), k odd the EXIT;
- * - aggregates: round k is alone in window [base + kW, base + (k+1)W); round k+1 on the same
- *   partition passes its end, so windows of rounds 0..K-2 close with revision 0 (the last
- *   round's windows wait for later data or the idle-partition advance).
+ * - aggregates: round k is alone in window [base + kW, base + (k+1)W); the device's round k+1
+ *   passes its end, so windows of rounds 0..K-2 close with revision 0 (the last round's windows
+ *   close when the device has been idle; a window closed by idleness first has the same content).
  */
 export const RULE = { id: 'hot', name: 'Hot', expression: 'temperature > 50' };
 export const CENTER = { lat: 52.3731, lon: 4.8926 };

@@ -1,8 +1,9 @@
 /**
  * Data of an `io.geopulse.telemetry.aggregate.v1` event on `geopulse.aggregates.v1`: one
- * device's tumbling event-time window. A window is emitted once when the watermark passes its
- * end (revision 0) and again, with the next revision, for each change by a late reading within
- * the allowed lateness. The CloudEvent id is `aggregateEventId(...)`, so a re-sent revision
+ * device's tumbling event-time window. A window is emitted once when the device's own event
+ * time passes its end or the device falls silent (revision 0), and again, with the next
+ * revision, when late readings within the allowed lateness changed it (a backfill is one
+ * revision; decision 0204). The CloudEvent id is `aggregateEventId(...)`, so a re-sent revision
  * (at-least-once) carries the same id and consumers can drop it.
  */
 

@@ -35,7 +35,11 @@ class CapturingTransport extends Server implements CustomTransportStrategy {
     throw new Error('nothing to unwrap');
   }
   async call(partition: number): Promise<unknown> {
-    const handler = this.getHandlerByPattern('telemetry');
+    // Found as KafkaBatchTransport finds it: by the consumer and topic the pattern names.
+    const handler = [...this.messageHandlers.values()].find((h) => {
+      const named = (h.extras ?? {}) as { consumer?: string; topic?: string };
+      return named.consumer === 'readings' && named.topic === 'telemetry';
+    });
     if (!handler) throw new Error('no handler registered for telemetry');
     const batch: ConsumedBatch = { topic: 't', partition, events: [], tombstones: [] };
     return lastValueFrom(this.transformToObservable(await handler(batch, new KafkaBatchContext(['t', partition, 'readings']))), { defaultValue: undefined });

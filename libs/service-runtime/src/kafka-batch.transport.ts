@@ -57,7 +57,10 @@ export class RethrowBatchErrors implements RpcExceptionFilter<unknown> {
  * would turn it into a plain `{ status: 'error' }` object and every failure into a retry.
  */
 export const BatchEventPattern = (topic: TopicKey, consumer: string): MethodDecorator =>
-  applyDecorators(EventPattern(topic, { consumer }), UseFilters(new RethrowBatchErrors()));
+  applyDecorators(EventPattern({ consumer, topic }, { consumer, topic }), UseFilters(new RethrowBatchErrors()));
+
+/** A batch handler as Nest registered it (the pattern names consumer and topic, so two groups may read one topic). */
+type BatchHandler = (data: ConsumedBatch, context: KafkaBatchContext) => Promise<unknown>;
 
 /**
  * The service's consumer groups by name: their definitions, and once the transport started
@@ -117,7 +120,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   listen(callback: (err?: unknown) => void): void {
     try {
       const byConsumer = this.handlersByConsumer();
-      for (const [name, topics] of byConsumer) void this.startConsumer(name, topics);
+      for (const [name, handlers] of byConsumer) void this.startConsumer(name, handlers);
       callback();
     } catch (err) {
       callback(err);
@@ -142,31 +145,33 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return this.deps.kafka as T;
   }
 
-  /** Topic keys by consumer name, from the registered handlers; a handler naming an undefined consumer is an error. */
-  private handlersByConsumer(): Map<string, TopicKey[]> {
-    const byConsumer = new Map<string, TopicKey[]>();
+  /** Handlers by topic key by consumer name, from the registered handlers; a handler naming an undefined consumer is an error. */
+  private handlersByConsumer(): Map<string, Map<TopicKey, BatchHandler>> {
+    const byConsumer = new Map<string, Map<TopicKey, BatchHandler>>();
     for (const [pattern, handler] of this.messageHandlers) {
-      const consumer = (handler.extras as { consumer?: unknown } | undefined)?.consumer;
-      if (typeof consumer !== 'string' || !this.deps.consumers.definitions[consumer]) {
-        throw new Error(`@BatchEventPattern('${pattern}') names consumer ${String(consumer)}, which PlatformModule's consumers do not define`);
+      const { consumer, topic } = (handler.extras ?? {}) as { consumer?: unknown; topic?: unknown };
+      if (typeof consumer !== 'string' || typeof topic !== 'string' || !this.deps.consumers.definitions[consumer]) {
+        throw new Error(`@BatchEventPattern(${pattern}) names consumer ${String(consumer)}, which PlatformModule's consumers do not define`);
       }
-      byConsumer.set(consumer, [...(byConsumer.get(consumer) ?? []), pattern as TopicKey]);
+      const handlers = byConsumer.get(consumer) ?? new Map<TopicKey, BatchHandler>();
+      handlers.set(topic as TopicKey, handler as BatchHandler);
+      byConsumer.set(consumer, handlers);
     }
     return byConsumer;
   }
 
-  private async startConsumer(name: string, topics: TopicKey[]): Promise<void> {
+  private async startConsumer(name: string, handlers: ReadonlyMap<TopicKey, BatchHandler>): Promise<void> {
     const definition = this.deps.consumers.definitions[name];
     await definition.startAfter?.();
     if (this.closing) return;
-    const keyOf = new Map(topics.map((key) => [topicName(key, this.deps.settings.topicPrefix), key]));
+    const topics = [...handlers.keys()];
+    const handlerOf = new Map(topics.map((key) => [topicName(key, this.deps.settings.topicPrefix), handlers.get(key)!]));
     const consumer = new BatchConsumer(this.deps.kafka, this.deps.settings, this.deps.producer, this.deps.logger.child(name), {
       groupId: definition.groupId,
       topics,
       fromBeginning: definition.fromBeginning ?? true,
       handler: async (events, batch) => {
-        const key = keyOf.get(batch.topic);
-        const handler = key === undefined ? null : this.getHandlerByPattern(key);
+        const handler = handlerOf.get(batch.topic);
         if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
         const data: ConsumedBatch = { topic: batch.topic, partition: batch.partition, events, tombstones: batch.tombstones };
         const result = (await lastValueFrom(this.transformToObservable(await handler(data, new KafkaBatchContext([batch.topic, batch.partition, name]))), {

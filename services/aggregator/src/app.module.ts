@@ -7,12 +7,12 @@ import { LOGGER, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
 import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from './application/tokens';
-import type { HistoryStore } from './application/history';
 import { LocateDevices } from './application/locate-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
-import { AGGREGATOR_GROUP_ID, IdlePartitionTicker, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
+import { HISTORY_CONSUMER, HISTORY_GROUP_ID, HistoryConsumer } from './adapters/kafka/history.consumer';
+import { AGGREGATOR_GROUP_ID, IdleDeviceTicker, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
 import { RedisWindowStore } from './adapters/redis/window.store';
 import type { AggregatorConfig } from './config';
@@ -35,18 +35,19 @@ class HistoryTables implements OnApplicationBootstrap {
 
 export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): DynamicModule {
   const settings = config.aggregator;
-  // A device's window hash outlives its last change by the window, the lateness and the silent horizon.
-  const windowRetentionMs = settings.windowMs + settings.allowedLatenessMs + settings.silentHorizonMs;
+  // A device's live window state outlives its last change by its silence horizon (its open windows close after the idle time).
+  const windowRetentionMs = settings.silentHorizonMs + settings.deviceIdleMs + settings.windowMs;
   const dynamo = createDynamoClients(config.dynamo);
-  const history = new DynamoHistoryStore(dynamo.client, dynamo.doc, config.dynamo, settings.historyTtlSeconds, settings.historyQueryPageItems);
+  const history = new DynamoHistoryStore(dynamo.client, dynamo.doc, config.dynamo, settings.historyTtlSeconds, settings.historyQueryPageItems, settings.historyWriteConcurrency);
   return PlatformModule.register({
     service: 'aggregator',
     logger,
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [DevicesController, ReadingsConsumer],
-    consumers: { useFactory: () => ({ [TELEMETRY_CONSUMER]: { groupId: AGGREGATOR_GROUP_ID } }) },
+    controllers: [DevicesController, ReadingsConsumer, HistoryConsumer],
+    // Two groups on the telemetry topic: live state and windows, and the raw history off that path (decision 0203).
+    consumers: { useFactory: () => ({ [TELEMETRY_CONSUMER]: { groupId: AGGREGATOR_GROUP_ID }, [HISTORY_CONSUMER]: { groupId: HISTORY_GROUP_ID } }) },
     providers: [
       { provide: CLOCK, useValue: (() => Date.now()) satisfies Clock },
       { provide: AGGREGATOR_SETTINGS, useValue: settings },
@@ -57,7 +58,7 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
       {
         provide: AggregateWindows,
         useFactory: (redis: RedisClient, producer: EventProducer, clock: Clock) =>
-          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), history as HistoryStore, settings, clock),
+          new AggregateWindows(new RedisWindowStore(redis, windowRetentionMs), new KafkaAggregatePublisher(producer), history, { ...settings, archiveMs: settings.historyTtlSeconds * 1000 }, clock),
         inject: [REDIS, EventProducer, CLOCK],
       },
       {
@@ -69,7 +70,7 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
         },
         inject: [DEVICE_STATE_STORE, CLOCK],
       },
-      IdlePartitionTicker,
+      IdleDeviceTicker,
     ],
     readiness: { inject: [], useFactory: () => [{ name: 'dynamodb', check: () => pingDynamo(dynamo.client) }] },
   });

@@ -17,7 +17,7 @@ beforeAll(async () => {
     AGGREGATOR_WINDOW_SECONDS: '10',
     // The shuffled feed below sends the first 50 s after the last 45 s: all late, none too late.
     AGGREGATOR_ALLOWED_LATENESS_SECONDS: '300',
-    AGGREGATOR_IDLE_PARTITION_SECONDS: '2',
+    AGGREGATOR_DEVICE_IDLE_SECONDS: '2',
     // Several DynamoDB pages behind every API page.
     AGGREGATOR_HISTORY_QUERY_PAGE_ITEMS: '7',
   });
@@ -71,7 +71,7 @@ describe('history in DynamoDB', () => {
     const range = await allPages<TelemetryReading>(`/v1/devices/hist-1/history?from=${base + 10_000}&to=${new Date(base + 19_000).toISOString()}&limit=4`, token);
     expect(range.flatMap((p) => p.items).map((r) => r.metrics?.i)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
 
-    // Ten windows; the last closes when the idle partition's watermark moves on.
+    // Ten windows; the last closes when the device has been silent for the idle time.
     const aggregatesPath = `/v1/devices/hist-1/aggregates?from=${base}&limit=3`;
     await waitFor(async () => (await allPages<TelemetryAggregate>(aggregatesPath, token)).flatMap((p) => p.items).length === 10, {
       timeoutMs: 60_000,

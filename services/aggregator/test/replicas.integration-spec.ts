@@ -29,7 +29,7 @@ async function groupMembers(): Promise<number> {
 async function run(replicas: number): Promise<{ windows: Map<string, Omit<TelemetryAggregate, 'tenantId' | 'revision'>>; states: unknown[]; consumed: number[] }> {
   const prefix = newTopicPrefix(`rep${replicas}`);
   const { tenant, token } = await operatorFor(secret);
-  const env = { GEOPULSE_JWT_SECRET: secret, KAFKA_TOPIC_PREFIX: prefix, AGGREGATOR_WINDOW_SECONDS: '10', AGGREGATOR_IDLE_PARTITION_SECONDS: '5' };
+  const env = { GEOPULSE_JWT_SECRET: secret, KAFKA_TOPIC_PREFIX: prefix, AGGREGATOR_WINDOW_SECONDS: '10', AGGREGATOR_DEVICE_IDLE_SECONDS: '5' };
   const services: ServiceProcess[] = [];
   for (let i = 0; i < replicas; i++) {
     const service = await startAggregator(env);
@@ -55,7 +55,7 @@ async function run(replicas: number): Promise<{ windows: Map<string, Omit<Teleme
     { timeoutMs: 90_000, intervalMs: 2000, description: `${expected} windows with ${replicas} replica(s)` },
   );
   // Revision numbers are not compared: a pause of the feed longer than the idle time (a busy
-  // CI machine) lets the idle-partition clock close a window early and its remaining readings
+  // CI machine) lets the idle-device clock close a window early and its remaining readings
   // arrive as late revisions. The newest revision's content must be the same.
   const windows = new Map([...latest].map(([key, { tenantId: _t, revision: _r, ...rest }]) => [key, rest]));
   const states = [];

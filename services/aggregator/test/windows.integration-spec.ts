@@ -6,7 +6,7 @@ import { aggregatesOf, getJson, latestRevisions, metricValue, newJwtSecret, newT
 const W = 10_000;
 const secret = newJwtSecret();
 const prefix = newTopicPrefix('win');
-const env = { GEOPULSE_JWT_SECRET: secret, KAFKA_TOPIC_PREFIX: prefix, AGGREGATOR_WINDOW_SECONDS: '10', AGGREGATOR_ALLOWED_LATENESS_SECONDS: '10', AGGREGATOR_IDLE_PARTITION_SECONDS: '2' };
+const env = { GEOPULSE_JWT_SECRET: secret, KAFKA_TOPIC_PREFIX: prefix, AGGREGATOR_WINDOW_SECONDS: '10', AGGREGATOR_ALLOWED_LATENESS_SECONDS: '10', AGGREGATOR_DEVICE_IDLE_SECONDS: '2' };
 let aggregator: ServiceProcess;
 let feed: TelemetryFeed;
 
@@ -23,15 +23,15 @@ afterAll(async () => {
 const alignedBase = (agoMs: number) => Math.floor((Date.now() - agoMs) / W) * W;
 
 describe('tumbling event-time windows', () => {
-  it('emits the scripted feed exactly: windows, late revisions, too-late readings dead-lettered, idle partition closing the last window', async () => {
+  it('emits the scripted feed exactly: windows, late revisions, too-late readings dead-lettered, the idle device closing its last window', async () => {
     const { tenant } = await operatorFor(secret);
-    // Watermarks are per partition, shared by every device on it: each test's feed starts after the last one's.
+    // Windows close by the device's own event time (decision 0204): other tests' devices on the partition do not matter.
     const base = alignedBase(30 * 60_000);
     const script: Array<[number, number, { lat: number; lon: number }?]> = [
       [1, 10, { lat: 52.0, lon: 4.0 }],
       [3, 20, { lat: 52.001, lon: 4.0 }],
       [5, 30],
-      [12, 5], // watermark +12 s: window 0 closes -> revision 0 (count 3)
+      [12, 5], // device time +12 s: window 0 closes -> revision 0 (count 3)
       [8, 40, { lat: 52.002, lon: 4.0 }], // late within lateness -> window 0 revision 1
       [25, 7], // window 1 closes -> revision 0
       [9, 50], // too late (window 0 ends +10 s, +10 s lateness <= 25)
@@ -42,7 +42,7 @@ describe('tumbling event-time windows', () => {
     const readings = script.map(([sec, v, position], i) => ({ ...reading(tenant, 'scripted', base + sec * 1000, { metrics: { v, on: true }, ...(position ? { position } : {}) }), id: `${tenant}-s${i}` }));
     await feed.send(readings);
 
-    // The last window (30-40 s) closes only because the idle partition's watermark moves on.
+    // The last window (30-40 s) closes only because the device goes silent for the idle time.
     const aggregates = await waitFor(() => aggregatesOf(prefix, tenant, 6), { timeoutMs: 60_000, intervalMs: 1000, description: 'six aggregates' });
     const summary = aggregates.map(({ data }) => [(Date.parse(data.windowStart) - base) / 1000, data.revision, data.count, data.metrics.v]);
     expect(summary).toEqual([

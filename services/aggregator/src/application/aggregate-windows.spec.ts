@@ -1,62 +1,70 @@
 import type { TelemetryAggregate, TelemetryReading } from '@geopulse/contracts';
-import { NO_WATERMARK, type StoredWatermark } from '../domain/partition-watermark';
-import { deviceKey, type DeviceWindowUpdate, type PartitionReading, type StoredDeviceWindows, type StoredWindow } from '../domain/window-batch';
-import { AggregateWindows, WindowConflictError, type DueWindow, type PartitionRef, type WindowStore } from './aggregate-windows';
+import { deviceKey, NO_DEVICE_WINDOWS, type DeviceWindowUpdate, type PartitionReading, type StoredDeviceWindows } from '../domain/window-batch';
+import type { WindowState } from '../domain/window-accumulator';
+import { AggregateWindows, archivedWindowKey, WindowConflictError, type DueWindow, type PartitionRef, type WindowArchive, type WindowRef, type WindowStore } from './aggregate-windows';
 
-/** The store's contract in memory (one partition's view is enough here). */
+/** The live store's contract in memory (one partition's view is enough here). */
 class MemoryWindowStore implements WindowStore {
-  watermarks = new Map<number, StoredWatermark>();
-  devices = new Map<string, { tenantId: string; deviceId: string; version: string; off: number; windows: Map<number, StoredWindow> }>();
-  pending = new Set<string>();
+  devices = new Map<string, { tenantId: string; deviceId: string; stored: StoredDeviceWindows }>();
+  /** `deviceKey|start` -> idle deadline. */
+  pending = new Map<string, number>();
   conflictOnce = false;
 
-  async loadWatermark(ref: PartitionRef) {
-    return this.watermarks.get(ref.partition) ?? NO_WATERMARK;
-  }
-  async saveWatermark(ref: PartitionRef, stored: StoredWatermark) {
-    this.watermarks.set(ref.partition, stored);
-  }
   async loadDevices(_ref: PartitionRef, devices: ReadonlyArray<{ tenantId: string; deviceId: string }>) {
     const out = new Map<string, StoredDeviceWindows>();
     for (const d of devices) {
-      const stored = this.devices.get(deviceKey(d.tenantId, d.deviceId));
-      out.set(deviceKey(d.tenantId, d.deviceId), stored ? { appliedOffset: stored.off, windows: structuredClone(stored.windows), version: stored.version } : { appliedOffset: -1, windows: new Map(), version: '' });
+      const held = this.devices.get(deviceKey(d.tenantId, d.deviceId));
+      out.set(deviceKey(d.tenantId, d.deviceId), held ? structuredClone(held.stored) : { ...NO_DEVICE_WINDOWS, windows: new Map(), version: '' });
     }
     return out;
   }
-  async applyUpdates(_ref: PartitionRef, updates: readonly DeviceWindowUpdate[]) {
+  async applyUpdates(_ref: PartitionRef, updates: readonly DeviceWindowUpdate[], idleDeadline: number) {
     if (this.conflictOnce) {
       this.conflictOnce = false;
       throw new WindowConflictError(updates.map((u) => u.deviceId));
     }
     for (const u of updates) {
       const key = deviceKey(u.tenantId, u.deviceId);
-      const current = this.devices.get(key) ?? { tenantId: u.tenantId, deviceId: u.deviceId, version: '', off: -1, windows: new Map<number, StoredWindow>() };
+      const held = this.devices.get(key) ?? { tenantId: u.tenantId, deviceId: u.deviceId, stored: { ...NO_DEVICE_WINDOWS, droppedUpTo: -Infinity, windows: new Map() } };
       for (const w of u.windows) {
-        current.windows.set(w.start, { ...current.windows.get(w.start), state: structuredClone(w) });
-        this.pending.add(`${key}|${w.start}`);
+        held.stored.windows.set(w.start, { state: structuredClone(w) });
+        this.pending.set(`${key}|${w.start}`, idleDeadline);
       }
-      this.devices.set(key, { ...current, off: u.appliedOffset, version: String(u.appliedOffset) });
+      held.stored = { ...held.stored, appliedOffset: u.appliedOffset, progress: u.progress, version: String(Number(held.stored.version ?? 0) + 1) };
+      this.devices.set(key, held);
     }
   }
-  async dueWindows(_ref: PartitionRef, watermark: number): Promise<DueWindow[]> {
+  async idleWindows(_ref: PartitionRef, deadline: number): Promise<DueWindow[]> {
     const due: DueWindow[] = [];
-    for (const d of this.devices.values()) {
-      for (const [start, w] of d.windows) {
-        if (this.pending.has(`${deviceKey(d.tenantId, d.deviceId)}|${start}`) && w.state.end <= watermark) due.push({ tenantId: d.tenantId, deviceId: d.deviceId, state: w.state });
-      }
+    for (const [key, at] of this.pending) {
+      const [device, start] = key.split('|');
+      const held = this.devices.get(device)!;
+      if (at <= deadline) due.push({ tenantId: held.tenantId, deviceId: held.deviceId, state: held.stored.windows.get(Number(start))!.state });
     }
     return due;
   }
-  async markEmitted(_ref: PartitionRef, windows: readonly DueWindow[]) {
+  async dropEmitted(_ref: PartitionRef, windows: readonly DueWindow[]) {
     for (const w of windows) {
       const key = deviceKey(w.tenantId, w.deviceId);
-      this.devices.get(key)!.windows.get(w.state.start)!.emittedRevision = w.state.revision;
+      const held = this.devices.get(key)!;
+      if (JSON.stringify(held.stored.windows.get(w.state.start)?.state) !== JSON.stringify(w.state)) continue;
+      held.stored.windows.delete(w.state.start);
+      held.stored.droppedUpTo = Math.max(held.stored.droppedUpTo, w.state.end);
       this.pending.delete(`${key}|${w.state.start}`);
     }
   }
-  async dropFinished(_ref: PartitionRef, end: number) {
-    for (const d of this.devices.values()) for (const [start, w] of d.windows) if (w.state.end <= end) d.windows.delete(start);
+}
+
+/** The archive: newest revision of each window. */
+class MemoryArchive implements WindowArchive {
+  windows = new Map<string, WindowState>();
+  loads = 0;
+  async saveAggregates(list: ReadonlyArray<{ aggregate: TelemetryAggregate; state: WindowState }>) {
+    for (const { aggregate, state } of list) this.windows.set(archivedWindowKey({ tenantId: aggregate.tenantId, deviceId: aggregate.deviceId, start: state.start }), structuredClone(state));
+  }
+  async loadWindows(refs: readonly WindowRef[]) {
+    this.loads++;
+    return new Map(refs.filter((r) => this.windows.has(archivedWindowKey(r))).map((r) => [archivedWindowKey(r), structuredClone(this.windows.get(archivedWindowKey(r))!)]));
   }
 }
 
@@ -70,6 +78,7 @@ const rec = (deviceId: string, sec: number): PartitionReading<number> => {
 
 function setup() {
   const store = new MemoryWindowStore();
+  const archive = new MemoryArchive();
   const calls: string[] = [];
   const sent: TelemetryAggregate[] = [];
   let now = 1_000_000;
@@ -81,11 +90,17 @@ function setup() {
         sent.push(...list.map((a) => a.aggregate));
       },
     },
-    { saveAggregates: async () => void calls.push('dynamo') },
-    { windowMs: 60_000, allowedLatenessMs: 30_000, idlePartitionMs: 5_000 },
+    {
+      saveAggregates: async (list) => {
+        calls.push('dynamo');
+        await archive.saveAggregates(list);
+      },
+      loadWindows: (refs) => archive.loadWindows(refs),
+    },
+    { windowMs: 60_000, outOfOrdernessMs: 0, allowedLatenessMs: 3_600_000, deviceIdleMs: 5_000, silentHorizonMs: 86_400_000, archiveMs: 30 * 86_400_000 },
     () => now,
   );
-  return { store, calls, sent, windows, advance: (ms: number) => (now += ms) };
+  return { store, archive, calls, sent, windows, advance: (ms: number) => (now += ms) };
 }
 
 beforeEach(() => {
@@ -93,17 +108,18 @@ beforeEach(() => {
 });
 
 describe('AggregateWindows', () => {
-  it('stores history before Kafka, marks what was sent, and records the watermark', async () => {
+  it('archives before Kafka and keeps only open windows live', async () => {
     const { store, calls, sent, windows } = setup();
     const outcome = await windows.processBatch(ref, [rec('a', 1), rec('a', 2), rec('b', 3), rec('a', 61)]);
-    expect(outcome).toMatchObject({ applied: 4, tooLate: [], emitted: { first: 2, revisions: 0 } });
+    expect(outcome).toMatchObject({ applied: 4, tooLate: [], emitted: { first: 1, revisions: 0 } });
     expect(calls).toEqual(['dynamo', 'kafka']);
-    expect(sent.map((a) => [a.deviceId, a.count])).toEqual([
-      ['a', 2],
-      ['b', 1],
+    // a's own clock closed its first window; b's window stays open however far a went.
+    expect(sent.map((a) => [a.deviceId, a.count])).toEqual([['a', 2]]);
+    expect([...store.devices.values()].map((d) => [d.deviceId, [...d.stored.windows.keys()].map((s) => (s - T0) / 60_000)])).toEqual([
+      ['a', [1]],
+      ['b', [0]],
     ]);
-    expect(store.pending.size).toBe(1);
-    expect(store.watermarks.get(0)!.provisional).toEqual({ watermark: T0 + 61_000, offset: 3 });
+    expect(store.devices.get(deviceKey('t', 'a'))!.stored.progress.provisional).toEqual({ eventTime: T0 + 61_000, offset: 3 });
   });
 
   it('counts nothing twice when a batch comes again after a failed write', async () => {
@@ -117,10 +133,36 @@ describe('AggregateWindows', () => {
     expect(sent.map((a) => a.count)).toEqual([2]);
   });
 
-  it('closes the last window of an owned partition that went idle, and leaves other partitions alone', async () => {
+  it('revises a window that left the live store from its archived state, once per late batch', async () => {
+    const { archive, sent, windows, advance } = setup();
+    await windows.processBatch(ref, [rec('van', 1), rec('van', 2), rec('van', 600)]);
+    expect(sent.map((a) => [a.revision, a.count])).toEqual([[0, 2]]);
+    // The buffered readings of the first minute arrive after the device moved on ten minutes.
+    await windows.tickIdle([ref]);
+    const outcome = await windows.processBatch(ref, [rec('van', 3), rec('van', 4)]);
+    expect(outcome).toMatchObject({ restored: 1, late: 2, tooLate: [] });
+    expect(await windows.processBatch(ref, [rec('van', 5)])).toMatchObject({ restored: 0, late: 1 });
+    // The backfill is one revision, sent once the window has been quiet for the idle time.
+    expect(sent).toHaveLength(1);
+    advance(5_000);
+    await windows.tickIdle([ref]);
+    const firstMinute = sent.filter((a) => a.windowStart === new Date(T0).toISOString());
+    expect(firstMinute.map((a) => [a.revision, a.count, a.metrics.v.max])).toEqual([
+      [0, 2, 2],
+      [1, 5, 5],
+    ]);
+    expect(archive.windows.get(archivedWindowKey({ tenantId: 't', deviceId: 'van', start: T0 }))).toMatchObject({ revision: 1, count: 5 });
+    // A device the live store knows moving forward needs no archive read.
+    const loads = archive.loads;
+    await windows.processBatch(ref, [rec('van', 720), rec('van', 790)]);
+    expect(archive.loads).toBe(loads);
+  });
+
+  it("closes a silent device's open window after the idle time, on an owned partition only", async () => {
     const { sent, windows, advance } = setup();
     await windows.processBatch(ref, [rec('a', 1)]);
-    expect(sent).toEqual([]);
+    // First sight of the partition: idleness counts from now.
+    await windows.tickIdle([ref]);
     advance(4_000);
     await windows.tickIdle([ref]);
     expect(sent).toEqual([]);
@@ -130,8 +172,16 @@ describe('AggregateWindows', () => {
     // Partition 0 was given up and owned again: idleness counts from the new ownership.
     await windows.tickIdle([ref]);
     expect(sent).toEqual([]);
-    advance(64_000);
+    advance(5_000);
     await windows.tickIdle([ref]);
     expect(sent.map((a) => [a.deviceId, a.count, a.revision])).toEqual([['a', 1, 0]]);
+    // The device comes back within the same minute: its window's next revision.
+    await windows.processBatch(ref, [rec('a', 30)]);
+    advance(5_000);
+    await windows.tickIdle([ref]);
+    expect(sent.map((a) => [a.count, a.revision])).toEqual([
+      [1, 0],
+      [2, 1],
+    ]);
   });
 });

@@ -1,34 +1,45 @@
 import type { TelemetryAggregate } from '@geopulse/contracts';
-import { idleWatermark, type StoredWatermark } from '../domain/partition-watermark';
-import { planWindowBatch, type DeviceWindowUpdate, type PartitionReading, type StoredDeviceWindows } from '../domain/window-batch';
-import { WindowAccumulator, type WindowState } from '../domain/window-accumulator';
+import { deviceKey, needsArchive, planWindowBatch, type DeviceWindowUpdate, type PartitionReading, type StoredDeviceWindows, type TooLateReason, type WindowBounds, type WindowEmission } from '../domain/window-batch';
+import { WindowAccumulator, windowStartOf, type WindowState } from '../domain/window-accumulator';
 import type { Clock } from './apply-readings';
-import type { HistoryStore } from './history';
 
 export interface PartitionRef {
   topic: string;
   partition: number;
 }
 
-export interface DueWindow {
+export type DueWindow = WindowEmission;
+
+/** A window to look up in the archive. */
+export interface WindowRef {
   tenantId: string;
   deviceId: string;
-  state: WindowState;
+  start: number;
 }
 
-/** Port: window state, applied offsets and partition watermarks outside the process. */
+/** Port: the devices' live window state, applied offsets and event-time progress, outside the process. */
 export interface WindowStore {
-  loadWatermark(ref: PartitionRef): Promise<StoredWatermark>;
-  saveWatermark(ref: PartitionRef, stored: StoredWatermark): Promise<void>;
   loadDevices(ref: PartitionRef, devices: ReadonlyArray<{ tenantId: string; deviceId: string }>): Promise<Map<string, StoredDeviceWindows>>;
-  /** Writes each device's windows and applied offset atomically; throws WindowConflictError if another writer moved it. */
-  applyUpdates(ref: PartitionRef, updates: readonly DeviceWindowUpdate[]): Promise<void>;
-  /** Windows of this partition whose end the watermark passed and whose latest revision was not sent. */
-  dueWindows(ref: PartitionRef, watermark: number): Promise<DueWindow[]>;
-  markEmitted(ref: PartitionRef, windows: readonly DueWindow[]): Promise<void>;
-  /** Forgets windows ending at or before `end` (past their allowed lateness: nothing can change them any more). */
-  dropFinished(ref: PartitionRef, end: number): Promise<void>;
+  /**
+   * Writes each device's windows, applied offset and progress atomically; the changed windows
+   * become due for emission at `idleDeadline` unless sent before. Throws WindowConflictError if
+   * another writer changed a device since it was read.
+   */
+  applyUpdates(ref: PartitionRef, updates: readonly DeviceWindowUpdate[], idleDeadline: number): Promise<void>;
+  /** Windows of this partition not sent since their last change that were untouched until `deadline` (their device went silent). */
+  idleWindows(ref: PartitionRef, deadline: number): Promise<DueWindow[]>;
+  /** Removes sent windows from the live store (each only if unchanged since), remembering how far its device dropped. */
+  dropEmitted(ref: PartitionRef, windows: readonly DueWindow[]): Promise<void>;
 }
+
+/** Port: where emitted windows are kept (DynamoDB, newest revision per window, with its full state) and read back to revise them. */
+export interface WindowArchive {
+  saveAggregates(windows: ReadonlyArray<{ aggregate: TelemetryAggregate; state: WindowState }>): Promise<void>;
+  /** The archived state of each window found, by `deviceKey|start`. */
+  loadWindows(windows: readonly WindowRef[]): Promise<Map<string, WindowState>>;
+}
+
+export const archivedWindowKey = (w: WindowRef): string => `${deviceKey(w.tenantId, w.deviceId)}|${w.start}`;
 
 /** Port: where closed windows go (the aggregates topic). */
 export interface AggregatePublisher {
@@ -44,76 +55,84 @@ export class WindowConflictError extends Error {
 }
 
 export interface WindowBatchOutcome<T> {
-  tooLate: T[];
+  tooLate: Array<{ ref: T; reason: TooLateReason }>;
   applied: number;
   late: number;
   replayed: number;
   duplicates: number;
+  /** Windows read back from the archive to be revised. */
+  restored: number;
   emitted: { first: number; revisions: number };
 }
 
-export interface WindowSettings {
-  windowMs: number;
-  allowedLatenessMs: number;
-  idlePartitionMs: number;
+export interface WindowSettings extends WindowBounds {
+  /** Wall-clock silence after which a device's windows close. */
+  deviceIdleMs: number;
+  /** Silence after which the live store forgets a device (its record expires). */
+  silentHorizonMs: number;
 }
 
 /**
- * Tumbling event-time windows per device over the telemetry partitions. Per partition one
- * thing at a time (a batch or an idle tick): read the watermark and the devices' windows,
- * plan in the domain, write each device atomically with its applied offset, emit the windows
- * the watermark closed (DynamoDB history, then Kafka), then record the watermark. Offsets are committed by the consumer only
- * after all of it, so a crash anywhere replays the batch and the applied offsets keep every
- * reading counted once (docs/decisions/0201).
+ * Tumbling event-time windows per device over the telemetry partitions (docs/decisions/0204).
+ * Per partition one thing at a time (a batch or an idle tick): read the batch's devices (their
+ * open windows and progress), read back from the archive the emitted windows late readings
+ * revise, plan in the domain, write each device atomically with its applied offset, emit the
+ * closed windows (archive, then Kafka), then drop them from the live store. Offsets are
+ * committed by the consumer only after all of it, so a crash anywhere replays the batch and
+ * the applied offsets keep every reading counted once (docs/decisions/0201).
  */
 export class AggregateWindows {
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly lastRecord = new Map<string, { watermark: number | null; at: number }>();
+  /** Since when this replica owns each partition (idle closing waits one idle time after that). */
+  private readonly ownedSince = new Map<string, number>();
 
   constructor(
     private readonly store: WindowStore,
     private readonly publisher: AggregatePublisher,
-    private readonly history: Pick<HistoryStore, 'saveAggregates'>,
+    private readonly archive: WindowArchive,
     private readonly settings: WindowSettings,
     private readonly clock: Clock,
   ) {}
 
   async processBatch<T>(ref: PartitionRef, records: ReadonlyArray<PartitionReading<T>>): Promise<WindowBatchOutcome<T>> {
     return this.serially(ref, async () => {
-      const stored = await this.store.loadWatermark(ref);
-      const keys = new Map(records.map((r) => [`${r.reading.tenantId}\u0000${r.reading.deviceId}`, { tenantId: r.reading.tenantId, deviceId: r.reading.deviceId }]));
+      const keys = new Map(records.map((r) => [deviceKey(r.reading.tenantId, r.reading.deviceId), { tenantId: r.reading.tenantId, deviceId: r.reading.deviceId }]));
       const devices = await this.store.loadDevices(ref, [...keys.values()]);
-      const plan = planWindowBatch({ records, stored, devices, windowMs: this.settings.windowMs, allowedLatenessMs: this.settings.allowedLatenessMs });
-      await this.store.applyUpdates(ref, plan.updates);
-      const emitted = await this.emitClosed(ref, plan.end.watermark, plan.emissions);
-      await this.store.saveWatermark(ref, { confirmed: plan.confirmed, provisional: plan.end });
-      this.lastRecord.set(refKey(ref), { watermark: plan.end.watermark, at: this.clock() });
-      return { tooLate: plan.tooLate.map((r) => r.ref), applied: plan.applied, late: plan.late, replayed: plan.replayed, duplicates: plan.duplicates, emitted };
+      const restored = await this.restoreArchived(records, devices);
+      const plan = planWindowBatch({ records, devices, bounds: this.settings });
+      await this.store.applyUpdates(ref, plan.updates, this.clock() + this.settings.deviceIdleMs);
+      const emitted = await this.emit(plan.emissions);
+      await this.store.dropEmitted(ref, plan.closed);
+      return {
+        tooLate: plan.tooLate.map((t) => ({ ref: t.record.ref, reason: t.reason })),
+        applied: plan.applied,
+        late: plan.late,
+        replayed: plan.replayed,
+        duplicates: plan.duplicates,
+        restored,
+        emitted,
+      };
     });
   }
 
   /**
-   * For the partitions this replica owns: a partition without records for the idle time gets
-   * its watermark moved on with the clock, so its last windows close.
+   * For the partitions this replica owns: windows whose device has been silent for the idle
+   * time are sent and dropped, so a silent device's last window closes. A partition counts
+   * only once it has been owned for the idle time (a new owner first replays what it missed).
    */
   async tickIdle(owned: readonly PartitionRef[]): Promise<{ first: number; revisions: number }> {
     const total = { first: 0, revisions: 0 };
+    const now = this.clock();
     const ownedKeys = new Set(owned.map(refKey));
-    for (const key of [...this.lastRecord.keys()]) if (!ownedKeys.has(key)) this.lastRecord.delete(key);
+    for (const key of [...this.ownedSince.keys()]) if (!ownedKeys.has(key)) this.ownedSince.delete(key);
     for (const ref of owned) {
+      const since = this.ownedSince.get(refKey(ref));
+      if (since === undefined) this.ownedSince.set(refKey(ref), now);
+      if (since === undefined || now - since < this.settings.deviceIdleMs) continue;
       const emitted = await this.serially(ref, async () => {
-        const now = this.clock();
-        const last = this.lastRecord.get(refKey(ref));
-        const stored = await this.store.loadWatermark(ref);
-        if (!last) {
-          // Newly owned: count idleness from now, from the stored watermark.
-          this.lastRecord.set(refKey(ref), { watermark: stored.provisional.watermark, at: now });
-          return { first: 0, revisions: 0 };
-        }
-        const watermark = idleWatermark(last.watermark, last.at, now, this.settings.idlePartitionMs);
-        if (watermark === null || (stored.provisional.watermark !== null && watermark <= stored.provisional.watermark)) return { first: 0, revisions: 0 };
-        const counts = await this.emitClosed(ref, watermark);
-        await this.store.saveWatermark(ref, { confirmed: stored.confirmed, provisional: { watermark, offset: stored.provisional.offset } });
+        const due = await this.store.idleWindows(ref, this.clock());
+        const counts = await this.emit(due);
+        await this.store.dropEmitted(ref, due);
         return counts;
       });
       total.first += emitted.first;
@@ -122,25 +141,35 @@ export class AggregateWindows {
     return total;
   }
 
-  /**
-   * Sends the windows the batch closed (as they were when closed), then every window of the
-   * partition the watermark has passed whose latest revision was not sent yet, and marks them.
-   */
-  private async emitClosed(ref: PartitionRef, watermark: number | null, closedInBatch: readonly DueWindow[] = []): Promise<{ first: number; revisions: number }> {
-    if (watermark === null) return { first: 0, revisions: 0 };
-    const due = await this.store.dueWindows(ref, watermark);
-    const id = (w: DueWindow) => `${w.tenantId}\u0000${w.deviceId}\u0000${w.state.start}\u0000${w.state.revision}`;
-    const sent = new Set(closedInBatch.map(id));
-    const outgoing = [...closedInBatch, ...due.filter((w) => !sent.has(id(w)))];
-    if (outgoing.length > 0) {
-      const aggregates = outgoing.map((w) => ({ aggregate: WindowAccumulator.toAggregate(w.state, w.tenantId, w.deviceId), traceparent: w.state.traceparent }));
-      await this.history.saveAggregates(aggregates.map((a) => a.aggregate));
-      await this.publisher.publish(aggregates);
+  /** Puts the archived state of emitted windows that the batch's new readings revise next to the devices' live windows. */
+  private async restoreArchived<T>(records: ReadonlyArray<PartitionReading<T>>, devices: Map<string, StoredDeviceWindows>): Promise<number> {
+    const wanted = new Map<string, WindowRef>();
+    for (const { reading, offset } of records) {
+      const stored = devices.get(deviceKey(reading.tenantId, reading.deviceId));
+      if (!stored || offset <= stored.appliedOffset) continue;
+      const start = windowStartOf(Date.parse(reading.ts), this.settings.windowMs);
+      const w = { tenantId: reading.tenantId, deviceId: reading.deviceId, start };
+      if (needsArchive(stored, start, this.settings.windowMs, Date.parse(reading.receivedAt), this.settings.silentHorizonMs)) wanted.set(archivedWindowKey(w), w);
     }
-    if (due.length > 0) await this.store.markEmitted(ref, due);
-    await this.store.dropFinished(ref, watermark - this.settings.allowedLatenessMs);
-    const revisions = outgoing.filter((w) => w.state.revision > 0).length;
-    return { first: outgoing.length - revisions, revisions };
+    if (wanted.size === 0) return 0;
+    const found = await this.archive.loadWindows([...wanted.values()]);
+    for (const [key, state] of found) {
+      const w = wanted.get(key)!;
+      const stored = devices.get(deviceKey(w.tenantId, w.deviceId))!;
+      stored.archived ??= new Map();
+      stored.archived.set(w.start, state);
+    }
+    return found.size;
+  }
+
+  /** Archives, then sends, the windows (as given: a window may go out in several revisions). */
+  private async emit(windows: readonly DueWindow[]): Promise<{ first: number; revisions: number }> {
+    if (windows.length === 0) return { first: 0, revisions: 0 };
+    const outgoing = windows.map((w) => ({ state: w.state, aggregate: WindowAccumulator.toAggregate(w.state, w.tenantId, w.deviceId), traceparent: w.state.traceparent }));
+    await this.archive.saveAggregates(outgoing);
+    await this.publisher.publish(outgoing);
+    const revisions = windows.filter((w) => w.state.revision > 0).length;
+    return { first: windows.length - revisions, revisions };
   }
 
   private serially<R>(ref: PartitionRef, work: () => Promise<R>): Promise<R> {

@@ -13,7 +13,6 @@ export class InvalidCursorError extends Error {}
 /** Port: raw readings and window aggregates of a device over time (DynamoDB, with a TTL). */
 export interface HistoryStore {
   saveReadings(readings: readonly TelemetryReading[]): Promise<void>;
-  saveAggregates(aggregates: readonly TelemetryAggregate[]): Promise<void>;
   readings(tenantId: string, deviceId: string, query: HistoryQuery): Promise<HistoryPage<TelemetryReading>>;
   aggregates(tenantId: string, deviceId: string, query: HistoryQuery): Promise<HistoryPage<TelemetryAggregate>>;
 }

@@ -4,7 +4,7 @@ import { kafkaSettings } from '@geopulse/config';
 import { EVENT_TYPES, deviceRecordKey, eventSource, topicName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
-import { readTopic, ServiceProcess, waitFor } from '@geopulse/testing';
+import { ConsumerLag, readTopic, ServiceProcess, waitFor } from '@geopulse/testing';
 
 export const stackEnv = () => process.env as Record<string, string>;
 
@@ -23,6 +23,20 @@ export async function startAggregator(env: Record<string, string>): Promise<Serv
   const service = await ServiceProcess.start({ name: 'aggregator', env: { KAFKA_PARTITIONS: '3', LOG_LEVEL: 'warn', ...env } });
   await waitFor(async () => (await fetch(`${service.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: 'aggregator ready' });
   return service;
+}
+
+/** Waits until the aggregator's live group has committed every record on the prefixed telemetry topic (processed them all). */
+export async function liveGroupDrained(topicPrefix: string, timeoutMs = 60_000): Promise<void> {
+  const lag = new ConsumerLag(stackEnv().KAFKA_BROKERS);
+  try {
+    await waitFor(async () => (await lag.of('geopulse-aggregator', [topicName('telemetry', topicPrefix)])).total === 0n || undefined, {
+      timeoutMs,
+      intervalMs: 250,
+      description: 'live consumer group drained',
+    });
+  } finally {
+    await lag.close();
+  }
 }
 
 /** Writes readings to the telemetry topic as ingest would (CloudEvents, device key). */

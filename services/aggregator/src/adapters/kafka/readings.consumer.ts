@@ -8,12 +8,11 @@ import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } fro
 import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, type ConsumedBatch } from '@geopulse/service-runtime';
 import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
-import type { PartitionReading } from '../../domain/window-batch';
-import { AGGREGATOR_SETTINGS, HISTORY_STORE } from '../../application/tokens';
-import type { HistoryStore } from '../../application/history';
+import type { PartitionReading, TooLateReason } from '../../domain/window-batch';
+import { AGGREGATOR_SETTINGS } from '../../application/tokens';
 import type { AggregatorSettings } from '../../config';
 
-/** The service's one consumer group (and its readiness check's name). */
+/** The live consumer group (and its readiness check's name); raw history has its own (HistoryConsumer). */
 export const TELEMETRY_CONSUMER = 'telemetry-consumer';
 export const AGGREGATOR_GROUP_ID = 'geopulse-aggregator';
 
@@ -21,7 +20,8 @@ const applied = metric.counter('geopulse_aggregator_readings_applied_total', 'Re
 const stale = metric.counter('geopulse_aggregator_stale_readings_total', 'Readings older than the stored state (ignored for state)');
 const beyondHorizon = metric.counter('geopulse_aggregator_beyond_horizon_readings_total', 'Readings newer than the stored state but older than the silent-device horizon');
 const windowed = metric.counter('geopulse_aggregator_window_readings_total', 'Readings folded into event-time windows');
-const late = metric.counter('geopulse_aggregator_late_readings_total', 'Readings for windows the watermark had closed', ['outcome']);
+const late = metric.counter('geopulse_aggregator_late_readings_total', "Readings for windows their device's own event time had closed", ['outcome']);
+const restored = metric.counter('geopulse_aggregator_restored_windows_total', 'Emitted windows read back from DynamoDB to be revised by late readings');
 const replayed = metric.counter('geopulse_aggregator_replayed_readings_total', 'Redelivered readings already in their windows (not counted again)');
 const duplicates = metric.counter('geopulse_aggregator_duplicate_readings_total', 'Readings whose id a window had counted already (sent twice)');
 const emits = metric.counter('geopulse_aggregator_window_emits_total', 'Window aggregates sent to the aggregates topic', ['kind']);
@@ -32,15 +32,22 @@ function withOffset(reading: TelemetryReading, record: ConsumedEvent): Partition
   return { reading, offset: Number(record.offset), ref: record, ...(traceparent ? { traceparent } : {}) };
 }
 
+/** Dead-letter details of the two ways a reading can be too late to revise its window (decision 0204). */
+const TOO_LATE: Record<TooLateReason, string> = {
+  'behind-device': "its window ended more than AGGREGATOR_ALLOWED_LATENESS_SECONDS before the device's own newest event time",
+  'past-history': 'its window ended more than AGGREGATOR_HISTORY_TTL_DAYS before it was received: the archived window has expired',
+};
+
 function countEmits(emitted: { first: number; revisions: number }): void {
   emits.inc({ kind: 'first' }, emitted.first);
   emits.inc({ kind: 'revision' }, emitted.revisions);
 }
 
 /**
- * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings), raw history
- * (DynamoDB) and windows (AggregateWindows); the transport commits the offsets after all of
- * them; too-late readings are dead-lettered with reason `too-late`.
+ * Kafka adapter: `geopulse.telemetry.v1` batches -> latest state (ApplyReadings) and windows
+ * (AggregateWindows); the transport commits the offsets after both; too-late readings are
+ * dead-lettered with reason `too-late`. Raw history is written by HistoryConsumer in a group of
+ * its own, off this path (decision 0203).
  */
 @ApiExcludeController()
 @Controller()
@@ -48,15 +55,13 @@ export class ReadingsConsumer {
   constructor(
     @Inject(ApplyReadings) private readonly applyReadings: ApplyReadings,
     @Inject(AggregateWindows) private readonly windows: AggregateWindows,
-    @Inject(HISTORY_STORE) private readonly history: HistoryStore,
   ) {}
 
   @BatchEventPattern('telemetry', TELEMETRY_CONSUMER)
   async readings(@Payload() batch: ConsumedBatch): Promise<{ deadLetters: DeadLetter[] }> {
     const { readings, deadLetters } = parseReadingEvents(batch.events, withOffset);
     if (readings.length === 0) return { deadLetters };
-    const plain = readings.map((r) => r.reading);
-    const [state] = await Promise.all([this.applyReadings.execute(plain), this.history.saveReadings(plain)]);
+    const state = await this.applyReadings.execute(readings.map((r) => r.reading));
     const outcome = await this.windows.processBatch({ topic: batch.topic, partition: batch.partition }, readings);
     applied.inc(state.applied);
     stale.inc(state.stale);
@@ -64,19 +69,18 @@ export class ReadingsConsumer {
     windowed.inc(outcome.applied);
     late.inc({ outcome: 'within-lateness' }, outcome.late);
     late.inc({ outcome: 'too-late' }, outcome.tooLate.length);
+    restored.inc(outcome.restored);
     replayed.inc(outcome.replayed);
     duplicates.inc(outcome.duplicates);
     countEmits(outcome.emitted);
-    for (const record of outcome.tooLate) {
-      deadLetters.push({ record, reason: 'too-late', detail: 'event time is past its window end plus the allowed lateness' });
-    }
+    for (const { ref, reason } of outcome.tooLate) deadLetters.push({ record: ref, reason: 'too-late', detail: TOO_LATE[reason] });
     return { deadLetters };
   }
 }
 
-/** Moves the watermark of idle telemetry partitions this replica owns, on a timer. */
+/** Closes the windows of silent devices on the telemetry partitions this replica owns, on a timer. */
 @Injectable()
-export class IdlePartitionTicker implements OnApplicationBootstrap, OnModuleDestroy {
+export class IdleDeviceTicker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log: ComponentLogger;
   private readonly topic: string;
   private idleTimer?: NodeJS.Timeout;
@@ -94,7 +98,7 @@ export class IdlePartitionTicker implements OnApplicationBootstrap, OnModuleDest
   }
 
   onApplicationBootstrap(): void {
-    const every = Math.max(200, Math.min(this.aggregatorSettings.idlePartitionMs / 2, 5000));
+    const every = Math.max(200, Math.min(this.aggregatorSettings.deviceIdleMs / 2, 5000));
     this.idleTimer = setInterval(() => void this.tickIdle(), every);
   }
 
@@ -109,7 +113,7 @@ export class IdlePartitionTicker implements OnApplicationBootstrap, OnModuleDest
       const partitions = this.consumers.assignment(TELEMETRY_CONSUMER).get(this.topic) ?? [];
       countEmits(await this.windows.tickIdle(partitions.map((partition) => ({ topic: this.topic, partition }))));
     } catch (err) {
-      this.log.warn('idle partition tick failed; retrying on the next tick', { error: (err as Error).message });
+      this.log.warn('idle device tick failed; retrying on the next tick', { error: (err as Error).message });
     } finally {
       this.ticking = false;
     }

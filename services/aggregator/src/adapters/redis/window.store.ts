@@ -1,40 +1,63 @@
 import { tenantKey, type RedisClient } from '@geopulse/redis';
 import { WindowConflictError, type DueWindow, type PartitionRef, type WindowStore } from '../../application/aggregate-windows';
-import { NO_WATERMARK, type StoredWatermark, type WatermarkMark } from '../../domain/partition-watermark';
-import { deviceKey, type DeviceWindowUpdate, type StoredDeviceWindows, type StoredWindow } from '../../domain/window-batch';
+import type { StoredProgress } from '../../domain/device-progress';
+import { deviceKey, NO_DEVICE_WINDOWS, type DeviceWindowUpdate, type StoredDeviceWindows, type StoredWindow } from '../../domain/window-batch';
 import type { WindowState } from '../../domain/window-accumulator';
 
 /**
- * Window state in Redis. Per tenant (one `{tenant}` slot, so each script is Cluster safe):
- * - `device:<id>:windows` hash: `off` = `<partition>:<offset>` last applied, `w:<start>` the
- *   window's JSON, `e:<start>` the last emitted revision;
- * - `windows:pending:<topic>:<partition>` zset of `<deviceId>|<start>` by window end: changed
- *   since last emitted;
- * - `windows:open:<topic>:<partition>` zset, same members: every window still kept.
- * Per partition (its own slot `{agg:<topic>:<partition>}`): the watermark hash and the set of
- * tenants with windows on the partition (written before their windows, so it never misses one).
+ * Live window state in Redis (docs/decisions/0204). Per tenant (one `{tenant}` slot, so each
+ * script is Cluster safe):
+ * - `device:<id>:windows` hash: `v` version (every write bumps it), `off` = `<partition>:<offset>`
+ *   last applied, `p` = the device's progress marks `<confirmed ms>:<confirmed offset>:<provisional ms>`
+ *   (the provisional offset is in `off`), `x` newest end of a window emitted and dropped,
+ *   `w:<start>` each window not yet emitted and dropped (JSON). It expires with the device's
+ *   silence horizon.
+ * - `windows:pending:<topic>:<partition>` zset of `<deviceId>|<start>` scored by the wall-clock
+ *   time the window is due if nothing changes it again (its device silent).
+ * Per partition (its own slot `{agg:<topic>:<partition>}`): the set of tenants with pending
+ * windows there (written before their windows, so it never misses one).
  */
 const APPLY_WINDOWS = `
-local cur = redis.call('HGET', KEYS[1], 'off') or ''
+local cur = redis.call('HGET', KEYS[1], 'v') or ''
 if cur ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'off', ARGV[2])
-for i = 5, #ARGV, 3 do
-  redis.call('HSET', KEYS[1], 'w:' .. ARGV[i], ARGV[i + 2])
-  local member = ARGV[4] .. '|' .. ARGV[i]
-  redis.call('ZADD', KEYS[2], ARGV[i + 1], member)
-  redis.call('ZADD', KEYS[3], ARGV[i + 1], member)
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('HSET', KEYS[1], 'off', ARGV[2], 'p', ARGV[3])
+for i = 7, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], 'w:' .. ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6] .. '|' .. ARGV[i])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/** Drops each sent window whose JSON is still what was sent; records the newest dropped end. */
+const DROP_EMITTED = `
+local dropped = tonumber(redis.call('HGET', KEYS[1], 'x') or '-1')
+local changed = false
+for i = 2, #ARGV, 3 do
+  local field = 'w:' .. ARGV[i]
+  if redis.call('HGET', KEYS[1], field) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], field)
+    redis.call('ZREM', KEYS[2], ARGV[1] .. '|' .. ARGV[i])
+    local e = tonumber(ARGV[i + 2])
+    if e > dropped then dropped = e end
+    changed = true
+  end
+end
+if changed and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'x', dropped)
+  redis.call('HINCRBY', KEYS[1], 'v', 1)
+end
 return 1
 `;
 
 interface WindowCommands {
-  gpApplyWindows(windowsKey: string, pendingKey: string, openKey: string, ...args: Array<string | number>): Promise<number>;
+  gpApplyWindows(windowsKey: string, pendingKey: string, ...args: Array<string | number>): Promise<number>;
+  gpDropEmitted(windowsKey: string, pendingKey: string, ...args: Array<string | number>): Promise<number>;
 }
 
 const windowsKey = (tenantId: string, deviceId: string) => tenantKey(tenantId, 'device', deviceId, 'windows');
 const pendingKey = (tenantId: string, ref: PartitionRef) => tenantKey(tenantId, 'windows', 'pending', ref.topic, String(ref.partition));
-const openKey = (tenantId: string, ref: PartitionRef) => tenantKey(tenantId, 'windows', 'open', ref.topic, String(ref.partition));
 const partitionKey = (ref: PartitionRef, what: string) => `gp:{agg:${ref.topic}:${ref.partition}}:${what}`;
 
 function parseMember(member: string): { deviceId: string; start: number } {
@@ -49,29 +72,27 @@ function checked<T>(results: Array<[Error | null, unknown]> | null): T[] {
   });
 }
 
+const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
+
+/** `p` field: `<confirmed event time>:<confirmed offset>:<provisional event time>` (empty for none). */
+function encodeProgress(p: StoredProgress): string {
+  return `${p.confirmed.eventTime ?? ''}:${p.confirmed.offset}:${p.provisional.eventTime ?? ''}`;
+}
+
+function decodeProgress(p: string | undefined, provisionalOffset: number): StoredProgress {
+  if (p === undefined) return NO_DEVICE_WINDOWS.progress;
+  const [ce, co, pe] = p.split(':');
+  return { confirmed: { eventTime: num(ce), offset: Number(co) }, provisional: { eventTime: num(pe), offset: provisionalOffset } };
+}
+
 export class RedisWindowStore implements WindowStore {
   constructor(
     private readonly redis: RedisClient,
-    /** How long a device's window hash lives after its last change. */
+    /** How long a device's window hash lives after its last change (its silence horizon). */
     private readonly retentionMs: number,
   ) {
-    redis.defineCommand('gpApplyWindows', { numberOfKeys: 3, lua: APPLY_WINDOWS });
-  }
-
-  async loadWatermark(ref: PartitionRef): Promise<StoredWatermark> {
-    const h = await this.redis.hgetall(partitionKey(ref, 'watermark'));
-    if (h.poff === undefined) return NO_WATERMARK;
-    const mark = (wm: string | undefined, off: string | undefined): WatermarkMark => ({ watermark: wm ? Number(wm) : null, offset: Number(off ?? -1) });
-    return { confirmed: mark(h.cwm, h.coff), provisional: mark(h.pwm, h.poff) };
-  }
-
-  async saveWatermark(ref: PartitionRef, stored: StoredWatermark): Promise<void> {
-    await this.redis.hset(partitionKey(ref, 'watermark'), {
-      cwm: stored.confirmed.watermark ?? '',
-      coff: stored.confirmed.offset,
-      pwm: stored.provisional.watermark ?? '',
-      poff: stored.provisional.offset,
-    });
+    redis.defineCommand('gpApplyWindows', { numberOfKeys: 2, lua: APPLY_WINDOWS });
+    redis.defineCommand('gpDropEmitted', { numberOfKeys: 2, lua: DROP_EMITTED });
   }
 
   async loadDevices(ref: PartitionRef, devices: ReadonlyArray<{ tenantId: string; deviceId: string }>): Promise<Map<string, StoredDeviceWindows>> {
@@ -81,49 +102,57 @@ export class RedisWindowStore implements WindowStore {
     const out = new Map<string, StoredDeviceWindows>();
     devices.forEach((d, i) => {
       const h = hashes[i];
-      const [partition, offset] = (h.off ?? '').split(':');
       const windows = new Map<number, StoredWindow>();
       for (const [field, value] of Object.entries(h)) {
-        if (!field.startsWith('w:')) continue;
-        const start = Number(field.slice(2));
-        const emitted = h[`e:${start}`];
-        windows.set(start, { state: JSON.parse(value) as WindowState, ...(emitted !== undefined ? { emittedRevision: Number(emitted) } : {}) });
+        if (field.startsWith('w:')) windows.set(Number(field.slice(2)), { state: JSON.parse(value) as WindowState });
       }
+      if (h.v === undefined) {
+        out.set(deviceKey(d.tenantId, d.deviceId), { ...NO_DEVICE_WINDOWS, windows, version: '' });
+        return;
+      }
+      const [partition, offset] = (h.off ?? '').split(':');
+      const samePartition = h.off !== undefined && Number(partition) === ref.partition;
+      // Offsets of another partition (the device's partition changed) say nothing here; its progress still holds.
+      const progress = decodeProgress(h.p, samePartition ? Number(offset) : -1);
       out.set(deviceKey(d.tenantId, d.deviceId), {
-        appliedOffset: h.off !== undefined && Number(partition) === ref.partition ? Number(offset) : -1,
+        appliedOffset: samePartition ? Number(offset) : -1,
+        progress: samePartition ? progress : { confirmed: { ...progress.provisional, offset: -1 }, provisional: { ...progress.provisional, offset: -1 } },
         windows,
-        version: h.off ?? '',
+        droppedUpTo: num(h.x) ?? -Infinity,
+        version: h.v,
       });
     });
     return out;
   }
 
-  async applyUpdates(ref: PartitionRef, updates: readonly DeviceWindowUpdate[]): Promise<void> {
+  async applyUpdates(ref: PartitionRef, updates: readonly DeviceWindowUpdate[], idleDeadline: number): Promise<void> {
     if (updates.length === 0) return;
-    const tenants = [...new Set(updates.map((u) => u.tenantId))];
-    await this.redis.sadd(partitionKey(ref, 'tenants'), ...tenants);
+    const tenants = [...new Set(updates.filter((u) => u.windows.length > 0).map((u) => u.tenantId))];
+    if (tenants.length > 0) await this.redis.sadd(partitionKey(ref, 'tenants'), ...tenants);
     const pipeline = this.redis.pipeline();
     const commands = pipeline as unknown as WindowCommands;
     for (const u of updates) {
-      const args: Array<string | number> = [u.expectedVersion ?? '', `${ref.partition}:${u.appliedOffset}`, this.retentionMs, u.deviceId];
-      for (const w of u.windows) args.push(w.start, w.end, JSON.stringify(w));
-      void commands.gpApplyWindows(windowsKey(u.tenantId, u.deviceId), pendingKey(u.tenantId, ref), openKey(u.tenantId, ref), ...args);
+      const args: Array<string | number> = [u.expectedVersion ?? '', `${ref.partition}:${u.progress.provisional.offset}`, encodeProgress(u.progress), this.retentionMs, idleDeadline, u.deviceId];
+      for (const w of u.windows) args.push(w.start, JSON.stringify(w));
+      void commands.gpApplyWindows(windowsKey(u.tenantId, u.deviceId), pendingKey(u.tenantId, ref), ...args);
     }
     const results = checked<number>(await pipeline.exec());
     const conflicts = updates.filter((_, i) => results[i] !== 1).map((u) => `${u.tenantId}/${u.deviceId}`);
     if (conflicts.length > 0) throw new WindowConflictError(conflicts);
   }
 
-  private async tenants(ref: PartitionRef): Promise<string[]> {
-    return this.redis.smembers(partitionKey(ref, 'tenants'));
-  }
-
-  async dueWindows(ref: PartitionRef, watermark: number): Promise<DueWindow[]> {
-    const tenants = await this.tenants(ref);
+  async idleWindows(ref: PartitionRef, deadline: number): Promise<DueWindow[]> {
+    const tenants = await this.redis.smembers(partitionKey(ref, 'tenants'));
     if (tenants.length === 0) return [];
     const ranges = this.redis.pipeline();
-    for (const t of tenants) ranges.zrangebyscore(pendingKey(t, ref), '-inf', watermark);
-    const members = checked<string[]>(await ranges.exec());
+    for (const t of tenants) ranges.zrangebyscore(pendingKey(t, ref), '-inf', deadline);
+    for (const t of tenants) ranges.zcard(pendingKey(t, ref));
+    const results = checked<string[] | number>(await ranges.exec());
+    const members = results.slice(0, tenants.length) as string[][];
+    const sizes = results.slice(tenants.length) as number[];
+    // Tenants without pending windows on this partition leave its set.
+    const idle = tenants.filter((_, i) => sizes[i] === 0);
+    if (idle.length > 0) await this.redis.srem(partitionKey(ref, 'tenants'), ...idle);
     const wanted = tenants.flatMap((tenantId, i) => members[i].map((m) => ({ tenantId, ...parseMember(m) })));
     if (wanted.length === 0) return [];
     const reads = this.redis.pipeline();
@@ -134,7 +163,7 @@ export class RedisWindowStore implements WindowStore {
       const json = states[i];
       if (json) due.push({ tenantId: w.tenantId, deviceId: w.deviceId, state: JSON.parse(json) as WindowState });
     });
-    // Pending members whose window hash expired have nothing to emit; forget them.
+    // Pending members whose window was dropped or whose hash expired have nothing to emit; forget them.
     const gone = wanted.filter((_, i) => !states[i]);
     if (gone.length > 0) {
       const cleanup = this.redis.pipeline();
@@ -144,38 +173,21 @@ export class RedisWindowStore implements WindowStore {
     return due;
   }
 
-  async markEmitted(ref: PartitionRef, windows: readonly DueWindow[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
+  async dropEmitted(ref: PartitionRef, windows: readonly DueWindow[]): Promise<void> {
+    if (windows.length === 0) return;
+    const byDevice = new Map<string, DueWindow[]>();
     for (const w of windows) {
-      pipeline.hset(windowsKey(w.tenantId, w.deviceId), `e:${w.state.start}`, w.state.revision);
-      pipeline.zrem(pendingKey(w.tenantId, ref), `${w.deviceId}|${w.state.start}`);
+      const key = deviceKey(w.tenantId, w.deviceId);
+      byDevice.set(key, [...(byDevice.get(key) ?? []), w]);
+    }
+    const pipeline = this.redis.pipeline();
+    const commands = pipeline as unknown as WindowCommands;
+    for (const list of byDevice.values()) {
+      const { tenantId, deviceId } = list[0];
+      const args: Array<string | number> = [deviceId];
+      for (const w of list) args.push(w.state.start, JSON.stringify(w.state), w.state.end);
+      void commands.gpDropEmitted(windowsKey(tenantId, deviceId), pendingKey(tenantId, ref), ...args);
     }
     checked(await pipeline.exec());
-  }
-
-  async dropFinished(ref: PartitionRef, end: number): Promise<void> {
-    const tenants = await this.tenants(ref);
-    if (tenants.length === 0) return;
-    const ranges = this.redis.pipeline();
-    for (const t of tenants) ranges.zrangebyscore(openKey(t, ref), '-inf', end);
-    const members = checked<string[]>(await ranges.exec());
-    const drop = this.redis.pipeline();
-    let any = false;
-    tenants.forEach((t, i) => {
-      for (const m of members[i]) {
-        const { deviceId, start } = parseMember(m);
-        drop.hdel(windowsKey(t, deviceId), `w:${start}`, `e:${start}`);
-        drop.zrem(openKey(t, ref), m);
-        drop.zrem(pendingKey(t, ref), m);
-        any = true;
-      }
-    });
-    if (any) checked(await drop.exec());
-    // Tenants without kept windows on this partition leave its set.
-    const counts = this.redis.pipeline();
-    for (const t of tenants) counts.zcard(openKey(t, ref));
-    const sizes = checked<number>(await counts.exec());
-    const idle = tenants.filter((_, i) => sizes[i] === 0);
-    if (idle.length > 0) await this.redis.srem(partitionKey(ref, 'tenants'), ...idle);
   }
 }
