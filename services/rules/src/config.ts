@@ -8,7 +8,7 @@ const rulesEnv = {
   RULES_MAX_EXPRESSION_LENGTH: env.int('longest rule expression in characters', { default: 1_000, min: 10, max: 100_000 }),
   RULES_MAX_EXPRESSION_DEPTH: env.int('deepest bracket nesting of a rule expression', { default: 16, min: 1, max: 256 }),
   RULES_DEVICE_CACHE_TTL_MS: env.int('how long device registry entries (tags, attributes) are cached', { default: 60_000, min: 0 }),
-  RULES_STATE_CACHE_DEVICES: env.int('device states each replica keeps in memory (validated against Redis by revision; 0 = none)', { default: 100_000, min: 0, max: 10_000_000 }),
+  RULES_STATE_CACHE_MB: env.int('megabytes of device state (as stored) each replica keeps in memory, validated against Redis by revision; 0 = none', { default: 32, min: 0, max: 16_384 }),
   RULES_GROUP_ID: env.string('consumer group of readings and geofence events', { default: 'geopulse-rules', pattern: /^[A-Za-z0-9._-]+$/ }),
   RULES_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate('trace link of each alert in the alerts API (default: GEOPULSE_TRACE_URL_TEMPLATE, else none)'),
 };
@@ -20,8 +20,8 @@ export interface RulesSettings {
   reconcileMs: number;
   expressionLimits: { maxLength: number; maxDepth: number };
   deviceCacheTtlMs: number;
-  /** Device states held in memory by this replica (decision 0402); 0 reads every state from Redis. */
-  stateCacheDevices: number;
+  /** Bytes of device state (JSON as stored) held in memory by this replica (decision 0402); 0 reads every state from Redis. */
+  stateCacheBytes: number;
   groupId: string;
   /** Alerts answered by the API carry `traceUrl` when set (non-empty). */
   traceUrlTemplate?: string;
@@ -41,7 +41,7 @@ export function parseRulesConfig(source: EnvSource): RulesConfig {
         reconcileMs: c.RULES_RECONCILE_MS,
         expressionLimits: { maxLength: c.RULES_MAX_EXPRESSION_LENGTH, maxDepth: c.RULES_MAX_EXPRESSION_DEPTH },
         deviceCacheTtlMs: c.RULES_DEVICE_CACHE_TTL_MS,
-        stateCacheDevices: c.RULES_STATE_CACHE_DEVICES,
+        stateCacheBytes: c.RULES_STATE_CACHE_MB * 1024 * 1024,
         groupId: c.RULES_GROUP_ID,
         traceUrlTemplate: c.RULES_TRACE_URL_TEMPLATE ?? sharedTraceUrlTemplate(source),
       };

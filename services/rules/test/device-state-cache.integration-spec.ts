@@ -29,7 +29,7 @@ function change(from: DeviceState, temperature: number, ts: number): DeviceState
 }
 
 it('answers from memory while Redis holds the revision it wrote, with what a fresh read gives', async () => {
-  const store = new RedisDeviceStateStore(redis, 'topic', 100);
+  const store = new RedisDeviceStateStore(redis, 'topic', 1_000_000);
   const device = `d-${randomUUID().slice(0, 6)}`;
   const empty = await store.load(tenant, device);
   expect(empty.rev).toBe(0);
@@ -44,8 +44,8 @@ it('answers from memory while Redis holds the revision it wrote, with what a fre
 });
 
 it('reads the whole state again when another replica wrote it, and its own stale write loses', async () => {
-  const mine = new RedisDeviceStateStore(redis, 'topic', 100);
-  const other = new RedisDeviceStateStore(redis, 'topic', 100);
+  const mine = new RedisDeviceStateStore(redis, 'topic', 1_000_000);
+  const other = new RedisDeviceStateStore(redis, 'topic', 1_000_000);
   const device = `d-${randomUUID().slice(0, 6)}`;
   const first = await mine.load(tenant, device);
   expect(await mine.save(tenant, device, 0, change(first, 12, 1000))).toBe(true);
@@ -61,7 +61,7 @@ it('reads the whole state again when another replica wrote it, and its own stale
 });
 
 it('tells a recreated hash at the same revision from the one it remembers (write tokens)', async () => {
-  const mine = new RedisDeviceStateStore(redis, 'topic', 100);
+  const mine = new RedisDeviceStateStore(redis, 'topic', 1_000_000);
   const other = new RedisDeviceStateStore(redis, 'topic', 0);
   const device = `d-${randomUUID().slice(0, 6)}`;
   expect(await mine.save(tenant, device, 0, change(await mine.load(tenant, device), 12, 1000))).toBe(true);
@@ -73,7 +73,8 @@ it('tells a recreated hash at the same revision from the one it remembers (write
   expect(now.history.latest.temperature).toBe(40);
 });
 
-it('keeps at most the configured number of devices, least recently used leaving first', async () => {
+it('keeps at most the configured bytes of state, least recently used leaving first', async () => {
+  // A bound smaller than any state: only the newest stays.
   const store = new RedisDeviceStateStore(redis, 'topic', 1);
   const [a, b] = [`d-${randomUUID().slice(0, 6)}`, `d-${randomUUID().slice(0, 6)}`];
   await store.load(tenant, a);
@@ -86,7 +87,7 @@ it('keeps at most the configured number of devices, least recently used leaving 
 });
 
 it("writes a batch's states in one pipeline, each its own compare-and-set, and reads them back in one", async () => {
-  const store = new RedisDeviceStateStore(redis, 'topic', 100);
+  const store = new RedisDeviceStateStore(redis, 'topic', 1_000_000);
   const devices = [0, 1, 2].map((i) => ({ tenantId: tenant, deviceId: `b${i}-${randomUUID().slice(0, 6)}` }));
   const first = await store.loadMany(devices);
   expect(first.map((s) => s.rev)).toEqual([0, 0, 0]);

@@ -59,7 +59,7 @@ export class RulesRuntime {
       compileErrors.inc();
       this.log.error('stored rule does not compile; not applied', { tenantId: rule.tenantId, ruleId: rule.id, version: rule.version, error: err.message });
     });
-    const states = new RedisDeviceStateStore(redis, topicName('telemetry', kafkaSettings.topicPrefix), settings.stateCacheDevices);
+    const states = new RedisDeviceStateStore(redis, topicName('telemetry', kafkaSettings.topicPrefix), settings.stateCacheBytes);
     this.states = states;
     this.errors = new RuleErrors(repository, clock);
     const evaluator = new EvaluateDevice(

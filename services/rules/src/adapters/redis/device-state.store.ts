@@ -49,10 +49,15 @@ export const firingKey = (tenantId: string, ruleId: string): string => tenantKey
 
 const cacheLookups = metric.counter('geopulse_rules_state_cache_lookups_total', 'Device state loads by outcome: hit (memory, revision confirmed), stale (changed elsewhere, re-read), miss', ['outcome']);
 
+/** What an entry costs beyond its JSON (key, revision, token, object headers), so empty states count too. */
+const ENTRY_OVERHEAD_BYTES = 200;
+
 /** A device's state as last read or written by this replica, with the write token of its revision. */
 interface CachedState {
   state: DeviceState;
   token: string;
+  /** Size as stored (history and alert JSON): what the memory bound counts. */
+  bytes: number;
 }
 
 /**
@@ -63,6 +68,7 @@ interface CachedState {
  */
 export class RedisDeviceStateStore implements DeviceStateStore {
   private readonly cache = new Map<string, CachedState>();
+  private cachedBytes = 0;
   /** Write tokens: this replica's id and a counter, unique across replicas and restarts. */
   private readonly writer = randomBytes(6).toString('hex');
   private writes = 0;
@@ -71,8 +77,8 @@ export class RedisDeviceStateStore implements DeviceStateStore {
     private readonly redis: RedisClient,
     /** Telemetry topic name: timer queues are per partition of it. */
     private readonly topic: string,
-    /** Most device states kept in memory (least recently used leave first); 0 keeps none. */
-    private readonly cacheDevices = 0,
+    /** Bytes of state (as stored) kept in memory, least recently used leaving first; 0 keeps none. */
+    private readonly cacheBytes = 0,
   ) {
     redis.defineCommand('gpRulesSave', { lua: SAVE });
   }
@@ -104,7 +110,7 @@ export class RedisDeviceStateStore implements DeviceStateStore {
           cacheLookups.inc({ outcome: 'hit' });
           states[i] = entry.state;
         } else {
-          this.cache.delete(keys[i]);
+          this.forget(keys[i]);
         }
       });
     }
@@ -115,22 +121,35 @@ export class RedisDeviceStateStore implements DeviceStateStore {
         cacheLookups.inc({ outcome: held[i] ? 'stale' : 'miss' });
         const raw = hashes[n];
         const alerts: Record<string, RuleAlertState> = {};
-        for (const [field, value] of Object.entries(raw)) if (field.startsWith('a:')) alerts[field.slice(2)] = JSON.parse(value) as RuleAlertState;
+        let bytes = ENTRY_OVERHEAD_BYTES + (raw.h?.length ?? 0);
+        for (const [field, value] of Object.entries(raw)) {
+          if (!field.startsWith('a:')) continue;
+          alerts[field.slice(2)] = JSON.parse(value) as RuleAlertState;
+          bytes += value.length;
+        }
         const state: DeviceState = { rev: Number(raw.rev ?? 0), history: raw.h ? (JSON.parse(raw.h) as DeviceHistory) : emptyHistory(), alerts };
         // A device without a hash yet is remembered at revision 0 with no token, like any other.
-        this.remember(keys[i], { state, token: raw.w ?? '' });
+        this.remember(keys[i], { state, token: raw.w ?? '', bytes });
         states[i] = state;
       });
     }
     return states as DeviceState[];
   }
 
-  /** Most recently used last; the oldest entries leave beyond the bound. */
+  /** Most recently used last; the oldest entries leave beyond the bound (the newest always stays). */
   private remember(key: string, entry: CachedState): void {
-    if (this.cacheDevices === 0) return;
-    this.cache.delete(key);
+    if (this.cacheBytes === 0) return;
+    this.forget(key);
     this.cache.set(key, entry);
-    while (this.cache.size > this.cacheDevices) this.cache.delete(this.cache.keys().next().value as string);
+    this.cachedBytes += entry.bytes;
+    while (this.cachedBytes > this.cacheBytes && this.cache.size > 1) this.forget(this.cache.keys().next().value as string);
+  }
+
+  private forget(key: string): void {
+    const entry = this.cache.get(key);
+    if (!entry) return;
+    this.cachedBytes -= entry.bytes;
+    this.cache.delete(key);
   }
 
   async save(tenantId: string, deviceId: string, rev: number, change: DeviceStateChange): Promise<boolean> {
@@ -147,6 +166,7 @@ export class RedisDeviceStateStore implements DeviceStateStore {
     const pipeline = this.redis.pipeline();
     const member = (w: DeviceRef): string => `${w.tenantId}:${w.deviceId}`;
     const tokens: string[] = [];
+    const sizes: number[] = [];
     const before: Array<CachedState | undefined> = [];
     /** Position of each write's script among the pipeline's replies. */
     const scriptAt: number[] = [];
@@ -161,12 +181,13 @@ export class RedisDeviceStateStore implements DeviceStateStore {
       const token = `${this.writer}:${(this.writes += 1)}`;
       const alerts = Object.entries(change.alerts);
       const firing = Object.entries(change.firing);
+      const history = JSON.stringify(change.history);
       (pipeline as unknown as RulesPipeline).gpRulesSave(
         1 + firing.length,
         key,
         ...firing.map(([ruleId]) => firingKey(tenantId, ruleId)),
         rev,
-        JSON.stringify(change.history),
+        history,
         Math.max(1000, Math.round(change.ttlMs)),
         alerts.length,
         ...alerts.flatMap(([ruleId, state]) => [ruleId, state ? JSON.stringify(state) : '']),
@@ -175,8 +196,9 @@ export class RedisDeviceStateStore implements DeviceStateStore {
         token,
       );
       tokens.push(token);
+      sizes.push(history.length);
       before.push(this.cache.get(key));
-      this.cache.delete(key);
+      this.forget(key);
     }
     const results = await exec<number>(pipeline);
     const saved = scriptAt.map((n) => results[n] === 1);
@@ -191,7 +213,8 @@ export class RedisDeviceStateStore implements DeviceStateStore {
           if (state) alertStates[ruleId] = state;
           else delete alertStates[ruleId];
         }
-        this.remember(ruleDeviceKey(tenantId, deviceId), { state: { rev: rev + 1, history: change.history, alerts: alertStates }, token: tokens[i] });
+        const bytes = ENTRY_OVERHEAD_BYTES + sizes[i] + Object.values(alertStates).reduce((n, a) => n + JSON.stringify(a).length, 0);
+        this.remember(ruleDeviceKey(tenantId, deviceId), { state: { rev: rev + 1, history: change.history, alerts: alertStates }, token: tokens[i], bytes });
       }
       if (change.timer && 'cancel' in change.timer) {
         cancels.zrem(this.timerKey(change.timer.partition), member({ tenantId, deviceId }));
