@@ -415,7 +415,8 @@ pipeline burst, ${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpu
     const at = drainedAt.get(groupId);
     console.log(`| ${groupId} | ${at ? ((at - started) / 1000).toFixed(1) : 'NOT drained'} | ${at ? Math.max(0, (at - lastAck) / 1000).toFixed(1) : '-'} | ${fmt(failures[service] - failuresBefore[service])} |`);
   }
-  console.log(`alerts on the topic for ${fmt(l.alert.length)} of ${fmt(expected)} transitions; geofence events for ${fmt(l.geo.length)} of ${fmt(expected)}`);
+  const recordsOn = async (key) => (await admin.fetchTopicOffsets(topicName(key, prefix))).reduce((sum, p) => sum + Number(p.high), 0);
+  console.log(`alerts on the topic for ${fmt(l.alert.length)} of ${fmt(expected)} transitions matched to their reading by the bench's tail (${fmt(await recordsOn('alerts'))} alert records in all); geofence events for ${fmt(l.geo.length)} (${fmt(await recordsOn('geofenceEvents'))} records)`);
   console.log(`dead letters during the burst: ${fmt((await deadLetters()) - dlqBefore)}; most partitions stalled at once: ${stalledSeen}`);
 }
 
