@@ -7,3 +7,4 @@ export * from './platform.module';
 export * from './kafka-batch.transport';
 export * from './start-up';
 export * from './id-param.pipe';
+export * from './owned-partitions-ticker';

@@ -4,8 +4,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { topicName, type TelemetryReading } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { parseReadingEvents, type ConsumedEvent, type DeadLetter } from '@geopulse/kafka';
-import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
-import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, type ConsumedBatch } from '@geopulse/service-runtime';
+import { injectTraceHeaders, metric, type JsonLogger } from '@geopulse/observability';
+import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, OwnedPartitionsTicker, type ConsumedBatch } from '@geopulse/service-runtime';
 import { AggregateWindows } from '../../application/aggregate-windows';
 import { ApplyReadings } from '../../application/apply-readings';
 import type { PartitionReading, TooLateReason } from '../../domain/window-batch';
@@ -81,41 +81,26 @@ export class ReadingsConsumer {
 /** Closes the windows of silent devices on the telemetry partitions this replica owns, on a timer. */
 @Injectable()
 export class IdleDeviceTicker implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log: ComponentLogger;
   private readonly topic: string;
-  private idleTimer?: NodeJS.Timeout;
-  private ticking = false;
+  private readonly ticker: OwnedPartitionsTicker;
 
   constructor(
     @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
     @Inject(LOGGER) logger: JsonLogger,
-    private readonly consumers: KafkaConsumers,
+    consumers: KafkaConsumers,
     @Inject(AggregateWindows) private readonly windows: AggregateWindows,
     @Inject(AGGREGATOR_SETTINGS) private readonly aggregatorSettings: AggregatorSettings,
   ) {
-    this.log = logger.child('readings-consumer');
     this.topic = topicName('telemetry', settings.topicPrefix);
+    this.ticker = new OwnedPartitionsTicker(consumers, TELEMETRY_CONSUMER, this.topic, logger.child('readings-consumer'), 'idle device tick');
   }
 
   onApplicationBootstrap(): void {
     const every = Math.max(200, Math.min(this.aggregatorSettings.deviceIdleMs / 2, 5000));
-    this.idleTimer = setInterval(() => void this.tickIdle(), every);
+    this.ticker.start(every, async (partitions) => countEmits(await this.windows.tickIdle(partitions.map((partition) => ({ topic: this.topic, partition })))));
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.idleTimer);
-  }
-
-  private async tickIdle(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      const partitions = this.consumers.assignment(TELEMETRY_CONSUMER).get(this.topic) ?? [];
-      countEmits(await this.windows.tickIdle(partitions.map((partition) => ({ topic: this.topic, partition }))));
-    } catch (err) {
-      this.log.warn('idle device tick failed; retrying on the next tick', { error: (err as Error).message });
-    } finally {
-      this.ticking = false;
-    }
+    this.ticker.stop();
   }
 }

@@ -5,7 +5,7 @@ import { EVENT_TYPES, topicName } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { parseReadingEvents, type ConsumedEvent, type DeadLetter } from '@geopulse/kafka';
 import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
-import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, type ConsumedBatch } from '@geopulse/service-runtime';
+import { BatchEventPattern, KAFKA_SETTINGS, KafkaConsumers, LOGGER, OwnedPartitionsTicker, type ConsumedBatch } from '@geopulse/service-runtime';
 import { EvaluateDevice, inParallel, type DeviceInput, type EvaluationStats } from '../../application/evaluate-device';
 import type { DeviceStateStore } from '../../application/ports';
 import { CLOCK, DEVICE_STATE_STORE, RULES_SETTINGS } from '../../application/tokens';
@@ -88,50 +88,40 @@ export class EvaluationConsumer {
 @Injectable()
 export class RuleTimers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log: ComponentLogger;
-  private readonly telemetryTopic: string;
-  private timer?: NodeJS.Timeout;
-  private ticking = false;
+  private readonly ticker: OwnedPartitionsTicker;
 
   constructor(
     @Inject(KAFKA_SETTINGS) kafkaSettings: KafkaSettings,
     @Inject(LOGGER) logger: JsonLogger,
-    private readonly consumers: KafkaConsumers,
+    consumers: KafkaConsumers,
     @Inject(EvaluateDevice) private readonly evaluator: EvaluateDevice,
     @Inject(DEVICE_STATE_STORE) private readonly states: DeviceStateStore,
     @Inject(RULES_SETTINGS) private readonly settings: RulesSettings,
     @Inject(CLOCK) private readonly clock: () => number,
   ) {
     this.log = logger.child('rule-timers');
-    this.telemetryTopic = topicName('telemetry', kafkaSettings.topicPrefix);
+    this.ticker = new OwnedPartitionsTicker(consumers, EVALUATION_CONSUMER, topicName('telemetry', kafkaSettings.topicPrefix), this.log, 'timer tick');
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.settings.timerTickMs / 2)));
+    this.ticker.start(Math.max(50, Math.floor(this.settings.timerTickMs / 2)), (partitions) => this.tick(partitions));
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.ticker.stop();
   }
 
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      for (const partition of this.consumers.assignment(EVALUATION_CONSUMER).get(this.telemetryTopic) ?? []) {
-        const due = await this.states.dueTimers(partition, this.clock(), 500);
-        await inParallel(due, DEVICE_CONCURRENCY, async ({ tenantId, deviceId }) => {
-          try {
-            count('timer', await this.evaluator.timer(tenantId, deviceId, partition));
-          } catch (err) {
-            timerFailures.inc();
-            this.log.warn('timer evaluation failed; retrying on the next tick', { tenantId, deviceId, error: (err as Error).message });
-          }
-        });
-      }
-    } catch (err) {
-      this.log.warn('timer tick failed; retrying on the next tick', { error: (err as Error).message });
-    } finally {
-      this.ticking = false;
+  private async tick(partitions: readonly number[]): Promise<void> {
+    for (const partition of partitions) {
+      const due = await this.states.dueTimers(partition, this.clock(), 500);
+      await inParallel(due, DEVICE_CONCURRENCY, async ({ tenantId, deviceId }) => {
+        try {
+          count('timer', await this.evaluator.timer(tenantId, deviceId, partition));
+        } catch (err) {
+          timerFailures.inc();
+          this.log.warn('timer evaluation failed; retrying on the next tick', { tenantId, deviceId, error: (err as Error).message });
+        }
+      });
     }
   }
 }
