@@ -63,3 +63,11 @@ export async function pingRedis(client: RedisClient, timeoutMs = 1000): Promise<
     clearTimeout(timer);
   }
 }
+
+/** A pipeline's replies in order (`await pipeline.exec()`), or the first command error thrown. */
+export function pipelineReplies<T>(results: Array<[Error | null, unknown]> | null): T[] {
+  return (results ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value as T;
+  });
+}

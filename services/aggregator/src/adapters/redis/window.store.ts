@@ -1,4 +1,4 @@
-import { tenantKey, type RedisClient } from '@geopulse/redis';
+import { pipelineReplies, tenantKey, type RedisClient } from '@geopulse/redis';
 import { WindowConflictError, type DueWindow, type PartitionRef, type WindowStore } from '../../application/aggregate-windows';
 import type { StoredProgress } from '../../domain/device-progress';
 import { deviceKey, NO_DEVICE_WINDOWS, type DeviceWindowUpdate, type StoredDeviceWindows, type StoredWindow } from '../../domain/window-batch';
@@ -65,13 +65,6 @@ function parseMember(member: string): { deviceId: string; start: number } {
   return { deviceId: member.slice(0, bar), start: Number(member.slice(bar + 1)) };
 }
 
-function checked<T>(results: Array<[Error | null, unknown]> | null): T[] {
-  return (results ?? []).map(([err, value]) => {
-    if (err) throw err;
-    return value as T;
-  });
-}
-
 const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
 
 /** `p` field: `<confirmed event time>:<confirmed offset>:<provisional event time>` (empty for none). */
@@ -98,7 +91,7 @@ export class RedisWindowStore implements WindowStore {
   async loadDevices(ref: PartitionRef, devices: ReadonlyArray<{ tenantId: string; deviceId: string }>): Promise<Map<string, StoredDeviceWindows>> {
     const pipeline = this.redis.pipeline();
     for (const d of devices) pipeline.hgetall(windowsKey(d.tenantId, d.deviceId));
-    const hashes = checked<Record<string, string>>(await pipeline.exec());
+    const hashes = pipelineReplies<Record<string, string>>(await pipeline.exec());
     const out = new Map<string, StoredDeviceWindows>();
     devices.forEach((d, i) => {
       const h = hashes[i];
@@ -136,7 +129,7 @@ export class RedisWindowStore implements WindowStore {
       for (const w of u.windows) args.push(w.start, JSON.stringify(w));
       void commands.gpApplyWindows(windowsKey(u.tenantId, u.deviceId), pendingKey(u.tenantId, ref), ...args);
     }
-    const results = checked<number>(await pipeline.exec());
+    const results = pipelineReplies<number>(await pipeline.exec());
     const conflicts = updates.filter((_, i) => results[i] !== 1).map((u) => `${u.tenantId}/${u.deviceId}`);
     if (conflicts.length > 0) throw new WindowConflictError(conflicts);
   }
@@ -147,7 +140,7 @@ export class RedisWindowStore implements WindowStore {
     const ranges = this.redis.pipeline();
     for (const t of tenants) ranges.zrangebyscore(pendingKey(t, ref), '-inf', deadline);
     for (const t of tenants) ranges.zcard(pendingKey(t, ref));
-    const results = checked<string[] | number>(await ranges.exec());
+    const results = pipelineReplies<string[] | number>(await ranges.exec());
     const members = results.slice(0, tenants.length) as string[][];
     const sizes = results.slice(tenants.length) as number[];
     // Tenants without pending windows on this partition leave its set.
@@ -157,7 +150,7 @@ export class RedisWindowStore implements WindowStore {
     if (wanted.length === 0) return [];
     const reads = this.redis.pipeline();
     for (const w of wanted) reads.hget(windowsKey(w.tenantId, w.deviceId), `w:${w.start}`);
-    const states = checked<string | null>(await reads.exec());
+    const states = pipelineReplies<string | null>(await reads.exec());
     const due: DueWindow[] = [];
     wanted.forEach((w, i) => {
       const json = states[i];
@@ -168,7 +161,7 @@ export class RedisWindowStore implements WindowStore {
     if (gone.length > 0) {
       const cleanup = this.redis.pipeline();
       for (const w of gone) cleanup.zrem(pendingKey(w.tenantId, ref), `${w.deviceId}|${w.start}`);
-      checked(await cleanup.exec());
+      pipelineReplies(await cleanup.exec());
     }
     return due;
   }
@@ -188,6 +181,6 @@ export class RedisWindowStore implements WindowStore {
       for (const w of list) args.push(w.state.start, JSON.stringify(w.state), w.state.end);
       void commands.gpDropEmitted(windowsKey(tenantId, deviceId), pendingKey(tenantId, ref), ...args);
     }
-    checked(await pipeline.exec());
+    pipelineReplies(await pipeline.exec());
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { metric } from '@geopulse/observability';
-import { tenantKey, type RedisClient } from '@geopulse/redis';
+import { pipelineReplies, tenantKey, type RedisClient } from '@geopulse/redis';
 import type { ChainableCommander } from 'ioredis';
 import type { DeviceRef, DeviceState, DeviceStateChange, DeviceStateStore, DeviceStateWrite, RuleAlertState } from '../../application/ports';
 import { emptyHistory, type DeviceHistory } from '../../domain/device-history';
@@ -38,10 +38,7 @@ interface RulesPipeline {
 
 /** Runs a pipeline; the replies in order, or the first command error thrown. */
 async function exec<T>(pipeline: ChainableCommander): Promise<T[]> {
-  return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
-    if (err) throw err;
-    return reply as T;
-  });
+  return pipelineReplies<T>(await pipeline.exec());
 }
 
 export const ruleDeviceKey = (tenantId: string, deviceId: string): string => tenantKey(tenantId, 'rules', 'dev', deviceId);
