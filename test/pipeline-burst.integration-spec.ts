@@ -15,6 +15,7 @@ import {
   type TopicTail,
 } from '@geopulse/testing';
 import type { AlertEventData, GeofenceTransitionData, TelemetryAggregate } from '@geopulse/contracts';
+import { consumerGroupName } from '@geopulse/contracts';
 import { BURST, Burst, dataOf, FENCE, followOutputs, newPrefix, recordsOf, RULE, StallWatch, transitionKey, waitDrained, WINDOW_SECONDS, type Reading } from './support/burst';
 import { newJwtSecret, operatorFor, post } from './support/platform';
 
@@ -185,7 +186,7 @@ describe('the whole pipeline under a burst of transitions', () => {
     const burst = new Burst(tenant, BURST, 15 * 60_000);
     const consumed = async (service: ConsumerService) => {
       const group = PIPELINE_GROUPS.find((g) => g.service === service)!.groupId;
-      return (await scrapeMetric(services[service].baseUrl, 'geopulse_kafka_consumed_records_total', { group })).value;
+      return (await scrapeMetric(services[service].baseUrl, 'geopulse_kafka_consumed_records_total', { group: consumerGroupName(group, prefix) })).value;
     };
     const before = Object.fromEntries(await Promise.all((['aggregator', 'rules', 'geo', 'notifier'] as const).map(async (s) => [s, await consumed(s)] as const)));
     const killedAt: Record<string, number> = {};

@@ -5,6 +5,8 @@
  * `io.geopulse.geofence.transition.v1` on `geopulse.geofence-events.v1` (key
  * `<tenantId>:<deviceId>`).
  */
+import { isRecord } from './json-body';
+import { ID_PATTERN } from './reading';
 
 /** [lon, lat], as GeoJSON. */
 export type LonLat = [number, number];
@@ -97,4 +99,40 @@ export interface GeofenceTransitionData {
   readingId?: string;
   /** Event time of the ENTER that opened this visit. */
   visitStartedAt: string;
+}
+
+/** A geofence-transition record that does not have the shape of its data. */
+export class InvalidGeofenceTransition extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'InvalidGeofenceTransition';
+  }
+}
+
+const TRANSITIONS: readonly GeofenceTransition[] = ['ENTER', 'EXIT', 'DWELL'];
+
+/**
+ * The data of an `io.geopulse.geofence.transition.v1` record as geo publishes it; the one
+ * parser of every consumer (rules, notifier). Throws InvalidGeofenceTransition naming the
+ * first field that is wrong.
+ */
+export function parseGeofenceTransitionData(data: unknown): GeofenceTransitionData {
+  if (!isRecord(data)) throw new InvalidGeofenceTransition('data must be an object');
+  for (const field of ['tenantId', 'deviceId'] as const) {
+    const value = data[field];
+    if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new InvalidGeofenceTransition(`/${field} must be a valid id`);
+  }
+  for (const field of ['geofenceId', 'at'] as const) {
+    if (typeof data[field] !== 'string' || data[field] === '') throw new InvalidGeofenceTransition(`/${field} must be a non-empty string`);
+  }
+  if (!TRANSITIONS.includes(data.transition as GeofenceTransition)) throw new InvalidGeofenceTransition('/transition must be ENTER, EXIT or DWELL');
+  if (Number.isNaN(Date.parse(data.at as string))) throw new InvalidGeofenceTransition('/at must be an RFC 3339 time');
+  const position = data.position;
+  if (position !== undefined && (!isRecord(position) || typeof position.lat !== 'number' || typeof position.lon !== 'number')) {
+    throw new InvalidGeofenceTransition('/position must have numeric lat and lon');
+  }
+  for (const field of ['geofenceName', 'reason', 'visitStartedAt', 'readingId', 'traceId'] as const) {
+    if (data[field] !== undefined && typeof data[field] !== 'string') throw new InvalidGeofenceTransition(`/${field} must be a string`);
+  }
+  return data as unknown as GeofenceTransitionData;
 }

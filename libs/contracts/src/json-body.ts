@@ -5,6 +5,11 @@
  * field ("/metrics/temperature must be a finite number").
  */
 
+/** A JSON object (not null, not an array): the one check every payload parser starts with. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export class JsonSyntaxError extends Error {
   constructor(
     message: string,

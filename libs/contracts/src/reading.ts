@@ -3,6 +3,7 @@
  * `geopulse.telemetry.v1`. Validation is hand-written: it runs for every reading on the hot
  * path, must report every problem with a JSON-pointer path, and the shape is small.
  */
+import { isRecord } from './json-body';
 
 export interface Position {
   lat: number;
@@ -77,10 +78,6 @@ export interface ReadingContext {
 }
 
 export type ReadingCheck = { ok: true; reading: Reading } | { ok: false; issues: ValidationIssue[] };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (typeof value === 'number') return String(value);

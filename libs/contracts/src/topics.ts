@@ -34,6 +34,14 @@ export function topicName(key: TopicKey, prefix = ''): string {
   return `${prefix}${TOPICS[key]}`;
 }
 
+/**
+ * A consumer group's name with the same environment prefix as the topics, so that two
+ * environments (or two test runs) sharing a cluster never share a group.
+ */
+export function consumerGroupName(group: string, prefix = ''): string {
+  return `${prefix}${group}`;
+}
+
 /** Record key of per-device topics: `<tenantId>:<deviceId>` keeps one device on one partition. */
 export function deviceRecordKey(tenantId: string, deviceId: string): string {
   return `${tenantId}:${deviceId}`;

@@ -1,11 +1,11 @@
 import { SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { CloudEventDecodeError, decodeCloudEvent, topicName, type CloudEvent, type TopicKey } from '@geopulse/contracts';
+import { CloudEventDecodeError, decodeCloudEvent, consumerGroupName, topicName, type CloudEvent, type TopicKey } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { extractTraceContext, metric, type ComponentLogger } from '@geopulse/observability';
-import { deadLetterRecord } from './dead-letters';
+import { deadLetterRecord, type DeadLetterReason } from './dead-letters';
 import type { EventProducer, RawRecord } from './event-producer';
-import { classifyFailure, retryDelayMs, type DeadLetterReason } from './failure-classification';
+import { classifyFailure, retryDelayMs } from './failure-classification';
 import { headersToStrings } from './records';
 import { eventSpanAttributes, messagingAttributes } from './messaging-spans';
 
@@ -30,8 +30,8 @@ export interface Tombstone {
 
 export interface DeadLetter {
   record: ConsumedEvent;
-  /** Short machine-readable reason, used as a metric label. */
-  reason: string;
+  /** Machine-readable, from the one catalogue; also a metric label. */
+  reason: DeadLetterReason;
   detail?: string;
 }
 
@@ -84,7 +84,7 @@ type Abandoned = typeof ABANDONED;
 interface PendingLetter {
   raw: RawRecord;
   offset: string;
-  reason: string;
+  reason: DeadLetterReason;
   detail?: string;
 }
 
@@ -107,6 +107,8 @@ interface PartitionProgress {
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
+  /** The group's name on the cluster: options.groupId with the topic prefix. */
+  private readonly groupId: string;
   private crashed = false;
   private running = false;
   private stopped = false;
@@ -122,8 +124,9 @@ export class BatchConsumer {
     private readonly log: ComponentLogger,
     private readonly options: BatchConsumerOptions,
   ) {
+    this.groupId = consumerGroupName(options.groupId, settings.topicPrefix);
     this.consumer = kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.groupId,
       allowAutoTopicCreation: false,
       // Short enough that a member lost in a broker restart is evicted quickly and the group
       // resumes within seconds; heartbeats every 3 s keep live members well inside it.
@@ -133,7 +136,7 @@ export class BatchConsumer {
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.crashed = !event.payload.restart;
-      this.log.error('consumer crashed', { group: options.groupId, error: event.payload.error.message, restart: event.payload.restart });
+      this.log.error('consumer crashed', { group: this.groupId, error: event.payload.error.message, restart: event.payload.restart });
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assigned = new Map(Object.entries(event.payload.memberAssignment));
@@ -196,7 +199,7 @@ export class BatchConsumer {
           return;
         } catch (err) {
           const delay = Math.min(500 * 2 ** attempt, 10_000);
-          this.log.warn('consumer could not start; retrying', { group: this.options.groupId, error: (err as Error).message, retryInMs: delay });
+          this.log.warn('consumer could not start; retrying', { group: this.groupId, error: (err as Error).message, retryInMs: delay });
           await this.consumer.disconnect().catch(() => undefined);
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
@@ -218,7 +221,7 @@ export class BatchConsumer {
     const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat } = payload;
     if (batch.messages.length === 0) return;
     const { topic, partition } = batch;
-    const group = this.options.groupId;
+    const group = this.groupId;
     const stopBatchTimer = batchSeconds.startTimer({ topic, group });
     const events: ConsumedEvent[] = [];
     const tombstones: Tombstone[] = [];
@@ -304,11 +307,11 @@ export class BatchConsumer {
       const failure = classifyFailure(err);
       if (failure.kind === 'retriable') throw err;
       if (events.length === 0) {
-        this.log.error('tombstones failed non-retriably; skipped', { topic, partition, group: this.options.groupId, count: tombstones.length, reason: failure.reason, error: failure.detail });
+        this.log.error('tombstones failed non-retriably; skipped', { topic, partition, group: this.groupId, count: tombstones.length, reason: failure.reason, error: failure.detail });
         return [];
       }
       if (events.length === 1 && tombstones.length === 0) return [{ record: events[0], reason: failure.reason, detail: failure.detail }];
-      this.log.warn('batch failed non-retriably; isolating the record', { topic, partition, group: this.options.groupId, records: events.length, reason: failure.reason, error: failure.detail });
+      this.log.warn('batch failed non-retriably; isolating the record', { topic, partition, group: this.groupId, records: events.length, reason: failure.reason, error: failure.detail });
       const ordered = [...tombstones].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
       const letters: DeadLetter[] = [];
       let t = 0;
@@ -338,7 +341,7 @@ export class BatchConsumer {
    */
   private async withRetry<T>(work: () => Promise<T>, payload: EachBatchPayload, progressKey: string): Promise<T | Abandoned> {
     const { topic, partition } = payload.batch;
-    const group = this.options.groupId;
+    const group = this.groupId;
     for (let attempt = 1; ; attempt++) {
       if (this.stopped || !payload.isRunning() || payload.isStale()) return ABANDONED;
       try {
@@ -368,8 +371,8 @@ export class BatchConsumer {
     if (!progress) return;
     this.progress.delete(progressKey);
     if (progress.stalled) {
-      stalledGauge.set({ topic: progress.topic, partition: String(progress.partition), group: this.options.groupId }, 0);
-      this.log.info('partition recovered', { topic: progress.topic, partition: progress.partition, group: this.options.groupId, stalledForSeconds: Math.round((Date.now() - progress.since) / 1000) });
+      stalledGauge.set({ topic: progress.topic, partition: String(progress.partition), group: this.groupId }, 0);
+      this.log.info('partition recovered', { topic: progress.topic, partition: progress.partition, group: this.groupId, stalledForSeconds: Math.round((Date.now() - progress.since) / 1000) });
     }
   }
 
@@ -378,11 +381,11 @@ export class BatchConsumer {
     for (const progress of this.progress.values()) {
       if (progress.stalled || now - progress.since < this.settings.partitionStallSeconds * 1000) continue;
       progress.stalled = true;
-      stalledGauge.set({ topic: progress.topic, partition: String(progress.partition), group: this.options.groupId }, 1);
+      stalledGauge.set({ topic: progress.topic, partition: String(progress.partition), group: this.groupId }, 1);
       this.log.error('partition stalled: no progress; readiness fails until it recovers', {
         topic: progress.topic,
         partition: progress.partition,
-        group: this.options.groupId,
+        group: this.groupId,
         stalledForSeconds: Math.round((now - progress.since) / 1000),
         error: progress.lastError ?? 'batch still in progress',
       });
@@ -394,9 +397,9 @@ export class BatchConsumer {
     // The producer splits them into requests under the broker's limit.
     await this.deadLetterProducer.publishRaw(
       this.deadLetterProducer.topic('deadLetter'),
-      letters.map(({ raw, offset, reason, detail }) => deadLetterRecord(raw, { reason, detail, topic, partition, offset, group: this.options.groupId }, now)),
+      letters.map(({ raw, offset, reason, detail }) => deadLetterRecord(raw, { reason, detail, topic, partition, offset, group: this.groupId }, now)),
     );
-    for (const { reason } of letters) deadLettered.inc({ topic, group: this.options.groupId, reason });
+    for (const { reason } of letters) deadLettered.inc({ topic, group: this.groupId, reason });
     this.log.warn('records dead-lettered', { topic, partition, count: letters.length, reason: letters[0].reason });
   }
 }

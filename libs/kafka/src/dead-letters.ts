@@ -1,4 +1,46 @@
+import type { DecodeFailure } from '@geopulse/contracts';
 import type { RawRecord } from './event-producer';
+
+/**
+ * Why a record is on `geopulse.deadletter.v1`: the `geopulse-dlq-reason` header and the
+ * `reason` label of geopulse_kafka_dead_lettered_total. One catalogue for every service, so an
+ * operator can filter and alert on a closed set (docs/decisions/0011).
+ */
+export type DeadLetterReason =
+  /** The record is not a CloudEvent we can decode (missing header, bad JSON, ...). */
+  | DecodeFailure
+  | 'undecodable'
+  /** The record (or what the handler made of it) exceeds the broker's size limit. */
+  | 'record-too-large'
+  /** The record's data does not match its type's schema. */
+  | 'schema'
+  /** The handler failed on this record alone with an error a retry cannot fix. */
+  | 'poison-record'
+  /** The handler marked the failure non-retriable (NonRetriableError without a reason of its own). */
+  | 'handler-rejected'
+  /** A CloudEvent of a type the topic does not carry. */
+  | 'unexpected-type'
+  /** A reading that fails the telemetry schema (on the topic, or from a device over MQTT). */
+  | 'invalid-reading'
+  /** An alert, geofence transition, geofence change or rule change that fails its schema. */
+  | 'invalid-alert'
+  | 'invalid-geofence-transition'
+  | 'invalid-geofence-change'
+  | 'invalid-rule-change'
+  /** The aggregator: a reading older than the device's allowed lateness or the stored history. */
+  | 'too-late'
+  /** The notifier: a delivery that failed its last attempt. */
+  | 'delivery-failed'
+  /** Ingest's MQTT bridge: a message it cannot accept (topic, device, or body). */
+  | 'bad-topic'
+  | 'unknown-device'
+  | 'device-disabled'
+  | 'malformed-json'
+  | 'empty-body'
+  | 'batch-too-large'
+  | 'reading-too-large'
+  | 'unsupported-media-type'
+  | 'device-mismatch';
 
 /** Headers every dead letter on `geopulse.deadletter.v1` carries besides the original ones. */
 export const DEAD_LETTER_HEADERS = {
@@ -14,7 +56,7 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 export interface DeadLetterOrigin {
-  reason: string;
+  reason: DeadLetterReason;
   detail?: string;
   /** Where the record was read from, or was to be written to. */
   topic: string;
@@ -22,6 +64,8 @@ export interface DeadLetterOrigin {
   offset?: string;
   /** Consumer group, or the producing service. */
   group?: string;
+  /** Headers of a producer's own (e.g. the notifier's subscription and attempts), beside the shared ones. */
+  extraHeaders?: Record<string, string>;
 }
 
 /** The original key, value and headers with why and where it failed. */
@@ -36,6 +80,7 @@ export function deadLetterRecord(raw: RawRecord, origin: DeadLetterOrigin, now: 
   if (origin.partition !== undefined) headers[DEAD_LETTER_HEADERS.partition] = String(origin.partition);
   if (origin.offset !== undefined) headers[DEAD_LETTER_HEADERS.offset] = origin.offset;
   if (origin.group !== undefined) headers[DEAD_LETTER_HEADERS.group] = origin.group;
+  Object.assign(headers, origin.extraHeaders);
   return { key: raw.key, value: raw.value, headers };
 }
 

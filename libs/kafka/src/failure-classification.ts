@@ -1,24 +1,11 @@
-import type { DecodeFailure } from '@geopulse/contracts';
+import type { DeadLetterReason } from './dead-letters';
 
 /**
  * What a consumer does with a failure, decided in one place (docs/decisions/0011):
  * a temporary dependency failure is retried with bounded backoff; anything a retry cannot fix
- * is dead-lettered with one of these reasons and the partition moves on. Plain code, no
+ * is dead-lettered with a DeadLetterReason and the partition moves on. Plain code, no
  * client libraries: errors are recognised by their shape (name, code, type, status).
  */
-export type DeadLetterReason =
-  /** The record is not a CloudEvent we can decode (missing header, bad JSON, ...). */
-  | DecodeFailure
-  | 'undecodable'
-  /** The record (or what the handler made of it) exceeds the broker's size limit. */
-  | 'record-too-large'
-  /** The record's data does not match its type's schema. */
-  | 'schema'
-  /** The handler failed on this record alone with an error a retry cannot fix. */
-  | 'poison-record'
-  /** The handler marked the failure non-retriable (NonRetriableError without a reason of its own). */
-  | 'handler-rejected';
-
 export type FailureClass = { kind: 'retriable'; detail: string } | { kind: 'non-retriable'; reason: DeadLetterReason; detail: string };
 
 /** A failure a retry cannot fix; throw it from a handler to have its record(s) dead-lettered. */

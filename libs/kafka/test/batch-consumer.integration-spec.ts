@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { EVENT_TYPES, topicName, type CloudEvent } from '@geopulse/contracts';
+import { EVENT_TYPES, consumerGroupName, topicName, type CloudEvent } from '@geopulse/contracts';
 import { kafkaSettings, type KafkaSettings } from '@geopulse/config';
 import { JsonLogger } from '@geopulse/observability';
 import { readTopic, waitFor } from '@geopulse/testing';
@@ -78,7 +78,7 @@ describe('BatchConsumer and EventProducer on a real broker', () => {
       ['invalid-json', '{not json'],
       ['missing-attribute', 'hello'],
     ]);
-    expect(dead.every((r) => r.headers[DEAD_LETTER_HEADERS.topic] === telemetry && r.headers[DEAD_LETTER_HEADERS.group] === groupId)).toBe(true);
+    expect(dead.every((r) => r.headers[DEAD_LETTER_HEADERS.topic] === telemetry && r.headers[DEAD_LETTER_HEADERS.group] === consumerGroupName(groupId, settings.topicPrefix))).toBe(true);
     await consumer.stop();
 
     // Offsets were committed after success: the same group sees only what comes next.

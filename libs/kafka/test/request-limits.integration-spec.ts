@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes } from 'kafkajs';
-import { EVENT_TYPES, topicName, type CloudEvent } from '@geopulse/contracts';
+import { EVENT_TYPES, consumerGroupName, topicName, type CloudEvent } from '@geopulse/contracts';
 import { kafkaSettings, type KafkaSettings } from '@geopulse/config';
 import { JsonLogger, metricsRegistry } from '@geopulse/observability';
 import { readTopic, waitFor } from '@geopulse/testing';
@@ -105,13 +105,13 @@ describe('produce requests under the byte limit, failure classification and stal
     await waitFor(async () => processed.includes(3), { timeoutMs: 30_000, description: 'records around the poison one processed' });
     expect(processed.filter((n) => n !== 1)).toEqual([3]);
     const dead = await readTopic({ brokers: settings.brokers, topic: deadLetter, minRecords: 1, timeoutMs: 20_000 });
-    expect(dead.map((r) => [r.headers.ce_id, r.headers[DEAD_LETTER_HEADERS.reason], r.headers[DEAD_LETTER_HEADERS.group]])).toEqual([['e-2', 'poison-record', groupId]]);
+    expect(dead.map((r) => [r.headers.ce_id, r.headers[DEAD_LETTER_HEADERS.reason], r.headers[DEAD_LETTER_HEADERS.group]])).toEqual([['e-2', 'poison-record', consumerGroupName(groupId, settings.topicPrefix)]]);
     expect(consumer.healthy()).toBe(true);
 
     // Redis "down": the next batch is retried with backoff, not dead-lettered, and the partition stalls.
     dependencyDown = true;
     await producer.publish('telemetry', [event(4, 'd1')]);
-    const labels = { topic: topicName('telemetry', settings.topicPrefix), partition: '0', group: groupId };
+    const labels = { topic: topicName('telemetry', settings.topicPrefix), partition: '0', group: consumerGroupName(groupId, settings.topicPrefix) };
     await waitFor(async () => !consumer.healthy(), { timeoutMs: 30_000, description: 'readiness fails after the stall time' });
     expect(consumer.readiness().error).toMatch(/stalled .*ECONNREFUSED/);
     expect(await gauge('geopulse_kafka_partition_stalled', labels)).toBe(1);

@@ -1,4 +1,4 @@
-import { topicName, type TopicKey } from '@geopulse/contracts';
+import { consumerGroupName, topicName, type TopicKey } from '@geopulse/contracts';
 import { ConsumerLag, type GroupLag } from './clients/consumer-lag';
 import { ServiceProcess } from './service-process';
 import { waitFor } from './wait-for';
@@ -66,10 +66,17 @@ export async function waitReady(service: ServiceProcess, timeoutMs = 120_000): P
   );
 }
 
-/** Lag of every pipeline consumer group on its topics (with the given topic prefix). */
+/**
+ * Lag of every pipeline consumer group on its topics, in the environment of the given prefix
+ * (topics and groups both carry it); `groupId` is the group's name in PIPELINE_GROUPS.
+ */
 export async function pipelineLag(lag: ConsumerLag, prefix: string): Promise<Array<GroupLag & { service: ConsumerService }>> {
   return Promise.all(
-    PIPELINE_GROUPS.map(async (g) => ({ service: g.service, ...(await lag.of(g.groupId, g.topics.map((t) => topicName(t, prefix)))) })),
+    PIPELINE_GROUPS.map(async (g) => ({
+      service: g.service,
+      ...(await lag.of(consumerGroupName(g.groupId, prefix), g.topics.map((t) => topicName(t, prefix)))),
+      groupId: g.groupId,
+    })),
   );
 }
 

@@ -132,11 +132,11 @@ describe('event time per device', () => {
     for (let d = 0; d < devices; d++) {
       for (let i = 0; i < 10; i++) backfill.push({ ...reading(tenant, id(d), base + 10_000 + i * 1000, { metrics: { v: 10 + i } }), id: `${tenant}-${d}-bf-${i}` });
     }
-    const consumedBefore = await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: 'geopulse-aggregator' });
+    const consumedBefore = await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: `${prefix}geopulse-aggregator` });
     const sending = feed.send(backfill, 100);
     const consumedAtKill = await waitFor(
       async () => {
-        const n = (await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: 'geopulse-aggregator' })) - consumedBefore;
+        const n = (await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: `${prefix}geopulse-aggregator` })) - consumedBefore;
         return n >= 600 ? n : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 25, description: '600 backfill readings consumed before the crash' },

@@ -44,7 +44,7 @@ describe('history off the live path', () => {
     await feed.send(readings);
 
     // The live group commits every reading although no history write can succeed.
-    await waitFor(async () => (await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: 'geopulse-aggregator' })) >= 40, {
+    await waitFor(async () => (await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: `${prefix}geopulse-aggregator` })) >= 40, {
       timeoutMs: 60_000,
       intervalMs: 500,
       description: 'live group committed the 40 readings',
@@ -53,7 +53,7 @@ describe('history off the live path', () => {
     expect({ status: state.status, readingId: state.body.readingId }).toEqual({ status: 200, readingId: readings[39].id });
 
     // The archive's group has committed nothing and keeps failing, which readiness reports.
-    expect(await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: 'geopulse-aggregator-history' })).toBe(0);
+    expect(await metricValue(aggregator.baseUrl, 'geopulse_kafka_consumed_records_total', { group: `${prefix}geopulse-aggregator-history` })).toBe(0);
     expect(await metricValue(aggregator.baseUrl, 'geopulse_aggregator_history_readings_total')).toBe(0);
     const readiness = await waitFor(
       async () => {

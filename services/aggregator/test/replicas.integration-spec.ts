@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { TelemetryAggregate } from '@geopulse/contracts';
+import { consumerGroupName, type TelemetryAggregate } from '@geopulse/contracts';
 import { waitFor, type ServiceProcess } from '@geopulse/testing';
 import { aggregatesOf, getJson, latestRevisions, metricValue, newJwtSecret, newTopicPrefix, operatorFor, reading, startAggregator, stackEnv, TelemetryFeed } from './support/harness';
 
@@ -14,11 +14,11 @@ afterAll(async () => {
   await Promise.all(running.map((s) => s.stop()));
 });
 
-async function groupMembers(): Promise<number> {
+async function groupMembers(prefix: string): Promise<number> {
   const admin = new Kafka({ brokers: stackEnv().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const { groups } = await admin.describeGroups(['geopulse-aggregator']);
+    const { groups } = await admin.describeGroups([consumerGroupName('geopulse-aggregator', prefix)]);
     return groups[0]?.state === 'Stable' ? groups[0].members.length : 0;
   } finally {
     await admin.disconnect();
@@ -36,7 +36,7 @@ async function run(replicas: number): Promise<{ windows: Map<string, Omit<Teleme
     services.push(service);
     running.push(service);
   }
-  await waitFor(async () => (await groupMembers()) === replicas, { timeoutMs: 60_000, intervalMs: 500, description: `${replicas} stable group member(s)` });
+  await waitFor(async () => (await groupMembers(prefix)) === replicas, { timeoutMs: 60_000, intervalMs: 500, description: `${replicas} stable group member(s)` });
   const feed = new TelemetryFeed(prefix);
   const readings = [];
   for (let j = 0; j < PER_DEVICE; j++) {

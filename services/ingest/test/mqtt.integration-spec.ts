@@ -56,14 +56,14 @@ describe('MQTT bridge', () => {
     const reasons = dead.map((r) => [r.headers['geopulse-dlq-topic'], r.headers['geopulse-dlq-reason']]);
     expect(reasons).toEqual(
       expect.arrayContaining([
-        [`mqtt:${topicOf(device.deviceId)}`, 'INVALID_READING'],
-        [`mqtt:${topicOf(device.deviceId)}`, 'MALFORMED_JSON'],
-        [`mqtt:${topicOf(device.deviceId)}`, 'DEVICE_MISMATCH'],
+        [`mqtt:${topicOf(device.deviceId)}`, 'invalid-reading'],
+        [`mqtt:${topicOf(device.deviceId)}`, 'malformed-json'],
+        [`mqtt:${topicOf(device.deviceId)}`, 'device-mismatch'],
       ]),
     );
     // The refused publishes preceded these dead letters on one connection: none of them got through.
     expect(dead.filter((r) => r.headers['geopulse-dlq-topic'] !== `mqtt:${topicOf(device.deviceId)}`)).toEqual([]);
-    expect(dead.find((r) => r.headers['geopulse-dlq-reason'] === 'INVALID_READING')!.headers['geopulse-dlq-detail']).toContain('/position/lat');
+    expect(dead.find((r) => r.headers['geopulse-dlq-reason'] === 'invalid-reading')!.headers['geopulse-dlq-detail']).toContain('/position/lat');
   });
 
   it('loses no message when ingest is SIGKILLed while messages are in flight', async () => {

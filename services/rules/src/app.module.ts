@@ -10,7 +10,7 @@ import { SyncRules } from './application/sync-rules';
 import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, RULES_RUNTIME as RUNTIME, RULES_SETTINGS } from './application/tokens';
 import { AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
 import { ALERT_LOG_CONSUMER, AlertLogConsumer } from './adapters/kafka/alert-log.consumer';
-import { EVALUATION_CONSUMER, EvaluationConsumer, RuleTimers } from './adapters/kafka/evaluation.consumer';
+import { EVALUATION_CONSUMER, RULES_GROUP_ID, EvaluationConsumer, RuleTimers } from './adapters/kafka/evaluation.consumer';
 import { RULES_TOPIC_CONSUMER, RulesTopicConsumer } from './adapters/kafka/rules-topic.consumer';
 import { RulesRuntime } from './adapters/rules.runtime';
 import type { RulesConfig } from './config';
@@ -41,10 +41,10 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
     consumers: {
       inject: [RUNTIME],
       useFactory: (runtime: RulesRuntime) => ({
-        [EVALUATION_CONSUMER]: { groupId: config.rules.groupId, startAfter: () => runtime.loaded.opened },
+        [EVALUATION_CONSUMER]: { groupId: RULES_GROUP_ID, startAfter: () => runtime.loaded.opened },
         [RULES_TOPIC_CONSUMER]: { groupId: broadcastGroupId('geopulse-rules-broadcast'), fromBeginning: true, startAfter: () => runtime.loaded.opened },
         // The alerts table, off the evaluation path (decision 0400).
-        [ALERT_LOG_CONSUMER]: { groupId: `${config.rules.groupId}-alert-log`, startAfter: () => runtime.loaded.opened },
+        [ALERT_LOG_CONSUMER]: { groupId: `${RULES_GROUP_ID}-alert-log`, startAfter: () => runtime.loaded.opened },
       }),
     },
     providers: [

@@ -9,7 +9,6 @@ const rulesEnv = {
   RULES_MAX_EXPRESSION_DEPTH: env.int('deepest bracket nesting of a rule expression', { default: 16, min: 1, max: 256 }),
   RULES_DEVICE_CACHE_TTL_MS: env.int('how long device registry entries (tags, attributes) are cached', { default: 60_000, min: 0 }),
   RULES_STATE_CACHE_MB: env.int('megabytes of device state (as stored) each replica keeps in memory, validated against Redis by revision; 0 = none', { default: 32, min: 0, max: 16_384 }),
-  RULES_GROUP_ID: env.string('consumer group of readings and geofence events', { default: 'geopulse-rules', pattern: /^[A-Za-z0-9._-]+$/ }),
   RULES_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate('trace link of each alert in the alerts API (default: GEOPULSE_TRACE_URL_TEMPLATE, else none)'),
 };
 
@@ -22,7 +21,6 @@ export interface RulesSettings {
   deviceCacheTtlMs: number;
   /** Bytes of device state (JSON as stored) held in memory by this replica (decision 0402); 0 reads every state from Redis. */
   stateCacheBytes: number;
-  groupId: string;
   /** Alerts answered by the API carry `traceUrl` when set (non-empty). */
   traceUrlTemplate?: string;
 }
@@ -42,7 +40,6 @@ export function parseRulesConfig(source: EnvSource): RulesConfig {
         expressionLimits: { maxLength: c.RULES_MAX_EXPRESSION_LENGTH, maxDepth: c.RULES_MAX_EXPRESSION_DEPTH },
         deviceCacheTtlMs: c.RULES_DEVICE_CACHE_TTL_MS,
         stateCacheBytes: c.RULES_STATE_CACHE_MB * 1024 * 1024,
-        groupId: c.RULES_GROUP_ID,
         traceUrlTemplate: c.RULES_TRACE_URL_TEMPLATE ?? sharedTraceUrlTemplate(source),
       };
     },

@@ -57,12 +57,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s/%s:%s" $img.repository .component (default .ctx.Chart.AppVersion $img.tag) -}}
 {{- end -}}
 
-{{/* The services that consume partitioned topics, with their consumer group. */}}
+{{/*
+The services that consume partitioned topics, with their consumer group: the group's name with
+the topic prefix, as the services name it (libs/contracts consumerGroupName).
+*/}}
 {{- define "geopulse.consumerGroups" -}}
-aggregator: geopulse-aggregator
-rules: geopulse-rules
-geo: geopulse-geo
-notifier: geopulse-notifier
+{{- $p := .ctx.Values.global.kafka.topicPrefix -}}
+aggregator: {{ printf "%sgeopulse-aggregator" $p | quote }}
+rules: {{ printf "%sgeopulse-rules" $p | quote }}
+geo: {{ printf "%sgeopulse-geo" $p | quote }}
+notifier: {{ printf "%sgeopulse-notifier" $p | quote }}
 {{- end -}}
 
 {{/*

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { kafkaSettings } from '@geopulse/config';
-import { EVENT_TYPES, deviceRecordKey, eventSource, topicName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
+import { EVENT_TYPES, consumerGroupName, deviceRecordKey, eventSource, topicName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
 import { ConsumerLag, readTopic, ServiceProcess, waitFor } from '@geopulse/testing';
@@ -29,7 +29,7 @@ export async function startAggregator(env: Record<string, string>): Promise<Serv
 export async function liveGroupDrained(topicPrefix: string, timeoutMs = 60_000): Promise<void> {
   const lag = new ConsumerLag(stackEnv().KAFKA_BROKERS);
   try {
-    await waitFor(async () => (await lag.of('geopulse-aggregator', [topicName('telemetry', topicPrefix)])).total === 0n || undefined, {
+    await waitFor(async () => (await lag.of(consumerGroupName('geopulse-aggregator', topicPrefix), [topicName('telemetry', topicPrefix)])).total === 0n || undefined, {
       timeoutMs,
       intervalMs: 250,
       description: 'live consumer group drained',

@@ -3,6 +3,8 @@
  * `properties.id`; `name`, `dwellSeconds`, `tags`, `target` from `properties`; a Point with
  * `properties.radiusMeters` becomes a Circle. Paths of later problems point into the feature.
  */
+import { isRecord } from '@geopulse/contracts';
+
 export interface FeatureInput {
   input: Record<string, unknown>;
   /** Maps a path inside the geofence input to the path inside the feature. */
@@ -11,7 +13,6 @@ export interface FeatureInput {
 
 export type FeatureCollectionCheck = { ok: true; inputs: FeatureInput[] } | { ok: false; message: string; issues: Array<{ index?: number; path: string; message: string }> };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function featureCollectionToInputs(raw: unknown, maxFeatures: number): FeatureCollectionCheck {
   if (!isRecord(raw) || raw.type !== 'FeatureCollection' || !Array.isArray(raw.features)) {

@@ -1,7 +1,7 @@
 import kinks from '@turf/kinks';
 import { polygon as turfPolygon } from '@turf/helpers';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
-import { ID_PATTERN, type GeofenceGeometry, type GeofenceInput, type GeofenceTarget, type LonLat } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord, type GeofenceGeometry, type GeofenceInput, type GeofenceTarget, type LonLat } from '@geopulse/contracts';
 
 /** One problem with a fence, as a JSON pointer into the input and a sentence. */
 export interface GeofenceIssue {
@@ -28,7 +28,6 @@ export const DEFAULT_GEOFENCE_LIMITS: GeofenceLimits = {
 
 export type GeofenceCheck = { ok: true; input: GeofenceInput & { id: string } } | { ok: false; issues: GeofenceIssue[] };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const INPUT_KEYS = new Set(['id', 'name', 'geometry', 'dwellSeconds', 'tags', 'target']);
 const TAG_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 

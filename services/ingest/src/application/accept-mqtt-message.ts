@@ -1,3 +1,4 @@
+import type { DeadLetterReason } from '@geopulse/kafka';
 import type { Device } from '../domain/device';
 import { IngestError } from '../domain/ingest-error';
 import { deviceOfTopic } from '../domain/mqtt-topic';
@@ -8,9 +9,12 @@ import type { DeviceRepository } from './ports';
 /** What the bridge does with a message: acknowledge it, dead-letter it (then acknowledge), refuse it (acknowledge, drop), or retry later. */
 export type MqttOutcome =
   | { kind: 'accepted'; result: AcceptedReadings }
-  | { kind: 'dead-letter'; reason: string; detail: string }
+  | { kind: 'dead-letter'; reason: MqttDeadLetterReason; detail: string }
   | { kind: 'refused'; reason: 'NO_PUBLISHER_IDENTITY' | 'PUBLISHER_MISMATCH'; detail: string }
   | { kind: 'retry'; afterMs: number; reason: string };
+
+/** Dead-letter reasons of the bridge: ingest's error code in the platform's catalogue form (`INVALID_READING` -> `invalid-reading`). */
+export type MqttDeadLetterReason = Extract<DeadLetterReason, 'bad-topic' | 'unknown-device' | 'device-disabled' | 'malformed-json' | 'empty-body' | 'invalid-reading' | 'batch-too-large' | 'reading-too-large' | 'unsupported-media-type' | 'device-mismatch'>;
 
 /**
  * Who published, as the broker says (docs/decisions/0103): `checked: false` when the broker
@@ -38,7 +42,7 @@ export class AcceptMqttMessage {
 
   async execute(topic: string, payload: Buffer, identity: PublisherIdentity = { checked: false }): Promise<MqttOutcome> {
     const target = deviceOfTopic(topic);
-    if (!target) return { kind: 'dead-letter', reason: 'BAD_TOPIC', detail: `topic ${topic} is not devices/<tenantId>:<deviceId>/telemetry` };
+    if (!target) return { kind: 'dead-letter', reason: 'bad-topic', detail: `topic ${topic} is not devices/<tenantId>:<deviceId>/telemetry` };
     const cacheKey = `${target.tenantId}:${target.deviceId}`;
     // Defence in depth: the broker's ACL already binds a device to its topic. A message that
     // names no publisher or another one is not the device's word: dropped, not dead-lettered.
@@ -57,8 +61,8 @@ export class AcceptMqttMessage {
       }
       this.devices.set(cacheKey, device);
     }
-    if (device === null) return { kind: 'dead-letter', reason: 'UNKNOWN_DEVICE', detail: `no device ${target.deviceId} in tenant ${target.tenantId}` };
-    if (!device.enabled) return { kind: 'dead-letter', reason: 'DEVICE_DISABLED', detail: `device ${target.deviceId} is disabled` };
+    if (device === null) return { kind: 'dead-letter', reason: 'unknown-device', detail: `no device ${target.deviceId} in tenant ${target.tenantId}` };
+    if (!device.enabled) return { kind: 'dead-letter', reason: 'device-disabled', detail: `device ${target.deviceId} is disabled` };
     try {
       const result = await this.acceptReadings.execute({ tenantId: target.tenantId, deviceId: target.deviceId, contentType: 'application/json', body: payload });
       return { kind: 'accepted', result };
@@ -78,7 +82,7 @@ export class AcceptMqttMessage {
         case 'UNSUPPORTED_MEDIA_TYPE':
         case 'DEVICE_MISMATCH': {
           const issues = err.issues.map((i) => `[${i.index}]${i.path || '/'} ${i.message}`).join('; ');
-          return { kind: 'dead-letter', reason: err.code, detail: issues ? `${err.message}: ${issues}` : err.message };
+          return { kind: 'dead-letter', reason: err.code.toLowerCase().replaceAll('_', '-') as MqttDeadLetterReason, detail: issues ? `${err.message}: ${issues}` : err.message };
         }
       }
     }

@@ -1,4 +1,4 @@
-import { ID_PATTERN } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord } from '@geopulse/contracts';
 
 /** Scalar attribute values: what rules and geofences can compare. */
 export type AttributeValue = string | number | boolean;
@@ -45,10 +45,6 @@ export interface FieldIssue {
 export const DEVICE_LIMITS = { maxName: 200, maxTags: 50, maxTag: 64, maxAttributes: 50, maxAttributeString: 256 };
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,63}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Checks the editable fields of a device (create or PATCH body); every problem is listed

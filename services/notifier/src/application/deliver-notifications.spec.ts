@@ -1,11 +1,10 @@
-import { EVENT_TYPES } from '@geopulse/contracts';
 import type { ComponentLogger } from '@geopulse/observability';
 import type { AttemptOutcome, DeliveryStatus } from '../domain/delivery';
-import { parseNotificationEvent } from '../domain/notification-event';
 import { parseSubscriptionInput, type Subscription } from '../domain/subscription';
 import { DeliverNotifications } from './deliver-notifications';
 import type { DeliveryJob, DeliveryLog, DeliveryQueue, DeliveryRecord, EmailMessage, EnqueueResult } from './ports';
 import { RouteEvents } from './route-events';
+import { alertEvent } from '../test-support/events';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as ComponentLogger;
 
@@ -60,14 +59,7 @@ class MemoryLog implements DeliveryLog {
   }
 }
 
-const alert = (id: string, deviceId = 'dev-1', status = 'START') =>
-  parseNotificationEvent(
-    {
-      specversion: '1.0', id, source: '/geopulse/rules', type: EVENT_TYPES.alert, time: '2026-11-22T10:00:00.000Z', datacontenttype: 'application/json',
-      data: { alertId: 'a', ruleId: 'r1', ruleName: 'R', deviceId, status, severity: 'CRITICAL', at: '2026-11-22T10:00:00.000Z', reason: 'x', triggeringReadings: [], traceId: 'a'.repeat(32) },
-    },
-    `t1:${deviceId}`,
-  );
+const alert = (id: string, deviceId = 'dev-1', status: 'START' | 'STOP' = 'START') => alertEvent({ deviceId, status, traceId: 'a'.repeat(32) }, id);
 
 function world(outcomes: AttemptOutcome[], throttleSeconds = 0) {
   let now = 1_000_000;

@@ -92,7 +92,7 @@ export interface WebhookSender {
 
 /** Writes a finally failed delivery to the dead-letter topic. */
 export interface DeadLetterSink {
-  publish(job: DeliveryJob, reason: string, detail: string): Promise<void>;
+  publish(job: DeliveryJob, reason: 'delivery-failed', detail: string): Promise<void>;
 }
 
 /** DNS: every address of a host name. */

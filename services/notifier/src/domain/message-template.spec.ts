@@ -1,18 +1,11 @@
-import { EVENT_TYPES } from '@geopulse/contracts';
 import { composeMessage, renderTemplate, traceUrl } from './message-template';
-import { parseNotificationEvent } from './notification-event';
+import { alertEvent } from '../test-support/events';
 
 const event = (data: Record<string, unknown> = {}) =>
-  parseNotificationEvent(
-    {
-      specversion: '1.0', id: 'e1', source: '/geopulse/rules', type: EVENT_TYPES.alert, time: '2026-11-22T10:00:00.000Z', datacontenttype: 'application/json',
-      data: {
-        alertId: 'a', ruleId: 'hot', ruleName: 'Hot office', deviceId: 'thermo-1', status: 'START', severity: 'CRITICAL', at: '2026-11-22T10:00:00.000Z',
-        reason: 'temperature > 30', triggeringReadings: [{ metrics: { temperature: 31.5 } }], traceId: '0af7651916cd43dd8448eb211c80319c', ...data,
-      },
-    },
-    't1:thermo-1',
-  );
+  alertEvent({
+    ruleId: 'hot', ruleName: 'Hot office', deviceId: 'thermo-1', reason: 'temperature > 30',
+    triggeringReadings: [{ id: 'r1', ts: '2026-11-22T10:00:00.000Z', metrics: { temperature: 31.5 } }], traceId: '0af7651916cd43dd8448eb211c80319c', ...data,
+  });
 
 describe('renderTemplate', () => {
   it('substitutes placeholders and nothing else', () => {

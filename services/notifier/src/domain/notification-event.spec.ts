@@ -6,6 +6,7 @@ const ce = (type: string, data: unknown): CloudEvent<unknown> => ({
 });
 
 const alert = {
+  tenantId: 'tenant-a', ruleVersion: 3,
   alertId: 'a-1', ruleId: 'hot-office', ruleName: 'Hot office', deviceId: 'thermo-1', status: 'START', severity: 'CRITICAL',
   at: '2026-11-22T10:00:00.000Z', reason: 'temperature > 30', triggeringReadings: [{ id: 'r1', metrics: { temperature: 31.5, mode: 'heat' } }],
   traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -20,9 +21,9 @@ describe('parseNotificationEvent', () => {
     });
   });
 
-  it('maps STOP and INSUFFICIENT_DATA', () => {
-    expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'STOP' }), 't:d').type).toBe('alert.stop');
-    expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'INSUFFICIENT_DATA' }), 't:d').type).toBe('alert.insufficient_data');
+  it('maps STOP; INSUFFICIENT_DATA is not an alert status of the contract yet and is refused', () => {
+    expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'STOP' }), 'tenant-a:thermo-1').type).toBe('alert.stop');
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'INSUFFICIENT_DATA' }), 'tenant-a:thermo-1')).toThrow(/status/);
   });
 
   it('maps geofence transitions with the position as values', () => {
@@ -38,8 +39,14 @@ describe('parseNotificationEvent', () => {
 
   it('rejects unknown types, statuses and severities with a reason', () => {
     expect(() => parseNotificationEvent(ce('io.other', {}), 't:d')).toThrow(InvalidNotificationEvent);
-    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'MAYBE' }), 't:d')).toThrow(/status/);
-    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, severity: 'LOUD' }), 't:d')).toThrow(/severity/);
-    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, alert), null)).toThrow(/record key/);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'MAYBE' }), 'tenant-a:thermo-1')).toThrow(/status/);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, severity: 'LOUD' }), 'tenant-a:thermo-1')).toThrow(/severity/);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, alert), 'tenant-b:thermo-1')).toThrow(/record key/);
+    const noTenant: Record<string, unknown> = { ...alert };
+    delete noTenant.tenantId;
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, noTenant), 'tenant-a:thermo-1')).toThrow(/tenantId/);
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.geofenceTransition, { tenantId: 't', deviceId: 'd', geofenceId: 'f', transition: 'LEAVE', at: alert.at }), 't:d')).toThrow(
+      expect.objectContaining({ reason: 'invalid-geofence-transition' }),
+    );
   });
 });

@@ -1,6 +1,21 @@
-import { SEVERITIES, EVENT_TYPES, type Severity, type CloudEvent } from '@geopulse/contracts';
+import {
+  deviceRecordKey,
+  EVENT_TYPES,
+  isRecord,
+  parseAlertEventData,
+  parseGeofenceTransitionData,
+  type AlertEventData,
+  type CloudEvent,
+  type GeofenceTransitionData,
+  type Severity,
+  type TriggeringReading,
+} from '@geopulse/contracts';
 
-/** The event types a subscription can filter on (ARCHITECTURE.md, "Notifier"). */
+/**
+ * The event types a subscription can filter on (ARCHITECTURE.md, "Notifier"). `alert.insufficient_data`
+ * is accepted in filters; rules does not publish that status yet (the contract's alert parser
+ * refuses it), so nothing matches it today.
+ */
 export const NOTIFICATION_TYPES = ['alert.start', 'alert.stop', 'alert.insufficient_data', 'geofence.enter', 'geofence.exit', 'geofence.dwell'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -30,25 +45,15 @@ export interface NotificationEvent {
 }
 
 export class InvalidNotificationEvent extends Error {
-  constructor(readonly reason: 'unexpected-type' | 'invalid-alert' | 'invalid-geofence-event', detail: string) {
+  constructor(readonly reason: 'unexpected-type' | 'invalid-alert' | 'invalid-geofence-transition', detail: string) {
     super(`${reason}: ${detail}`);
     this.name = 'InvalidNotificationEvent';
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const TRACE_ID = /^[0-9a-f]{32}$/;
-
-function str(data: Obj, field: string, reason: InvalidNotificationEvent['reason'], optional = false): string | undefined {
-  const value = data[field];
-  if (typeof value === 'string' && value !== '') return value;
-  if (optional && value === undefined) return undefined;
-  throw new InvalidNotificationEvent(reason, `/${field} must be a non-empty string`);
-}
-
+/** Tags an event may carry (string values only): what subscription filters on `tags` compare. */
 function stringMap(value: unknown): Record<string, string> {
-  if (!isObj(value)) return {};
+  if (!isRecord(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
@@ -57,83 +62,72 @@ function scalar(v: unknown): v is string | number | boolean {
 }
 
 /** Metric values of the triggering readings; with several readings the newest wins per metric. */
-function triggeringValues(readings: unknown): Record<string, string | number | boolean> {
+function triggeringValues(readings: readonly TriggeringReading[]): Record<string, string | number | boolean> {
   const values: Record<string, string | number | boolean> = {};
-  if (!Array.isArray(readings)) return values;
   for (const reading of readings) {
-    if (!isObj(reading) || !isObj(reading.metrics)) continue;
-    for (const [name, value] of Object.entries(reading.metrics)) if (scalar(value)) values[name] = value;
+    for (const [name, value] of Object.entries(reading.metrics ?? {})) if (scalar(value)) values[name] = value;
   }
   return values;
 }
 
-/** The tenant is the first part of the record key `<tenantId>:<deviceId>` unless the data names it. */
-function tenantOf(data: Obj, recordKey: string | null): string | undefined {
-  if (typeof data.tenantId === 'string' && data.tenantId !== '') return data.tenantId;
-  if (recordKey === null) return undefined;
-  const colon = recordKey.indexOf(':');
-  return colon > 0 ? recordKey.slice(0, colon) : undefined;
-}
+const ALERT_TYPES: Record<AlertEventData['status'], NotificationType> = { START: 'alert.start', STOP: 'alert.stop' };
+const TRANSITION_TYPES: Record<GeofenceTransitionData['transition'], NotificationType> = { ENTER: 'geofence.enter', EXIT: 'geofence.exit', DWELL: 'geofence.dwell' };
 
-/** One parser for both consumed topics: alerts and geofence transitions. Throws InvalidNotificationEvent. */
+/**
+ * One parser for both consumed topics, on the contract's own parsers of alerts and geofence
+ * transitions (libs/contracts), so the notifier accepts exactly what rules and geo publish.
+ * Throws InvalidNotificationEvent with the dead-letter reason.
+ */
 export function parseNotificationEvent(cloudEvent: CloudEvent<unknown>, recordKey: string | null): NotificationEvent {
-  const data = cloudEvent.data;
+  const tags = stringMap(isRecord(cloudEvent.data) ? cloudEvent.data.tags : undefined);
+  const own = { eventId: cloudEvent.id, tags, cloudEvent };
   if (cloudEvent.type === EVENT_TYPES.alert) {
-    if (!isObj(data)) throw new InvalidNotificationEvent('invalid-alert', 'data must be an object');
-    const status = data.status;
-    const type: NotificationType | undefined =
-      status === 'START' ? 'alert.start' : status === 'STOP' ? 'alert.stop' : status === 'INSUFFICIENT_DATA' ? 'alert.insufficient_data' : undefined;
-    if (!type) throw new InvalidNotificationEvent('invalid-alert', '/status must be START, STOP or INSUFFICIENT_DATA');
-    const severity = data.severity;
-    if (!(SEVERITIES as readonly unknown[]).includes(severity)) {
-      throw new InvalidNotificationEvent('invalid-alert', `/severity must be one of ${SEVERITIES.join(', ')}`);
+    const alert = parsed('invalid-alert', () => parseAlertEventData(cloudEvent.data));
+    if (recordKey !== null && recordKey !== deviceRecordKey(alert.tenantId, alert.deviceId)) {
+      throw new InvalidNotificationEvent('invalid-alert', 'record key must be <tenantId>:<deviceId> of the data');
     }
-    const tenantId = tenantOf(data, recordKey);
-    if (!tenantId) throw new InvalidNotificationEvent('invalid-alert', 'record key must be <tenantId>:<deviceId>');
-    const traceId = typeof data.traceId === 'string' && TRACE_ID.test(data.traceId) ? data.traceId : undefined;
     return {
-      eventId: cloudEvent.id,
-      tenantId,
-      type,
-      deviceId: str(data, 'deviceId', 'invalid-alert')!,
-      at: str(data, 'at', 'invalid-alert', true) ?? cloudEvent.time,
-      severity: severity as Severity,
-      ruleId: str(data, 'ruleId', 'invalid-alert')!,
-      ruleName: str(data, 'ruleName', 'invalid-alert', true),
-      reason: str(data, 'reason', 'invalid-alert', true),
-      values: triggeringValues(data.triggeringReadings),
-      ...(traceId ? { traceId } : {}),
-      tags: stringMap(data.tags),
-      cloudEvent,
+      ...own,
+      tenantId: alert.tenantId,
+      type: ALERT_TYPES[alert.status],
+      deviceId: alert.deviceId,
+      at: alert.at,
+      severity: alert.severity,
+      ruleId: alert.ruleId,
+      ruleName: alert.ruleName,
+      reason: alert.reason,
+      values: triggeringValues(alert.triggeringReadings),
+      ...(alert.traceId && TRACE_ID.test(alert.traceId) ? { traceId: alert.traceId } : {}),
     };
   }
   if (cloudEvent.type === EVENT_TYPES.geofenceTransition) {
-    if (!isObj(data)) throw new InvalidNotificationEvent('invalid-geofence-event', 'data must be an object');
-    const transition = data.transition;
-    const type: NotificationType | undefined =
-      transition === 'ENTER' ? 'geofence.enter' : transition === 'EXIT' ? 'geofence.exit' : transition === 'DWELL' ? 'geofence.dwell' : undefined;
-    if (!type) throw new InvalidNotificationEvent('invalid-geofence-event', '/transition must be ENTER, EXIT or DWELL');
-    const tenantId = tenantOf(data, recordKey);
-    if (!tenantId) throw new InvalidNotificationEvent('invalid-geofence-event', '/tenantId is missing');
+    const t = parsed('invalid-geofence-transition', () => parseGeofenceTransitionData(cloudEvent.data));
     const values: Record<string, string | number | boolean> = {};
-    if (isObj(data.position)) {
-      for (const field of ['lat', 'lon', 'accuracy']) if (scalar(data.position[field])) values[field] = data.position[field] as number;
+    for (const field of ['lat', 'lon', 'accuracy'] as const) {
+      const value = t.position?.[field];
+      if (scalar(value)) values[field] = value;
     }
-    const traceId = typeof data.traceId === 'string' && TRACE_ID.test(data.traceId) ? data.traceId : undefined;
     return {
-      eventId: cloudEvent.id,
-      tenantId,
-      type,
-      deviceId: str(data, 'deviceId', 'invalid-geofence-event')!,
-      at: str(data, 'at', 'invalid-geofence-event', true) ?? cloudEvent.time,
-      geofenceId: str(data, 'geofenceId', 'invalid-geofence-event')!,
-      geofenceName: str(data, 'geofenceName', 'invalid-geofence-event', true),
-      reason: str(data, 'reason', 'invalid-geofence-event', true),
+      ...own,
+      tenantId: t.tenantId,
+      type: TRANSITION_TYPES[t.transition],
+      deviceId: t.deviceId,
+      at: t.at,
+      geofenceId: t.geofenceId,
+      geofenceName: t.geofenceName,
+      reason: t.reason,
       values,
-      ...(traceId ? { traceId } : {}),
-      tags: stringMap(data.tags),
-      cloudEvent,
     };
   }
   throw new InvalidNotificationEvent('unexpected-type', cloudEvent.type);
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+function parsed<T>(reason: InvalidNotificationEvent['reason'], parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new InvalidNotificationEvent(reason, (err as Error).message);
+  }
 }

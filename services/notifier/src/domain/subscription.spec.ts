@@ -1,5 +1,6 @@
 import { EVENT_TYPES } from '@geopulse/contracts';
 import { parseNotificationEvent } from './notification-event';
+import { alertEvent as alertOf } from '../test-support/events';
 import { InvalidSubscription, parseSubscriptionInput, publicView, subscriptionMatches, type Subscription } from './subscription';
 
 const base = {
@@ -19,14 +20,7 @@ const sub = (over: Partial<Subscription> = {}): Subscription => ({
   ...parseSubscriptionInput(base), id: 's1', tenantId: 't1', version: 1, createdAt: '', updatedAt: '', ...over,
 });
 
-const alertEvent = (data: Record<string, unknown> = {}, key = 't1:dev-1') =>
-  parseNotificationEvent(
-    {
-      specversion: '1.0', id: 'e1', source: '/geopulse/rules', type: EVENT_TYPES.alert, time: '2026-11-22T10:00:00.000Z', datacontenttype: 'application/json',
-      data: { alertId: 'a', ruleId: 'r1', ruleName: 'R', deviceId: 'dev-1', status: 'START', severity: 'WARNING', at: '2026-11-22T10:00:00.000Z', reason: 'x', triggeringReadings: [], ...data },
-    },
-    key,
-  );
+const alertEvent = (data: Record<string, unknown> = {}, tenantId = 't1') => alertOf({ severity: 'WARNING', tenantId, ...data });
 
 describe('parseSubscriptionInput', () => {
   it('accepts the ARCHITECTURE example and defaults enabled and webhook mode', () => {
@@ -57,7 +51,7 @@ describe('subscriptionMatches', () => {
     expect(subscriptionMatches(sub(), alertEvent({ severity: 'CRITICAL' }))).toBe(true);
     expect(subscriptionMatches(sub(), alertEvent({ status: 'STOP' }))).toBe(false);
     expect(subscriptionMatches(sub({ enabled: false }), alertEvent())).toBe(false);
-    expect(subscriptionMatches(sub(), alertEvent({}, 'other-tenant:dev-1'))).toBe(false);
+    expect(subscriptionMatches(sub(), alertEvent({}, 'other-tenant'))).toBe(false);
   });
 
   it('filters by rule, device and tags; empty lists match all', () => {

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '@geopulse/contracts';
+import { isRecord, SEVERITIES, type Severity } from '@geopulse/contracts';
 import { NOTIFICATION_TYPES, type NotificationEvent, type NotificationType } from './notification-event';
 
 export interface SubscriptionFilter {
@@ -68,7 +68,6 @@ const EMAIL = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-
 const MAX_THROTTLE_SECONDS = 7 * 86_400;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function unknownFields(value: Obj, allowed: readonly string[], path: string, problems: FieldProblem[]): void {
   for (const key of Object.keys(value)) if (!allowed.includes(key)) problems.push({ path: `${path}/${key}`, message: 'is not a known field' });
@@ -87,7 +86,7 @@ function idList(value: unknown, path: string, problems: FieldProblem[]): string[
 }
 
 function parseFilter(value: unknown, problems: FieldProblem[]): SubscriptionFilter {
-  if (!isObj(value)) {
+  if (!isRecord(value)) {
     problems.push({ path: '/filter', message: 'must be an object with at least "types"' });
     return { types: [] };
   }
@@ -111,7 +110,7 @@ function parseFilter(value: unknown, problems: FieldProblem[]): SubscriptionFilt
     if (list) filter[field] = list;
   }
   if (value.tags !== undefined) {
-    if (!isObj(value.tags) || Object.keys(value.tags).length > 20 || Object.values(value.tags).some((v) => typeof v !== 'string' || v.length > 256)) {
+    if (!isRecord(value.tags) || Object.keys(value.tags).length > 20 || Object.values(value.tags).some((v) => typeof v !== 'string' || v.length > 256)) {
       problems.push({ path: '/filter/tags', message: 'must be an object of at most 20 string values' });
     } else filter.tags = value.tags as Record<string, string>;
   }
@@ -119,7 +118,7 @@ function parseFilter(value: unknown, problems: FieldProblem[]): SubscriptionFilt
 }
 
 function parseChannel(value: unknown, problems: FieldProblem[]): Channel {
-  if (!isObj(value) || (value.type !== 'email' && value.type !== 'webhook')) {
+  if (!isRecord(value) || (value.type !== 'email' && value.type !== 'webhook')) {
     problems.push({ path: '/channel/type', message: 'must be "email" or "webhook"' });
     return { type: 'email', to: [] };
   }
@@ -158,7 +157,7 @@ function parseChannel(value: unknown, problems: FieldProblem[]): Channel {
 /** Validates an operator's body; throws InvalidSubscription listing every problem. */
 export function parseSubscriptionInput(body: unknown, idFromPath?: string): SubscriptionInput {
   const problems: FieldProblem[] = [];
-  if (!isObj(body)) throw new InvalidSubscription([{ path: '', message: 'must be a JSON object' }]);
+  if (!isRecord(body)) throw new InvalidSubscription([{ path: '', message: 'must be a JSON object' }]);
   unknownFields(body, ['id', 'name', 'enabled', 'filter', 'channel', 'throttle'], '', problems);
   const id = idFromPath ?? body.id;
   if (id !== undefined && (typeof id !== 'string' || !ID.test(id))) problems.push({ path: '/id', message: 'must be letters, digits and . _ ~ - (1-128)' });
@@ -168,7 +167,7 @@ export function parseSubscriptionInput(body: unknown, idFromPath?: string): Subs
   const channel = parseChannel(body.channel, problems);
   let throttle: SubscriptionInput['throttle'];
   if (body.throttle !== undefined) {
-    const seconds = isObj(body.throttle) ? body.throttle.perDeviceSeconds : undefined;
+    const seconds = isRecord(body.throttle) ? body.throttle.perDeviceSeconds : undefined;
     if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_THROTTLE_SECONDS) {
       problems.push({ path: '/throttle/perDeviceSeconds', message: `must be a whole number of seconds, 0-${MAX_THROTTLE_SECONDS}` });
     } else throttle = { perDeviceSeconds: seconds };

@@ -2,7 +2,7 @@
  * Rules as the evaluator holds them: validated input, and a compiled form (expression compiled
  * once per rule version, its analysis, `for` in ms) that every reading of a version reuses.
  */
-import { ID_PATTERN, SEVERITIES, type Rule, type RuleInput, type RuleStatus, type Severity } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord, SEVERITIES, type Rule, type RuleInput, type RuleStatus, type Severity } from '@geopulse/contracts';
 import { parseDuration } from './alert-lifecycle';
 import { ExpressionSyntaxError, type CompiledExpression, type ExpressionEngine } from './evaluation';
 import { analyzeExpression, DEFAULT_EXPRESSION_LIMITS, type ExpressionAnalysis, type ExpressionIssue, type ExpressionLimits } from './expression';
@@ -40,10 +40,6 @@ export function compileExpression(engine: ExpressionEngine, source: string, limi
 const STATUSES: readonly RuleStatus[] = ['ACTIVE', 'INACTIVE'];
 const MAX_NAME = 200;
 const MAX_TARGET_IDS = 1_000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** An expression as compiled and analysed once, reused for the rule version it belongs to. */
 export type CompiledExpressionOf = Pick<CompiledRule, 'expression' | 'analysis'>;

@@ -34,7 +34,6 @@ export async function startRules(s: RulesStack, extra: Record<string, string> = 
       DYNAMODB_TABLE_PREFIX: s.prefix,
       // A group of this suite's own: members of one group subscribed to different topics (a
       // previous suite's replica still leaving) get partitions assigned that they ignore.
-      RULES_GROUP_ID: `geopulse-rules.${s.prefix}`,
       GEOPULSE_JWT_SECRET: s.secret,
       LOG_LEVEL: 'warn',
       RULES_MINUTE_MS: String(MINUTE_MS),

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { DEAD_LETTER_HEADERS, EventProducer } from '@geopulse/kafka';
+import { deadLetterRecord, EventProducer } from '@geopulse/kafka';
 import { JsonLogger, metric, type ComponentLogger } from '@geopulse/observability';
 import { LOGGER } from '@geopulse/service-runtime';
-import { AcceptMqttMessage, type MqttOutcome, type PublisherIdentity } from '../../application/accept-mqtt-message';
+import { AcceptMqttMessage, type MqttDeadLetterReason, type MqttOutcome, type PublisherIdentity } from '../../application/accept-mqtt-message';
 import { MQTT_TELEMETRY_FILTER } from '../../domain/mqtt-topic';
 import type { MqttSettings } from '../../config';
 import { rejectedReadings } from '../http/error-mapping';
@@ -149,19 +149,8 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
     return { checked: true, publisher: typeof value === 'string' ? value : Array.isArray(value) ? '' : undefined };
   }
 
-  private async deadLetter(topic: string, message: Buffer, packet: IPublishPacket, reason: string, detail: string): Promise<void> {
-    await this.producer.publishRaw(this.producer.topic('deadLetter'), [
-      {
-        key: topic,
-        value: message,
-        headers: {
-          'content-type': packet.properties?.contentType ?? 'application/json',
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          [DEAD_LETTER_HEADERS.detail]: detail.slice(0, 1000),
-          [DEAD_LETTER_HEADERS.topic]: `mqtt:${topic}`,
-          [DEAD_LETTER_HEADERS.time]: new Date().toISOString(),
-        },
-      },
-    ]);
+  private async deadLetter(topic: string, message: Buffer, packet: IPublishPacket, reason: MqttDeadLetterReason, detail: string): Promise<void> {
+    const raw = { key: topic, value: message, headers: { 'content-type': packet.properties?.contentType ?? 'application/json' } };
+    await this.producer.publishRaw(this.producer.topic('deadLetter'), [deadLetterRecord(raw, { reason, detail, topic: `mqtt:${topic}` })]);
   }
 }

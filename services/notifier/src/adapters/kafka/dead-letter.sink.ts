@@ -1,5 +1,5 @@
-import { encodeCloudEvent } from '@geopulse/contracts';
-import { DEAD_LETTER_HEADERS, type EventProducer } from '@geopulse/kafka';
+import { EVENT_TYPES, encodeCloudEvent } from '@geopulse/contracts';
+import { deadLetterRecord, type DeadLetterReason, type EventProducer } from '@geopulse/kafka';
 import { injectTraceHeaders } from '@geopulse/observability';
 import type { DeadLetterSink, DeliveryJob } from '../../application/ports';
 
@@ -14,24 +14,16 @@ export const DELIVERY_DEAD_LETTER_HEADERS = {
 export class KafkaDeadLetterSink implements DeadLetterSink {
   constructor(private readonly producer: EventProducer) {}
 
-  async publish(job: DeliveryJob, reason: string, detail: string): Promise<void> {
+  async publish(job: DeliveryJob, reason: DeadLetterReason, detail: string): Promise<void> {
     const record = encodeCloudEvent(job.event.cloudEvent, job.recordKey);
     const headers = injectTraceHeaders({ ...record.headers });
+    const extraHeaders = {
+      [DELIVERY_DEAD_LETTER_HEADERS.subscription]: job.subscriptionId,
+      [DELIVERY_DEAD_LETTER_HEADERS.channel]: job.channel,
+      [DELIVERY_DEAD_LETTER_HEADERS.attempts]: String(job.attempts),
+    };
     await this.producer.publishRaw(this.producer.topic('deadLetter'), [
-      {
-        key: record.key,
-        value: record.value,
-        headers: {
-          ...headers,
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          [DEAD_LETTER_HEADERS.detail]: detail.slice(0, 1000),
-          [DEAD_LETTER_HEADERS.group]: 'geopulse-notifier',
-          [DEAD_LETTER_HEADERS.time]: new Date().toISOString(),
-          [DELIVERY_DEAD_LETTER_HEADERS.subscription]: job.subscriptionId,
-          [DELIVERY_DEAD_LETTER_HEADERS.channel]: job.channel,
-          [DELIVERY_DEAD_LETTER_HEADERS.attempts]: String(job.attempts),
-        },
-      },
+      deadLetterRecord({ key: record.key, value: record.value, headers }, { reason, detail, topic: this.producer.topic(job.event.cloudEvent.type === EVENT_TYPES.alert ? 'alerts' : 'geofenceEvents'), group: 'geopulse-notifier', extraHeaders }),
     ]);
   }
 }

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EVENT_TYPES } from '@geopulse/contracts';
-import { parseNotificationEvent } from '../../domain/notification-event';
+import { alertEvent } from '../../test-support/events';
 import { AddressAllowList } from '../../domain/url-policy';
 import { verifyWebhookSignature } from '../../domain/webhook-signature';
 import { CloudEventsWebhookSender } from './cloudevents.webhook-sender';
@@ -30,13 +29,7 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const event = parseNotificationEvent(
-  {
-    specversion: '1.0', id: 'e1', source: '/geopulse/rules', type: EVENT_TYPES.alert, time: '2026-11-22T10:00:00.000Z', datacontenttype: 'application/json',
-    data: { alertId: 'a', ruleId: 'r1', ruleName: 'R', deviceId: 'dev-1', status: 'START', severity: 'CRITICAL', at: '2026-11-22T10:00:00.000Z', reason: 'x', triggeringReadings: [] },
-  },
-  't1:dev-1',
-);
+const event = alertEvent();
 const resolveLoopback = async () => ['127.0.0.1'];
 const allowLoopback = new AddressAllowList(['127.0.0.1', '::1']);
 const channel = (path: string, host = '127.0.0.1') => ({ type: 'webhook' as const, url: `http://${host}:${port}${path}`, secret: 'a-secret-of-16-chars', mode: 'binary' as const });

@@ -12,7 +12,7 @@ export const ALERT_LOG_CONSUMER = 'alert-log-consumer';
 
 /**
  * The alerts table (`GET /v1/alerts`) is a projection of `geopulse.alerts.v1`, written by a
- * consumer group of its own (`<RULES_GROUP_ID>-alert-log`): evaluation publishes alerts and
+ * consumer group of its own (`geopulse-rules-alert-log`): evaluation publishes alerts and
  * moves on, never waiting for DynamoDB. Records are idempotent by alert id (START creates the
  * FIRING item if absent, STOP resolves it), so a redelivered batch changes nothing.
  */

@@ -1,7 +1,7 @@
 import { Controller, Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { EVENT_TYPES, topicName } from '@geopulse/contracts';
+import { EVENT_TYPES, parseGeofenceTransitionData, topicName } from '@geopulse/contracts';
 import type { KafkaSettings } from '@geopulse/config';
 import { parseReadingEvents, type ConsumedEvent, type DeadLetter } from '@geopulse/kafka';
 import { injectTraceHeaders, metric, type ComponentLogger, type JsonLogger } from '@geopulse/observability';
@@ -10,10 +10,11 @@ import { EvaluateDevice, inParallel, type DeviceInput, type EvaluationStats } fr
 import type { DeviceStateStore } from '../../application/ports';
 import { CLOCK, DEVICE_STATE_STORE, RULES_SETTINGS } from '../../application/tokens';
 import type { RulesSettings } from '../../config';
-import { parseGeofenceTransition } from './parsers';
 
 /** The keyed consumer group (readings and geofence transitions, keyed by device) and its readiness check's name. */
 export const EVALUATION_CONSUMER = 'evaluation-consumer';
+/** Consumer group of readings and geofence events (with the topic prefix, as every group). */
+export const RULES_GROUP_ID = 'geopulse-rules';
 
 const evaluations = metric.counter('geopulse_rules_evaluations_total', 'Rule evaluations', ['trigger']);
 const transitions = metric.counter('geopulse_rules_alert_transitions_total', 'Alert START/STOP transitions published', ['trigger']);
@@ -61,7 +62,7 @@ export class EvaluationConsumer {
           deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
           continue;
         }
-        const transition = parseGeofenceTransition(record.event.data);
+        const transition = parseGeofenceTransitionData(record.event.data);
         const traceparent = traceparentOf(record);
         inputs.push({ tenantId: transition.tenantId, deviceId: transition.deviceId, input: { kind: 'geofence', transition, ...(traceparent ? { traceparent } : {}) } });
       } catch (err) {
