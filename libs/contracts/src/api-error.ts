@@ -10,3 +10,26 @@ export interface ApiErrorBody {
   /** 403: the action the token's roles do not grant, e.g. `rule:write`. */
   action?: string;
 }
+
+/** One offending item of a request: where (JSON pointer, or a parameter's name) and what. */
+export interface ErrorIssue {
+  index?: number;
+  path: string;
+  message: string;
+}
+
+/**
+ * The base of every service's domain errors (`domain/<feature>-error.ts`): a machine-readable
+ * code, the message and the offending items. Framework-free; each service's HTTP adapter maps
+ * the codes to statuses in one table (libs/service-runtime `httpErrors`).
+ */
+export abstract class DomainError<C extends string, I extends ErrorIssue = ErrorIssue> extends Error {
+  constructor(
+    readonly code: C,
+    message: string,
+    readonly issues: readonly I[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

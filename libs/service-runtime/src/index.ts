@@ -1,4 +1,5 @@
 export * from './api-exception';
+export * from './http-errors';
 export * from './api-exception.filter';
 export * from './health.controller';
 export * from './bootstrap';

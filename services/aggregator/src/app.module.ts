@@ -8,6 +8,7 @@ import { AggregateWindows } from './application/aggregate-windows';
 import { ApplyReadings, type Clock, type DeviceStateStore } from './application/apply-readings';
 import { AGGREGATOR_SETTINGS, CLOCK, DEVICE_STATE_STORE, HISTORY_STORE } from './application/tokens';
 import { LocateDevices } from './application/locate-devices';
+import { QueryDevices } from './application/query-devices';
 import { DynamoHistoryStore } from './adapters/dynamo/history.store';
 import { DevicesController } from './adapters/http/devices.controller';
 import { KafkaAggregatePublisher } from './adapters/kafka/aggregates.producer';
@@ -69,6 +70,11 @@ export function aggregatorModule(config: AggregatorConfig, logger: JsonLogger): 
           return new LocateDevices(store, { tagsOf: async (tenantId, deviceId) => (await directory.get(tenantId, deviceId)).tags }, clock);
         },
         inject: [DEVICE_STATE_STORE, CLOCK],
+      },
+      {
+        provide: QueryDevices,
+        useFactory: (store: DeviceStateStore, locate: LocateDevices, clock: Clock) => new QueryDevices(store, history, locate, clock),
+        inject: [DEVICE_STATE_STORE, LocateDevices, CLOCK],
       },
       IdleDeviceTicker,
     ],

@@ -5,10 +5,11 @@ import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
 import { KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { EvaluateDevice } from './application/evaluate-device';
+import { ListAlerts } from './application/list-alerts';
 import { ManageRules } from './application/manage-rules';
 import { SyncRules } from './application/sync-rules';
 import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, RULES_RUNTIME as RUNTIME, RULES_SETTINGS } from './application/tokens';
-import { AlertsController, RulesController, TRACE_URL_TEMPLATE } from './adapters/http/rules.controller';
+import { AlertsController, RulesController } from './adapters/http/rules.controller';
 import { ALERT_LOG_CONSUMER, AlertLogConsumer } from './adapters/kafka/alert-log.consumer';
 import { EVALUATION_CONSUMER, RULES_GROUP_ID, EvaluationConsumer, RuleTimers } from './adapters/kafka/evaluation.consumer';
 import { RULES_TOPIC_CONSUMER, RulesTopicConsumer } from './adapters/kafka/rules-topic.consumer';
@@ -61,7 +62,7 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
       RuleTimers,
       { provide: ManageRules, useFactory: (runtime: RulesRuntime) => runtime.manageRules, inject: [RUNTIME] },
       { provide: ALERT_REPOSITORY, useFactory: (runtime: RulesRuntime) => runtime.alerts, inject: [RUNTIME] },
-      { provide: TRACE_URL_TEMPLATE, useValue: config.rules.traceUrlTemplate ?? '' },
+      { provide: ListAlerts, useFactory: (runtime: RulesRuntime) => new ListAlerts(runtime.alerts, config.rules.traceUrlTemplate ?? ''), inject: [RUNTIME] },
       RulesLifecycle,
     ],
     readiness: { inject: [RUNTIME], useFactory: (runtime: RulesRuntime) => runtime.readiness() },

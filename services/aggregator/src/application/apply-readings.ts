@@ -34,9 +34,6 @@ export interface LocatedDevice {
   state?: DeviceState;
 }
 
-/** Kept for the walking skeleton's name. */
-export type NearbyDevice = LocatedDevice;
-
 /** Applies a consumed batch: only the newest reading per device can move its state. */
 export class ApplyReadings {
   constructor(

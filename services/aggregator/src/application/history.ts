@@ -1,3 +1,4 @@
+import { AggregatorError } from '../domain/aggregator-error';
 import type { TelemetryAggregate, TelemetryReading } from '@geopulse/contracts';
 import type { HistoryQuery } from '../domain/history-query';
 
@@ -8,7 +9,9 @@ export interface HistoryPage<T> {
 }
 
 /** The cursor does not belong to this device's query. */
-export class InvalidCursorError extends Error {}
+export function invalidCursor(message: string): AggregatorError {
+  return new AggregatorError('INVALID_CURSOR', message, [{ path: 'cursor', message }]);
+}
 
 /** Port: raw readings and window aggregates of a device over time (DynamoDB, with a TTL). */
 export interface HistoryStore {

@@ -1,7 +1,7 @@
 import type { Geofence, GeofenceInput } from '@geopulse/contracts';
 import { validateGeofence, type GeofenceLimits } from '../domain/geofence';
 import { featureCollectionToInputs } from '../domain/feature-collection';
-import { GeofenceError, GeofenceErrorCode } from './geofence-error';
+import { GeofenceError } from '../domain/geofence-error';
 import type { GeofenceCatalog } from './geofence-catalog';
 import type { Clock, GeofenceChangePublisher, GeofenceRepository } from './ports';
 
@@ -31,7 +31,7 @@ export class ManageGeofences {
   /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
   async create(tenantId: string, raw: unknown, actor: string): Promise<Geofence> {
     const input = this.validate(raw);
-    if (await this.repository.get(tenantId, input.id)) throw new GeofenceError(GeofenceErrorCode.GEOFENCE_EXISTS, `geofence ${input.id} exists; PUT /v1/geofences/${input.id} replaces it`);
+    if (await this.repository.get(tenantId, input.id)) throw new GeofenceError('GEOFENCE_EXISTS', `geofence ${input.id} exists; PUT /v1/geofences/${input.id} replaces it`);
     return this.write(tenantId, input, undefined, actor);
   }
 
@@ -44,7 +44,7 @@ export class ManageGeofences {
 
   async get(tenantId: string, id: string): Promise<Geofence> {
     const fence = await this.repository.get(tenantId, id);
-    if (!fence) throw new GeofenceError(GeofenceErrorCode.GEOFENCE_NOT_FOUND, `no geofence ${id}`);
+    if (!fence) throw new GeofenceError('GEOFENCE_NOT_FOUND', `no geofence ${id}`);
     return fence;
   }
 
@@ -53,7 +53,7 @@ export class ManageGeofences {
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.repository.delete(tenantId, id))) throw new GeofenceError(GeofenceErrorCode.GEOFENCE_NOT_FOUND, `no geofence ${id}`);
+    if (!(await this.repository.delete(tenantId, id))) throw new GeofenceError('GEOFENCE_NOT_FOUND', `no geofence ${id}`);
     await this.publisher.deleted(tenantId, id).catch((err: Error) => this.options.onPublishFailure(err));
     await this.catalog.applyTombstone(tenantId, id);
   }
@@ -64,7 +64,7 @@ export class ManageGeofences {
    */
   async import(tenantId: string, raw: unknown, actor: string): Promise<{ imported: number; ids: string[] }> {
     const parsed = featureCollectionToInputs(raw, this.options.maxImportFeatures);
-    if (!parsed.ok) throw new GeofenceError(GeofenceErrorCode.INVALID_GEOFENCE, parsed.message, parsed.issues);
+    if (!parsed.ok) throw new GeofenceError('INVALID_GEOFENCE', parsed.message, parsed.issues);
     const issues: Array<{ index: number; path: string; message: string }> = [];
     const inputs: Array<GeofenceInput & { id: string }> = [];
     const seen = new Set<string>();
@@ -78,7 +78,7 @@ export class ManageGeofences {
       seen.add(check.input.id);
       inputs.push(check.input);
     });
-    if (issues.length > 0) throw new GeofenceError(GeofenceErrorCode.INVALID_GEOFENCE, `${issues.length} problem(s) in the collection; nothing was imported`, issues);
+    if (issues.length > 0) throw new GeofenceError('INVALID_GEOFENCE', `${issues.length} problem(s) in the collection; nothing was imported`, issues);
     const fences: Geofence[] = [];
     for (let i = 0; i < inputs.length; i += 25) {
       const chunk = inputs.slice(i, i + 25);
@@ -91,7 +91,7 @@ export class ManageGeofences {
 
   private validate(raw: unknown, id?: string): GeofenceInput & { id: string } {
     const check = validateGeofence(raw, { id, newId: this.options.newId, limits: this.options.limits });
-    if (!check.ok) throw new GeofenceError(GeofenceErrorCode.INVALID_GEOFENCE, `${check.issues.length} problem(s) in the geofence`, check.issues);
+    if (!check.ok) throw new GeofenceError('INVALID_GEOFENCE', `${check.issues.length} problem(s) in the geofence`, check.issues);
     return check.input;
   }
 

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '@geopulse/contracts';
+import { DomainError, type ValidationIssue } from '@geopulse/contracts';
 
 export type IngestErrorCode =
   | 'MALFORMED_JSON'
@@ -13,15 +13,14 @@ export type IngestErrorCode =
   | 'KAFKA_UNAVAILABLE';
 
 /** The one error type of the ingest feature; mapped to HTTP or dead-letter at the edges. */
-export class IngestError extends Error {
+export class IngestError extends DomainError<IngestErrorCode, ValidationIssue> {
   constructor(
-    readonly code: IngestErrorCode,
+    code: IngestErrorCode,
     message: string,
-    readonly issues: ValidationIssue[] = [],
+    issues: ValidationIssue[] = [],
     /** For RATE_LIMITED and OVERLOADED: when to retry. */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
-    this.name = 'IngestError';
+    super(code, message, issues);
   }
 }

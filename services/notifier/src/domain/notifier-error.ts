@@ -1,4 +1,4 @@
-import type { FieldProblem } from './subscription';
+import { DomainError } from '@geopulse/contracts';
 
 export type NotifierErrorCode =
   | 'INVALID_SUBSCRIPTION'
@@ -8,14 +8,5 @@ export type NotifierErrorCode =
   | 'CONCURRENT_UPDATE'
   | 'INVALID_QUERY';
 
-/** The notifier's one exception: a code the edges map (HTTP status), the message and the offending paths. */
-export class NotifierError extends Error {
-  constructor(
-    readonly code: NotifierErrorCode,
-    message: string,
-    readonly issues: FieldProblem[] = [],
-  ) {
-    super(message);
-    this.name = 'NotifierError';
-  }
-}
+/** The notifier's one error class; the HTTP adapter maps the code to a status (adapters/http/error-mapping.ts). */
+export class NotifierError extends DomainError<NotifierErrorCode> {}

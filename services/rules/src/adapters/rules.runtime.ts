@@ -9,7 +9,7 @@ import { Gate, retryStartUp } from '@geopulse/service-runtime';
 import { EvaluateDevice } from '../application/evaluate-device';
 import { ManageRules } from '../application/manage-rules';
 import { RuleBook } from '../application/rule-book';
-import { RuleErrors } from '../application/rule-errors';
+import { EvaluationErrorLog } from '../application/evaluation-error-log';
 import { SyncRules } from '../application/sync-rules';
 import type { RulesConfig } from '../config';
 import { DynamoAlertRepository } from './dynamo/alerts.repository';
@@ -38,7 +38,7 @@ export class RulesRuntime {
   readonly loaded = new Gate();
   private readonly log: ComponentLogger;
   private readonly dynamo: ReturnType<typeof createDynamoClients>;
-  private readonly errors: RuleErrors;
+  private readonly errors: EvaluationErrorLog;
   private readonly book: RuleBook;
   private readonly intervals: NodeJS.Timeout[] = [];
   private readonly tablePrefix: string;
@@ -61,7 +61,7 @@ export class RulesRuntime {
     });
     const states = new RedisDeviceStateStore(redis, topicName('telemetry', kafkaSettings.topicPrefix), settings.stateCacheBytes);
     this.states = states;
-    this.errors = new RuleErrors(repository, clock);
+    this.errors = new EvaluationErrorLog(repository, clock);
     const evaluator = new EvaluateDevice(
       this.book,
       states,

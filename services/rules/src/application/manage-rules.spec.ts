@@ -2,7 +2,8 @@ import type { Rule } from '@geopulse/contracts';
 import { JexlEngine } from '../adapters/jexl/jexl-engine';
 import type { CompiledExpression, ExpressionEngine } from '../domain/evaluation';
 import { DEFAULT_EXPRESSION_LIMITS } from '../domain/expression';
-import { ManageRules, RuleError } from './manage-rules';
+import { RuleError } from '../domain/rule-error';
+import { ManageRules } from './manage-rules';
 import { RuleVersionConflict, type RuleChangePublisher, type RuleRepository, type StoredRule } from './ports';
 import { RuleBook } from './rule-book';
 

@@ -10,21 +10,9 @@ import { evaluate, type Outcome } from '../domain/evaluation';
 import type { ExpressionLimits, FunctionCall } from '../domain/expression';
 import { checkRuleInput, compileExpression, type CompiledExpressionOf, type RuleIssue } from '../domain/rule';
 import type { ExpressionEngine } from '../domain/evaluation';
+import { RuleError } from '../domain/rule-error';
 import type { Clock, RuleChangePublisher, RuleRepository, StoredRule } from './ports';
 import type { RuleBook } from './rule-book';
-
-export type RuleErrorCode = 'INVALID_RULE' | 'RULE_NOT_FOUND' | 'RULE_EXISTS' | 'RULE_CONFLICT';
-
-export class RuleError extends Error {
-  constructor(
-    readonly code: RuleErrorCode,
-    message: string,
-    readonly issues: RuleIssue[] = [],
-  ) {
-    super(message);
-    this.name = 'RuleError';
-  }
-}
 
 export interface ValidationResult {
   valid: boolean;

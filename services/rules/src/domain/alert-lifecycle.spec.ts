@@ -1,4 +1,4 @@
-import { advance, alertId, close, INITIAL_ALERT_STATE, parseDuration, type AlertState } from './alert-lifecycle';
+import { advance, alertId, close, INITIAL_ALERT_STATE, type AlertState } from './alert-lifecycle';
 import type { Outcome } from './evaluation';
 
 const yes: Outcome = { kind: 'value', value: true };
@@ -50,14 +50,5 @@ describe('alert lifecycle', () => {
 
   it('derives the alert id from the episode', () => {
     expect(alertId('t1', 'r1', 'd1', 2)).toBe('t1:r1:d1:2');
-  });
-
-  it('parses ISO-8601 durations', () => {
-    expect(parseDuration('PT0S')).toBe(0);
-    expect(parseDuration('PT5M')).toBe(300_000);
-    expect(parseDuration('P1DT1H')).toBe(25 * 3600_000);
-    expect(parseDuration('PT1.5S')).toBe(1500);
-    expect(parseDuration('5m')).toBeUndefined();
-    expect(parseDuration('PT')).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
  * once per rule version, its analysis, `for` in ms) that every reading of a version reuses.
  */
 import { ID_PATTERN, isRecord, SEVERITIES, type Rule, type RuleInput, type RuleStatus, type Severity } from '@geopulse/contracts';
-import { parseDuration } from './alert-lifecycle';
+import { parseDuration } from './duration';
 import { ExpressionSyntaxError, type CompiledExpression, type ExpressionEngine } from './evaluation';
 import { analyzeExpression, DEFAULT_EXPRESSION_LIMITS, type ExpressionAnalysis, type ExpressionIssue, type ExpressionLimits } from './expression';
 

@@ -4,7 +4,7 @@ import { tableName, type TelemetryAggregate, type TelemetryReading } from '@geop
 import type { DynamoSettings } from '@geopulse/config';
 import { ensureTable } from '@geopulse/dynamo';
 import { archivedWindowKey, type WindowArchive, type WindowRef } from '../../application/aggregate-windows';
-import { InvalidCursorError, type HistoryPage, type HistoryStore } from '../../application/history';
+import { invalidCursor, type HistoryPage, type HistoryStore } from '../../application/history';
 import type { HistoryQuery } from '../../domain/history-query';
 import type { WindowState } from '../../domain/window-accumulator';
 
@@ -192,11 +192,11 @@ function decodeCursor(cursor: string, pk: string): Record<string, string> {
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidCursorError('cursor is not one this API returned');
+    throw invalidCursor('cursor is not one this API returned');
   }
   const k = key as Record<string, unknown>;
   if (typeof k !== 'object' || k === null || k.pk !== pk || typeof k.sk !== 'string' || Object.keys(k).length !== 2) {
-    throw new InvalidCursorError('cursor belongs to another query');
+    throw invalidCursor('cursor belongs to another query');
   }
   return { pk, sk: k.sk };
 }

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName, type Geofence } from '@geopulse/contracts';
 import type { TableDefinition } from '@geopulse/dynamo';
-import { GeofenceError, GeofenceErrorCode } from '../../application/geofence-error';
+import { GeofenceError } from '../../domain/geofence-error';
 import type { GeofenceRepository } from '../../application/ports';
 
 export const geofenceTable = (prefix: string): TableDefinition => ({ name: tableName('geofences', prefix), partitionKey: 'tenantId', sortKey: 'geofenceId' });
@@ -69,7 +69,7 @@ export class DynamoGeofenceRepository implements GeofenceRepository {
       await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ...condition }));
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
-        throw new GeofenceError(GeofenceErrorCode.CONCURRENT_UPDATE, `geofence ${fence.id} was changed concurrently; read it again and retry`);
+        throw new GeofenceError('CONCURRENT_UPDATE', `geofence ${fence.id} was changed concurrently; read it again and retry`);
       }
       throw err;
     }

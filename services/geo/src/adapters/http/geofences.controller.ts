@@ -4,9 +4,9 @@ import type { Response } from 'express';
 import type { Geofence } from '@geopulse/contracts';
 import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { GeofenceCatalog } from '../../application/geofence-catalog';
-import { GeofenceError, GeofenceErrorCode } from '../../application/geofence-error';
+import { GeofenceError } from '../../domain/geofence-error';
 import { ManageGeofences } from '../../application/manage-geofences';
-import { httpErrors } from './error-mapping';
+import { mapped } from './error-mapping';
 import { IdParam } from '@geopulse/service-runtime';
 
 const EXAMPLE = {
@@ -27,7 +27,7 @@ export function parseLatLon(params: Record<string, string | undefined>): { lat: 
     return value;
   };
   const position = { lat: read('lat', 90), lon: read('lon', 180) };
-  if (issues.length > 0) throw new GeofenceError(GeofenceErrorCode.INVALID_QUERY, 'invalid position', issues);
+  if (issues.length > 0) throw new GeofenceError('INVALID_QUERY', 'invalid position', issues);
   return position;
 }
 
@@ -49,7 +49,7 @@ export class GeofencesController {
   @ApiResponse({ status: 400, description: 'Invalid; every problem with its JSON pointer', schema: { example: { code: 'INVALID_GEOFENCE', message: '1 problem(s) in the geofence', errors: [{ path: '/geometry/coordinates/0', message: 'ring is not closed: the last position [4.9, 52.38] must equal the first [4.88, 52.36]' }] } } })
   @ApiResponse({ status: 409, description: 'A fence with this id exists' })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<Geofence> {
-    return httpErrors(() => this.manage.create(operator.tenant, body, operator.sub));
+    return mapped(() => this.manage.create(operator.tenant, body, operator.sub));
   }
 
   @Post('import')
@@ -59,14 +59,14 @@ export class GeofencesController {
   @ApiBody({ schema: { example: { type: 'FeatureCollection', features: [{ type: 'Feature', id: 'lez', properties: { name: 'Low-emission zone', dwellSeconds: 60 }, geometry: EXAMPLE.geometry }] } } })
   @ApiResponse({ status: 200, schema: { example: { imported: 1, ids: ['lez'] } } })
   import(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<{ imported: number; ids: string[] }> {
-    return httpErrors(() => this.manage.import(operator.tenant, body, operator.sub));
+    return mapped(() => this.manage.import(operator.tenant, body, operator.sub));
   }
 
   @Get()
   @Requires('geofence:read')
   @ApiOperation({ summary: 'Every geofence of your tenant' })
   async list(@CurrentOperator() operator: Operator): Promise<{ items: Geofence[] }> {
-    return { items: await httpErrors(() => this.manage.list(operator.tenant)) };
+    return { items: await mapped(() => this.manage.list(operator.tenant)) };
   }
 
   @Get('containing')
@@ -75,7 +75,7 @@ export class GeofencesController {
   @ApiQuery({ name: 'lat', example: 52.37 })
   @ApiQuery({ name: 'lon', example: 4.89 })
   containing(@CurrentOperator() operator: Operator, @Query() params: Record<string, string | undefined>): Promise<{ items: Geofence[] }> {
-    return httpErrors(async () => ({ items: this.catalog.index.containing(operator.tenant, parseLatLon(params)) }));
+    return mapped(async () => ({ items: this.catalog.index.containing(operator.tenant, parseLatLon(params)) }));
   }
 
   @Get(':id')
@@ -83,7 +83,7 @@ export class GeofencesController {
   @ApiOperation({ summary: 'Read a geofence' })
   @ApiResponse({ status: 404, description: 'No such geofence in your tenant' })
   get(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<Geofence> {
-    return httpErrors(() => this.manage.get(operator.tenant, id));
+    return mapped(() => this.manage.get(operator.tenant, id));
   }
 
   @Put(':id')
@@ -91,7 +91,7 @@ export class GeofencesController {
   @ApiOperation({ summary: 'Create or replace a geofence; devices inside are re-evaluated with their next reading' })
   @ApiBody({ schema: { example: EXAMPLE } })
   async replace(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<Geofence> {
-    const { fence, created } = await httpErrors(() => this.manage.replace(operator.tenant, id, body, operator.sub));
+    const { fence, created } = await mapped(() => this.manage.replace(operator.tenant, id, body, operator.sub));
     res.status(created ? 201 : 200);
     return fence;
   }
@@ -101,6 +101,6 @@ export class GeofencesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a geofence; devices inside get EXIT with reason fence-deleted' })
   async remove(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<void> {
-    await httpErrors(() => this.manage.delete(operator.tenant, id));
+    await mapped(() => this.manage.delete(operator.tenant, id));
   }
 }

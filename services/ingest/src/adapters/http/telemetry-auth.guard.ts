@@ -2,7 +2,8 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { AuthError, authorize, bearerToken, OPERATOR_TOKEN_VERIFIER, OperatorTokenVerifier, type Operator } from '@geopulse/auth';
 import { AuthenticateDevice } from '../../application/authenticate-device';
 import { isDeviceKeyToken } from '../../domain/device-key';
-import { rejectedReadings, toHttpError } from './error-mapping';
+import { toHttpError } from './error-mapping';
+import { rejectedReadings } from '../ingest-metrics';
 
 /** Who sends telemetry: a device (its key) or an operator (JWT, for backfills and gateways). */
 export type TelemetryPrincipal = { kind: 'device'; tenantId: string; deviceId: string } | { kind: 'operator'; tenantId: string };

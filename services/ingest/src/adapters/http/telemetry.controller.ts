@@ -8,7 +8,8 @@ import { AcceptReadings } from '../../application/accept-readings';
 import { IngestError } from '../../domain/ingest-error';
 import { InFlightLimit } from '../../domain/in-flight-limit';
 import { errorExample } from './openapi-examples';
-import { rejectedReadings, toHttpError } from './error-mapping';
+import { toHttpError } from './error-mapping';
+import { rejectedReadings } from '../ingest-metrics';
 import { TelemetryAuthGuard, type TelemetryRequest } from './telemetry-auth.guard';
 
 export const acceptedReadings = metric.counter('geopulse_ingest_readings_accepted_total', 'Readings acknowledged by Kafka (or already written) and answered accepted', ['transport']);

@@ -7,7 +7,7 @@ import { LOGGER } from '@geopulse/service-runtime';
 import { AcceptMqttMessage, type MqttDeadLetterReason, type MqttOutcome, type PublisherIdentity } from '../../application/accept-mqtt-message';
 import { MQTT_TELEMETRY_FILTER } from '../../domain/mqtt-topic';
 import type { MqttSettings } from '../../config';
-import { rejectedReadings } from '../http/error-mapping';
+import { rejectedReadings } from '../ingest-metrics';
 import { acceptedReadings, duplicateReadings } from '../http/telemetry.controller';
 import { mqttRefusals } from './mqtt-refusals';
 

@@ -2,38 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Quer
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import type { Rule } from '@geopulse/contracts';
-import { traceUrl } from '@geopulse/observability';
-import { ApiException, IdParam } from '@geopulse/service-runtime';
-import { ManageRules, RuleError, type RuleErrorCode, type ValidationResult } from '../../application/manage-rules';
-import type { AlertRecord, AlertRecordStatus, AlertRepository } from '../../application/ports';
-import { ALERT_REPOSITORY } from '../../application/tokens';
-
-/** The trace link template of alerts (string; '' for none). */
-export const TRACE_URL_TEMPLATE = Symbol('TRACE_URL_TEMPLATE');
-
-/** An alert as the API answers it: with a link to its trace when a template is configured. */
-export type AlertView = AlertRecord & { traceUrl?: string };
-
-function status(code: RuleErrorCode): number {
-  switch (code) {
-    case 'INVALID_RULE':
-      return 400;
-    case 'RULE_NOT_FOUND':
-      return 404;
-    case 'RULE_EXISTS':
-    case 'RULE_CONFLICT':
-      return 409;
-  }
-}
-
-async function mapped<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof RuleError) throw new ApiException(status(err.code), err.code, err.message, err.issues.length > 0 ? err.issues : undefined);
-    throw err;
-  }
-}
+import { IdParam } from '@geopulse/service-runtime';
+import { ALERT_STATUSES, ListAlerts, type AlertView } from '../../application/list-alerts';
+import { ManageRules, type ValidationResult } from '../../application/manage-rules';
+import { mapped } from './error-mapping';
 
 const RULE_SCHEMA = {
   type: 'object',
@@ -109,17 +81,12 @@ export class RulesController {
   }
 }
 
-const ALERT_STATUSES: readonly AlertRecordStatus[] = ['FIRING', 'RESOLVED'];
-
 @ApiTags('alerts')
 @ApiBearerAuth('operator')
 @UseGuards(OperatorGuard)
 @Controller('v1/alerts')
 export class AlertsController {
-  constructor(
-    @Inject(ALERT_REPOSITORY) private readonly alerts: AlertRepository,
-    @Inject(TRACE_URL_TEMPLATE) private readonly traceUrlTemplate: string,
-  ) {}
+  constructor(@Inject(ListAlerts) private readonly listAlerts: ListAlerts) {}
 
   @Get()
   @Requires('alert:read')
@@ -135,22 +102,6 @@ export class AlertsController {
     @Query('ruleId') ruleId?: string,
     @Query('limit') limit?: string,
   ): Promise<{ items: AlertView[] }> {
-    if (statusFilter !== undefined && !ALERT_STATUSES.includes(statusFilter as AlertRecordStatus)) {
-      throw new ApiException(400, 'INVALID_QUERY', 'status must be FIRING or RESOLVED', [{ path: 'status', message: 'must be FIRING or RESOLVED' }]);
-    }
-    const n = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ApiException(400, 'INVALID_QUERY', 'limit must be 1-1000', [{ path: 'limit', message: 'must be an integer 1-1000' }]);
-    const items = await this.alerts.list(operator.tenant, {
-      limit: n,
-      ...(statusFilter ? { status: statusFilter as AlertRecordStatus } : {}),
-      ...(deviceId ? { deviceId } : {}),
-      ...(ruleId ? { ruleId } : {}),
-    });
-    return {
-      items: items.map((alert) => {
-        const link = traceUrl(this.traceUrlTemplate, alert.traceId);
-        return link ? { ...alert, traceUrl: link } : alert;
-      }),
-    };
+    return { items: await mapped(() => this.listAlerts.execute(operator.tenant, { status: statusFilter, deviceId, ruleId, limit })) };
   }
 }

@@ -13,7 +13,7 @@ interface Pending {
   last: { message: string; at: string; deviceId?: string };
 }
 
-export class RuleErrors {
+export class EvaluationErrorLog {
   private pending = new Map<string, Pending>();
 
   constructor(
