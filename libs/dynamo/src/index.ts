@@ -2,3 +2,4 @@ export * from './dynamo-client';
 export * from './conditional-write';
 export * from './page-cursor';
 export * from './device-directory';
+export * from './versioned-items';

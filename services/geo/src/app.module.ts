@@ -14,7 +14,7 @@ import { GeofenceCatalog } from './application/geofence-catalog';
 import { ManageGeofences } from './application/manage-geofences';
 import type { Clock, MembershipStore, TransitionPublisher } from './application/ports';
 import { SerialQueue } from './application/serial-queue';
-import { CLOCK, MEMBERSHIP_STORE } from './application/tokens';
+import { CLOCK, MEMBERSHIP_STORE, TRANSITION_PUBLISHER } from './application/tokens';
 import { DynamoGeofenceRepository } from './adapters/dynamo/geofence.repository';
 import { GeoRuntime, GeoStartUp } from './adapters/geo-runtime';
 import { DeviceGeofencesController } from './adapters/http/device-geofences.controller';
@@ -26,7 +26,6 @@ import { KafkaTransitionPublisher } from './adapters/kafka/transitions.publisher
 import { RedisMembershipStore } from './adapters/redis/membership.store';
 import type { GeoConfig } from './config';
 
-const TRANSITION_PUBLISHER = Symbol('TRANSITION_PUBLISHER');
 
 export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule {
   const dynamo = createDynamoClients(config.dynamo);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { GeofenceTransitionData } from '@geopulse/contracts';
-import { waitFor, type ServiceProcess } from '@geopulse/testing';
+import { scrapeMetric, waitFor, type ServiceProcess } from '@geopulse/testing';
 import { gaussianNoise, GeoWorld, sequence, type Operator } from './support/geo-harness';
 
 // Fences in units of 0.001 degree (about 68 m of longitude and 111 m of latitude here).
@@ -165,8 +165,10 @@ describe('geofence transitions', () => {
     expect(mine[1].at).toBe(new Date(ts + 3000).toISOString());
     const visits = await op.call<{ items: Array<{ geofenceId: string; dwelled: boolean }> }>(url(), 'GET', '/v1/devices/silent-1/geofences');
     expect(visits.body.items).toEqual([expect.objectContaining({ geofenceId: 'quay', dwelled: true })]);
-    // Still exactly one DWELL a few timer scans later.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Still exactly one DWELL three completed timer scans later (a scan publishes what it fires before it counts).
+    const scans = async () => (await scrapeMetric(url(), 'geopulse_geo_dwell_scans_total')).value;
+    const seen = await scans();
+    await waitFor(async () => (await scans()) >= seen + 3 || undefined, { timeoutMs: 10_000, intervalMs: 100, description: 'three more DWELL scans' });
     expect(sequence(await world.transitions(op.tenant), 'silent-1')).toEqual(['ENTER:quay', 'DWELL:quay']);
   });
 

@@ -13,13 +13,14 @@ import { ManageDevices } from './application/manage-devices';
 import type { DeviceRepository, KeyCrypto } from './application/ports';
 import { ScryptKeyCrypto } from './adapters/crypto/scrypt-key-crypto';
 import { DynamoDeviceRepository } from './adapters/dynamo/device.repository';
-import { DeviceTablesLifecycle, DYNAMO, DYNAMO_SETTINGS } from './adapters/dynamo/dynamo.lifecycle';
+import { DeviceTablesLifecycle } from './adapters/dynamo/dynamo.lifecycle';
 import { DevicesController } from './adapters/http/devices.controller';
-import { MQTT_AUTH_SECRET, MqttAuthController } from './adapters/http/mqtt-auth.controller';
+import { MqttAuthController } from './adapters/http/mqtt-auth.controller';
 import { TelemetryAuthGuard } from './adapters/http/telemetry-auth.guard';
-import { TELEMETRY_IN_FLIGHT, TelemetryController } from './adapters/http/telemetry.controller';
+import { TelemetryController } from './adapters/http/telemetry.controller';
 import { KafkaReadingPublisher } from './adapters/kafka/reading.publisher';
-import { MqttTelemetryBridge, MQTT_SETTINGS } from './adapters/mqtt/telemetry.bridge';
+import { MqttTelemetryBridge } from './adapters/mqtt/telemetry.bridge';
+import { DEVICE_REPOSITORY, DYNAMO, DYNAMO_SETTINGS, KEY_CRYPTO, MQTT_AUTH_SECRET, MQTT_SETTINGS, TELEMETRY_IN_FLIGHT } from './application/tokens';
 import { RedisReadingDedup } from './adapters/redis/reading-dedup.store';
 import { RedisTokenBucketLimiter } from './adapters/redis/token-bucket.rate-limiter';
 import type { IngestConfig } from './config';
@@ -27,8 +28,6 @@ import { InFlightLimit } from './domain/in-flight-limit';
 
 type DynamoClients = ReturnType<typeof createDynamoClients>;
 
-const DEVICE_REPOSITORY = Symbol('DEVICE_REPOSITORY');
-const KEY_CRYPTO = Symbol('KEY_CRYPTO');
 
 export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicModule {
   const degraded = logger.child('degraded');

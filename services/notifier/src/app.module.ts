@@ -14,7 +14,8 @@ import { systemHostResolver } from './adapters/dns/system.host-resolver';
 import { DynamoDeliveryLog, notificationsTable } from './adapters/dynamo/delivery-log.repository';
 import { DynamoSubscriptionRepository, subscriptionsTable } from './adapters/dynamo/subscription.repository';
 import { SmtpEmailSender } from './adapters/email/smtp.email-sender';
-import { DELIVERY_LOG, NotificationsController } from './adapters/http/notifications.controller';
+import { NotificationsController } from './adapters/http/notifications.controller';
+import { CACHE, CONFIG, DELIVERY_LOG, DYNAMO, EMAIL, QUEUE } from './application/tokens';
 import { SubscriptionsController } from './adapters/http/subscriptions.controller';
 import { KafkaDeadLetterSink } from './adapters/kafka/dead-letter.sink';
 import { EVENTS_CONSUMER, NOTIFIER_GROUP_ID, NotificationEventsConsumer } from './adapters/kafka/notification-events.consumer';
@@ -23,11 +24,6 @@ import { CloudEventsWebhookSender } from './adapters/webhook/cloudevents.webhook
 import type { NotifierConfig } from './config';
 
 type DynamoClients = ReturnType<typeof createDynamoClients>;
-const DYNAMO = Symbol('DYNAMO');
-const QUEUE = Symbol('QUEUE');
-const CACHE = Symbol('CACHE');
-const EMAIL = Symbol('EMAIL');
-const CONFIG = Symbol('CONFIG');
 const clock: Clock = () => Date.now();
 /** Delivery log entries are kept this long after their last change. */
 const LOG_RETENTION_SECONDS = 30 * 86_400;

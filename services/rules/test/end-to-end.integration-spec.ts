@@ -4,7 +4,7 @@ import { kafkaSettings } from '@geopulse/config';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
 import { JaegerClient, ServiceProcess, waitFor } from '@geopulse/testing';
-import { AlertCollector, api, newRulesStack, startRules, type RulesStack } from './support/rules-harness';
+import { AlertCollector, api, newRulesStack, settled, startRules, type RulesStack } from './support/rules-harness';
 
 let s: RulesStack;
 let rules: ServiceProcess;
@@ -79,7 +79,8 @@ describe('rules end to end', () => {
       ).toBe(202);
     try {
       await post(20);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Evaluated (not just waited for): outside the depot, a warm reading fires nothing.
+      await settled(s.prefix, collector);
       expect(collector.of((d) => d.deviceId === device)).toEqual([]);
       await transition('ENTER');
       await waitFor(async () => collector.of((d) => d.deviceId === device && d.status === 'START').length === 1, { timeoutMs: 10_000, description: 'START on ENTER' });

@@ -1,6 +1,6 @@
 import type { ServiceProcess } from '@geopulse/testing';
 import { waitFor } from '@geopulse/testing';
-import { AlertCollector, api, MINUTE_MS, newRulesStack, openAlertFeed, ReadingWriter, startRules, type AlertFeed, type RulesStack } from './support/rules-harness';
+import { AlertCollector, api, createRules, MINUTE_MS, newRulesStack, openAlertFeed, ReadingWriter, settled, startRules, type AlertFeed, type RulesStack } from './support/rules-harness';
 
 let s: RulesStack;
 let a: ServiceProcess;
@@ -24,10 +24,10 @@ afterAll(async () => {
   await Promise.all([a, b].filter(Boolean).map((p) => p.stop()));
 });
 
+/** Creates a rule and waits until both replicas hold it. */
 async function createRule(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await api('POST', `${a.baseUrl}/v1/rules`, s.token, body);
-  expect(res.status).toBe(201);
-  return res.body;
+  const [created] = await createRules(s, a, [a, b], body);
+  return created;
 }
 
 /** Distinct transitions (by CloudEvent id) of a device, in order of arrival. */
@@ -60,8 +60,8 @@ function liveFeed(devices: readonly string[], intervalMs: number, temperature: (
 /** Waits until every device has had its STOP, stops the feed, and checks one START and one STOP each. */
 async function expectOneEpisodeEach(devices: readonly string[], ruleId: unknown, stopFeed: () => Promise<void>, timeoutMs: number): Promise<void> {
   await waitFor(async () => devices.every((d) => sequence(d).length >= 2), { timeoutMs, description: 'every device STOPs' });
-  await sleep(1000);
   await stopFeed();
+  await settled(s.prefix, collector);
   for (const d of devices) expect(sequence(d)).toEqual([`${String(ruleId)}:START`, `${String(ruleId)}:STOP`]);
 }
 
@@ -86,12 +86,18 @@ describe('rules service', () => {
 
   it('gives exactly the expected START/STOP sequence for a thermostat feed', async () => {
     const device = unique('thermostat');
-    const cold = (await createRule({ id: unique('cold'), name: 'cold', expression: 'temperature < 50', target: { deviceIds: [device] } })).id as string;
-    const occupied = (await createRule({ id: unique('cold-occupied'), name: 'cold while occupied', expression: 'temperature < 50 && occupancy == true', target: { deviceIds: [device] } })).id as string;
+    const [cold, occupied] = (
+      await createRules(
+        s,
+        a,
+        [a, b],
+        { id: unique('cold'), name: 'cold', expression: 'temperature < 50', target: { deviceIds: [device] } },
+        { id: unique('cold-occupied'), name: 'cold while occupied', expression: 'temperature < 50 && occupancy == true', target: { deviceIds: [device] } },
+      )
+    ).map((r) => r.id as string);
     const listed = (await api('GET', `${a.baseUrl}/v1/rules`, s.token)).body.items as Array<{ id: string }>;
     expect(listed.map((r) => r.id)).toEqual(expect.arrayContaining([cold, occupied]));
-    await waitFor(async () => (await api('GET', `${b.baseUrl}/v1/rules/${occupied}`, s.token)).status === 200, { timeoutMs: 5000, description: 'rule visible' });
-    await sleep(300);
+    expect((await api('GET', `${b.baseUrl}/v1/rules/${occupied}`, s.token)).status).toBe(200);
     const feed: Array<[number, boolean]> = [[55, false], [48, false], [47, true], [46, true], [52, true], [45, true], [45, false], [60, false]];
     const t0 = Date.now() - 10_000;
     for (const [i, [temperature, occupancy]] of feed.entries()) await writer.write(s.tenant, device, t0 + i * 100, { temperature, occupancy });
@@ -99,7 +105,7 @@ describe('rules service', () => {
     const expectedCold = ['START', 'STOP', 'START', 'STOP'].map((x) => `${cold}:${x}`);
     const expectedOcc = ['START', 'STOP', 'START', 'STOP'].map((x) => `${occupied}:${x}`);
     await waitFor(async () => sequence(device).length >= 8, { timeoutMs: 15_000, description: '8 transitions' });
-    await sleep(1000);
+    await settled(s.prefix, collector);
     expect(sequence(device, cold)).toEqual(expectedCold);
     expect(sequence(device, occupied)).toEqual(expectedOcc);
     const startTimes = collector.of((d) => d.deviceId === device && d.status === 'START').map((x) => Date.parse(x.data.at) - t0);
@@ -114,7 +120,6 @@ describe('rules service', () => {
     const repeat = unique('repeat');
     const silent = unique('silent');
     const rule = await createRule({ id: unique('stuck'), name: 'stuck', expression: "hasNotChanged('temperature', 5)", target: { deviceIds: [repeat, silent] } });
-    await sleep(300);
     const started = Date.now();
     await writer.write(s.tenant, silent, started, { temperature: 21 });
     while (Date.now() - started < 7 * MINUTE_MS) {
@@ -133,7 +138,6 @@ describe('rules service', () => {
   it("avg('temperature', 10) > 30 matches a computed ground truth", async () => {
     const device = unique('avg');
     const rule = await createRule({ id: unique('hot'), name: 'hot', expression: "avg('temperature', 10) > 30", target: { deviceIds: [device] } });
-    await sleep(300);
     const values = [20, 25, 31, 33, 40, 45, 38, 20, 10, 5, 5, 5, 5, 5, 5, 5, 5, 40, 41, 42];
     // Event times one rule minute apart, ahead of the clock so timers evaluate at the newest reading.
     const t0 = Date.now() + 60_000;
@@ -147,7 +151,7 @@ describe('rules service', () => {
     });
     for (const [i, temperature] of values.entries()) await writer.write(s.tenant, device, t0 + i * MINUTE_MS, { temperature });
     await waitFor(async () => sequence(device).length >= expected.length, { timeoutMs: 15_000, description: `${expected.length} transitions` });
-    await sleep(1000);
+    await settled(s.prefix, collector);
     const seen = new Set<string>();
     const actual = collector
       .of((d) => d.deviceId === device)
@@ -160,9 +164,9 @@ describe('rules service', () => {
     const device = unique('err');
     const broken = await createRule({ id: unique('broken'), name: 'broken', expression: 'device.nothing[0] > 1', target: { deviceIds: [device] } });
     const ok = await createRule({ id: unique('ok'), name: 'ok', expression: 'temperature < 50', target: { deviceIds: [device] } });
-    await sleep(300);
     await writer.write(s.tenant, device, Date.now(), { temperature: 10 });
     await waitFor(async () => sequence(device).length === 1, { timeoutMs: 10_000, description: 'the healthy rule starts' });
+    await settled(s.prefix, collector);
     expect(sequence(device)).toEqual([`${ok.id}:START`]);
     const shown = await waitFor(
       async () => {
@@ -177,8 +181,8 @@ describe('rules service', () => {
   it('an expression change reaches both replicas within a second on a live feed; INACTIVE closes open alerts', async () => {
     const devices = Array.from({ length: 9 }, () => unique('live'));
     const rule = await createRule({ id: unique('live'), name: 'live', expression: 'temperature < 0', target: { deviceIds: devices } });
-    await sleep(500);
     const stopFeed = liveFeed(devices, 100, () => 20);
+    // The feed runs a second under the old expression (nothing may fire) before the change.
     await sleep(1000);
     const changedAt = Date.now();
     const put = await api('PUT', `${b.baseUrl}/v1/rules/${rule.id as string}`, s.token, { name: 'live', expression: 'temperature > 10', target: { deviceIds: devices } });
@@ -204,16 +208,18 @@ describe('rules service', () => {
   it('keeps exactly one START and one STOP per episode when a replica is SIGKILLed mid-episode', async () => {
     const devices = Array.from({ length: 6 }, () => unique('crash'));
     const rule = await createRule({ id: unique('crash'), name: 'crash', expression: 'temperature < 50', target: { deviceIds: devices } });
-    await sleep(500);
     let temperature = 60;
     const stopFeed = liveFeed(devices, 50, () => temperature);
+    // Half a second of warm readings first, so each device has state before its episode opens.
     await sleep(500);
     temperature = 40;
     await waitFor(async () => devices.every((d) => sequence(d).length >= 1), { timeoutMs: 10_000, description: 'episodes open' });
     await a.kill();
+    // Down for half a second of the feed: b takes over a's partitions meanwhile.
     await sleep(500);
     await a.start();
     await waitFor(async () => (await fetch(`${a.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: 'replica back' });
+    // A second of cold readings after the restart, before the episodes close.
     await sleep(1000);
     temperature = 60;
     await expectOneEpisodeEach(devices, rule.id, stopFeed, 30_000);

@@ -11,6 +11,7 @@ import { geofenceTable } from './dynamo/geofence.repository';
 import type { FenceReplay } from './kafka/geofence-changes.consumer';
 
 const indexSize = metric.gauge('geopulse_geo_index_fences', 'Geofences in this replica’s spatial index');
+const dwellScans = metric.counter('geopulse_geo_dwell_scans_total', 'Completed scans of this replica for due DWELL timers');
 const reconciled = metric.counter('geopulse_geo_reconcile_changes_total', 'Fence changes the periodic table reconcile applied (missed by the topic)', ['kind']);
 
 /** The start-up steps the geo consumers wait for (the transport's `startAfter`). */
@@ -100,6 +101,7 @@ export class GeoRuntime {
       const { queue, fireDwells, ownedPartitions } = this.deps;
       const fired = await queue.run(() => fireDwells.execute(ownedPartitions()));
       if (fired.length > 0) this.deps.log.debug('dwell timers fired', { transitions: fired.length });
+      dwellScans.inc();
     } catch (err) {
       this.deps.log.warn('dwell timer scan failed; retrying at the next tick', { error: (err as Error).message });
     } finally {

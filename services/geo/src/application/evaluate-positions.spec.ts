@@ -1,43 +1,13 @@
 import type { Geofence, TelemetryReading } from '@geopulse/contracts';
-import type { DeviceGeoState } from '../domain/membership';
 import { EvaluatePositions } from './evaluate-positions';
 import { FireDwells } from './fire-dwells';
 import { GeofenceCatalog } from './geofence-catalog';
-import type { DeviceRef, DueDwell, MembershipStore, OutgoingTransition } from './ports';
+import type { OutgoingTransition } from './ports';
+import { MemoryStore } from '../test-support/fakes';
 
 const T0 = Date.UTC(2026, 10, 22, 10);
 // A 500 m circle around (0.005, 0.005); (0.02, 0.02) is 2.3 km away.
 const fence: Geofence = { id: 'c', tenantId: 't1', name: 'Circle', geometry: { type: 'Circle', center: [0.005, 0.005], radiusMeters: 500 }, dwellSeconds: 60, version: 1, createdAt: '', updatedAt: '' };
-
-/** Membership store in memory, with the same compare-and-set and timer bookkeeping contract. */
-class MemoryStore implements MembershipStore {
-  readonly states = new Map<string, DeviceGeoState>();
-  readonly timers = new Map<string, { dwell: DueDwell; at: number }>();
-  async load(_t: string, ids: readonly string[]) {
-    return new Map(ids.filter((id) => this.states.has(id)).map((id) => [id, structuredClone(this.states.get(id)!)]));
-  }
-  async save(device: DeviceRef, previous: DeviceGeoState | undefined, next: DeviceGeoState) {
-    if (this.states.get(device.deviceId)?.lastTs !== previous?.lastTs) return false;
-    this.states.set(device.deviceId, structuredClone(next));
-    for (const [fenceId, v] of Object.entries(next.visits)) {
-      const key = `${device.deviceId}|${fenceId}|${v.dwellAt}`;
-      if (v.dwellAt !== undefined && !v.dwelled && !this.timers.has(key)) this.timers.set(key, { dwell: { ...device, fenceId, dwellAt: v.dwellAt }, at: next.appliedAt + v.dwellAt - next.lastTs });
-    }
-    return true;
-  }
-  async visitors() {
-    return [];
-  }
-  async dueDwells(partitions: readonly number[], now: number) {
-    return [...this.timers.values()].filter((t) => t.at <= now && partitions.includes(t.dwell.partition)).map((t) => t.dwell);
-  }
-  async postponeDwells(dwells: ReadonlyArray<{ dwell: DueDwell; at: number }>) {
-    for (const d of dwells) this.timers.set(`${d.dwell.deviceId}|${d.dwell.fenceId}|${d.dwell.dwellAt}`, d);
-  }
-  async clearDwells(dwells: readonly DueDwell[]) {
-    for (const d of dwells) this.timers.delete(`${d.deviceId}|${d.fenceId}|${d.dwellAt}`);
-  }
-}
 
 async function setup() {
   let now = T0 + 3_600_000;

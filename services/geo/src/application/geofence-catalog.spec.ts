@@ -1,31 +1,8 @@
 import type { Geofence } from '@geopulse/contracts';
 import { GeofenceCatalog, type FenceChange } from './geofence-catalog';
-import type { GeofenceRepository } from './ports';
+import { MemoryRepository } from '../test-support/fakes';
 
 const fence = (id: string, version = 1): Geofence => ({ id, tenantId: 't1', name: id, version, createdAt: '', updatedAt: '', geometry: { type: 'Circle', center: [4, 52], radiusMeters: 10 } });
-
-class MemoryRepository implements GeofenceRepository {
-  readonly rows = new Map<string, Geofence>();
-  /** Runs while a scan is "in flight", to model changes that race with it. */
-  duringScan?: () => void;
-  async get(_t: string, id: string) {
-    return this.rows.get(id);
-  }
-  async list() {
-    return [...this.rows.values()];
-  }
-  async scanAll() {
-    const snapshot = [...this.rows.values()];
-    this.duringScan?.();
-    return snapshot;
-  }
-  async put(f: Geofence) {
-    this.rows.set(f.id, f);
-  }
-  async delete(_t: string, id: string) {
-    return this.rows.delete(id);
-  }
-}
 
 function setup() {
   let now = 1000;

@@ -1,3 +1,4 @@
 /** Injection tokens of the geo service's ports. */
 export const MEMBERSHIP_STORE = Symbol('MEMBERSHIP_STORE');
 export const CLOCK = Symbol('CLOCK');
+export const TRANSITION_PUBLISHER = Symbol('TRANSITION_PUBLISHER');

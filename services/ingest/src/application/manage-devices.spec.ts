@@ -1,38 +1,8 @@
-import type { Device } from '../domain/device';
 import { DeviceError } from '../domain/device-error';
-import type { StoredDeviceKey } from '../domain/device-key';
 import { AuthenticateDevice } from './authenticate-device';
 import { ManageDevices } from './manage-devices';
-import type { DeviceRepository, KeyCrypto } from './ports';
-
-class MemoryRepository implements DeviceRepository {
-  devices = new Map<string, Device>();
-  keys = new Map<string, StoredDeviceKey>();
-  reads = 0;
-  async get(tenantId: string, deviceId: string) {
-    this.reads++;
-    const d = this.devices.get(`${tenantId}/${deviceId}`);
-    return d && structuredClone(d);
-  }
-  async list(tenantId: string, limit: number, cursor?: string) {
-    const all = [...this.devices.values()].filter((d) => d.tenantId === tenantId && (!cursor || d.deviceId > cursor)).sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-    const items = all.slice(0, limit);
-    return { items, ...(all.length > limit ? { nextCursor: items[items.length - 1].deviceId } : {}) };
-  }
-  async save(device: Device, expected: number | null, newKey?: StoredDeviceKey) {
-    const current = this.devices.get(`${device.tenantId}/${device.deviceId}`);
-    if (expected === null ? current !== undefined : current?.version !== expected) return false;
-    this.devices.set(`${device.tenantId}/${device.deviceId}`, structuredClone(device));
-    if (newKey) this.keys.set(newKey.keyId, newKey);
-    return true;
-  }
-  async remove(tenantId: string, deviceId: string) {
-    return this.devices.delete(`${tenantId}/${deviceId}`);
-  }
-  async getKey(keyId: string) {
-    return this.keys.get(keyId);
-  }
-}
+import type { KeyCrypto } from './ports';
+import { MemoryRepository } from '../test-support/fakes';
 
 let counter = 0;
 const crypto: KeyCrypto = {

@@ -59,6 +59,8 @@ export class RulesRuntime {
       compileErrors.inc();
       this.log.error('stored rule does not compile; not applied', { tenantId: rule.tenantId, ruleId: rule.id, version: rule.version, error: err.message });
     });
+    // Current at every change (API, rules topic, reconcile), not only after a reconcile.
+    this.book.onChange(() => rulesLoaded.set(this.book.size()));
     const states = new RedisDeviceStateStore(redis, topicName('telemetry', kafkaSettings.topicPrefix), settings.stateCacheBytes);
     this.states = states;
     this.errors = new EvaluationErrorLog(repository, clock);

@@ -7,6 +7,7 @@
  * replays the same inputs from the same state and so produces the same transitions with the
  * same ids: an episode never gets a second, different START or STOP.
  */
+import { inParallel } from './in-parallel';
 import type { AlertEventData, GeofenceTransitionData, Rule, TelemetryReading, TriggeringReading } from '@geopulse/contracts';
 import { advance, alertId, close, INITIAL_ALERT_STATE, type Transition } from '../domain/alert-lifecycle';
 import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../domain/device-history';
@@ -237,19 +238,6 @@ function sum(all: readonly EvaluationStats[]): EvaluationStats {
   return all.reduce((a, b) => ({ evaluations: a.evaluations + b.evaluations, transitions: a.transitions + b.transitions, errors: a.errors + b.errors, conflicts: a.conflicts + b.conflicts }), {
     evaluations: 0, transitions: 0, errors: 0, conflicts: 0,
   });
-}
-
-/** Runs `work` over items with at most `limit` at a time. */
-export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
 }
 
 /** One attempt's working copy of a device's state and what it produced. */

@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { kafkaSettings } from '@geopulse/config';
-import { deviceRecordKey, EVENT_TYPES, eventSource, topicName, type AlertEventData, type TelemetryReading } from '@geopulse/contracts';
+import { consumerGroupName, deviceRecordKey, EVENT_TYPES, eventSource, topicName, type AlertEventData, type TelemetryReading } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
-import { ServiceProcess, waitFor } from '@geopulse/testing';
+import { ConsumerLag, scrapeMetric, ServiceProcess, waitFor } from '@geopulse/testing';
 
 const stack = () => process.env as Record<string, string>;
 
@@ -32,8 +32,6 @@ export async function startRules(s: RulesStack, extra: Record<string, string> = 
       KAFKA_PARTITIONS: '3',
       KAFKA_TOPIC_PREFIX: s.prefix,
       DYNAMODB_TABLE_PREFIX: s.prefix,
-      // A group of this suite's own: members of one group subscribed to different topics (a
-      // previous suite's replica still leaving) get partitions assigned that they ignore.
       GEOPULSE_JWT_SECRET: s.secret,
       LOG_LEVEL: 'warn',
       RULES_MINUTE_MS: String(MINUTE_MS),
@@ -100,6 +98,8 @@ export interface SeenAlert {
 export class AlertCollector {
   readonly alerts: SeenAlert[] = [];
   private consumer?: Consumer;
+  /** Per partition, the offset after the last record collected. */
+  private readonly next = new Map<number, bigint>();
 
   constructor(private readonly prefix: string) {}
 
@@ -120,10 +120,16 @@ export class AlertCollector {
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ partition, message }) => {
+        this.next.set(partition, BigInt(message.offset) + 1n);
         if (!message.value) return;
         this.alerts.push({ id: message.headers?.ce_id?.toString() ?? '', partition, receivedAt: Date.now(), data: JSON.parse(message.value.toString()) as AlertEventData });
       },
     });
+  }
+
+  /** True once every record on the alerts topic at `ends` (partition -> high watermark) has been collected. */
+  hasReached(ends: ReadonlyArray<{ partition: number; high: string }>): boolean {
+    return ends.every((e) => BigInt(e.high) === 0n || (this.next.get(e.partition) ?? 0n) >= BigInt(e.high));
   }
 
   of(filter: (a: AlertEventData) => boolean): SeenAlert[] {
@@ -133,6 +139,56 @@ export class AlertCollector {
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }
+}
+
+/**
+ * Waits until the rules service has evaluated everything written so far (its group has no lag on
+ * telemetry and geofence events) and the collector holds every alert it published: after that,
+ * a transition that is missing, or one too many, is a finding, not a slow machine.
+ */
+export async function settled(prefix: string, collector: AlertCollector, timeoutMs = 30_000): Promise<void> {
+  const lag = new ConsumerLag(stack().KAFKA_BROKERS);
+  const kafka = new Kafka({ clientId: 'rules-it-settled', brokers: stack().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const rules = await lag.of(consumerGroupName('geopulse-rules', prefix), [topicName('telemetry', prefix), topicName('geofenceEvents', prefix)]);
+        if (rules.total !== 0n) return undefined;
+        return collector.hasReached(await admin.fetchTopicOffsets(topicName('alerts', prefix))) || undefined;
+      },
+      { timeoutMs, intervalMs: 100, description: 'rules evaluated every reading and every alert was collected' },
+    );
+  } finally {
+    await admin.disconnect();
+    await lag.close();
+  }
+}
+
+/** Rules held by a replica (its `geopulse_rules_loaded` gauge, current at every change). */
+export async function rulesHeld(service: ServiceProcess): Promise<number> {
+  return (await scrapeMetric(service.baseUrl, 'geopulse_rules_loaded')).value;
+}
+
+/**
+ * Creates rules through `via` and waits until every replica holds them (the one that answered at
+ * once, the others from the rules topic): readings written afterwards meet the new rules everywhere.
+ */
+export async function createRules(s: RulesStack, via: ServiceProcess, replicas: readonly ServiceProcess[], ...bodies: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
+  const before = await Promise.all(replicas.map(rulesHeld));
+  const created: Array<Record<string, unknown>> = [];
+  for (const body of bodies) {
+    const res = await api('POST', `${via.baseUrl}/v1/rules`, s.token, body);
+    if (res.status !== 201) throw new Error(`POST /v1/rules answered ${res.status}: ${JSON.stringify(res.body)}`);
+    created.push(res.body);
+  }
+  await waitFor(async () => (await Promise.all(replicas.map(rulesHeld))).every((n, i) => n >= before[i] + bodies.length) || undefined, {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    description: 'every replica holds the new rules',
+  });
+  return created;
 }
 
 /** A suite's feed: readings written to the telemetry topic, alerts collected from the alerts topic. */

@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName, type Geofence } from '@geopulse/contracts';
-import type { TableDefinition } from '@geopulse/dynamo';
+import { conditionalWrite, readAllPages, versionCondition, type TableDefinition } from '@geopulse/dynamo';
 import { GeofenceError } from '../../domain/geofence-error';
 import type { GeofenceRepository } from '../../application/ports';
 
@@ -34,45 +33,23 @@ export class DynamoGeofenceRepository implements GeofenceRepository {
   }
 
   async list(tenantId: string): Promise<Geofence[]> {
-    const out: Geofence[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
+    const items = await readAllPages((start) =>
+      this.doc.send(
         new QueryCommand({ TableName: this.table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
-      out.push(...(page.Items ?? []).map(toFence));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+      ),
+    );
+    return items.map(toFence);
   }
 
   async scanAll(): Promise<Geofence[]> {
-    const out: Geofence[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
-      out.push(...(page.Items ?? []).map(toFence));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await readAllPages((start) => this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true })));
+    return items.map(toFence);
   }
 
   async put(fence: Geofence, expectedVersion: number | null | undefined): Promise<void> {
     const item: Item = { tenantId: fence.tenantId, geofenceId: fence.id, version: fence.version, body: JSON.stringify(fence) };
-    const condition =
-      expectedVersion === undefined
-        ? {}
-        : expectedVersion === null
-          ? { ConditionExpression: 'attribute_not_exists(geofenceId)' }
-          : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
-    try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ...condition }));
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        throw new GeofenceError('CONCURRENT_UPDATE', `geofence ${fence.id} was changed concurrently; read it again and retry`);
-      }
-      throw err;
-    }
+    const written = await conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.table, Item: item, ...versionCondition('geofenceId', expectedVersion) })));
+    if (!written) throw new GeofenceError('CONCURRENT_UPDATE', `geofence ${fence.id} was changed concurrently; read it again and retry`);
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

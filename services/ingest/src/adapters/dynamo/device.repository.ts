@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import { conditionalWrite, ensureTable, type TableDefinition } from '@geopulse/dynamo';
+import { conditionalWrite, ensureTable, versionCondition, type TableDefinition } from '@geopulse/dynamo';
 import type { DeviceRepository } from '../../application/ports';
 import type { Device } from '../../domain/device';
 import type { StoredDeviceKey } from '../../domain/device-key';
@@ -68,10 +68,7 @@ export class DynamoDeviceRepository implements DeviceRepository {
   }
 
   async save(device: Device, expectedVersion: number | null, newKey?: StoredDeviceKey): Promise<boolean> {
-    const condition =
-      expectedVersion === null
-        ? { ConditionExpression: 'attribute_not_exists(deviceId)' }
-        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
+    const condition = versionCondition('deviceId', expectedVersion);
     if (!newKey) return conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.devices, Item: device, ...condition })));
     return conditionalWrite(() =>
       this.doc.send(

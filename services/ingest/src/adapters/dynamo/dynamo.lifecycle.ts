@@ -2,9 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoSettings } from '@geopulse/config';
 import { ensureDeviceTables } from './device.repository';
+import { DYNAMO, DYNAMO_SETTINGS } from '../../application/tokens';
 
-export const DYNAMO = Symbol('DYNAMO');
-export const DYNAMO_SETTINGS = Symbol('DYNAMO_SETTINGS');
 
 /** Creates the device tables when missing (local and test setups), closes the client on shutdown. */
 @Injectable()

@@ -3,8 +3,7 @@ import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post } from
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AuthenticateMqttClient, type MqttRefusal } from '../../application/authenticate-mqtt-client';
 import { mqttRefusals } from '../mqtt/mqtt-refusals';
-
-export const MQTT_AUTH_SECRET = Symbol('MQTT_AUTH_SECRET');
+import { MQTT_AUTH_SECRET } from '../../application/tokens';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

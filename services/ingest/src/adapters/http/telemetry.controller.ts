@@ -11,12 +11,11 @@ import { errorExample } from './openapi-examples';
 import { toHttpError } from './error-mapping';
 import { rejectedReadings } from '../ingest-metrics';
 import { TelemetryAuthGuard, type TelemetryRequest } from './telemetry-auth.guard';
+import { TELEMETRY_IN_FLIGHT } from '../../application/tokens';
 
 export const acceptedReadings = metric.counter('geopulse_ingest_readings_accepted_total', 'Readings acknowledged by Kafka (or already written) and answered accepted', ['transport']);
 export const duplicateReadings = metric.counter('geopulse_ingest_readings_duplicate_total', 'Accepted readings not written again: their id was written within the dedup window', ['transport']);
 const inFlight = metric.gauge('geopulse_ingest_http_in_flight', 'Telemetry requests being processed by this replica');
-
-export const TELEMETRY_IN_FLIGHT = Symbol('TELEMETRY_IN_FLIGHT');
 
 const EXAMPLE_READING = {
   deviceId: 'thermostat-1',

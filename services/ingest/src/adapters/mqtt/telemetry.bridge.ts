@@ -10,8 +10,7 @@ import type { MqttSettings } from '../../config';
 import { rejectedReadings } from '../ingest-metrics';
 import { acceptedReadings, duplicateReadings } from '../http/telemetry.controller';
 import { mqttRefusals } from './mqtt-refusals';
-
-export const MQTT_SETTINGS = Symbol('MQTT_SETTINGS');
+import { MQTT_SETTINGS } from '../../application/tokens';
 
 const deadLettered = metric.counter('geopulse_ingest_mqtt_dead_lettered_total', 'MQTT messages sent to the dead-letter topic, by reason', ['reason']);
 const retried = metric.counter('geopulse_ingest_mqtt_retries_total', 'MQTT messages held unacknowledged and retried, by reason', ['reason']);

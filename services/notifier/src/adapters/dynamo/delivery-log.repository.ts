@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import { decodePageCursor, encodePageCursor, type TableDefinition } from '@geopulse/dynamo';
+import { conditionalWrite, decodePageCursor, encodePageCursor, type TableDefinition } from '@geopulse/dynamo';
 import type { DeliveryLog, DeliveryRecord } from '../../application/ports';
 import type { DeliveryStatus } from '../../domain/delivery';
 
@@ -33,11 +32,8 @@ export class DynamoDeliveryLog implements DeliveryLog {
   }
 
   async create(record: DeliveryRecord): Promise<void> {
-    try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: this.item(record), ConditionExpression: 'attribute_not_exists(id)' }));
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+    // Created once: a redelivered event finds its record and leaves it as it is.
+    await conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.table, Item: this.item(record), ConditionExpression: 'attribute_not_exists(id)' })));
   }
 
   async put(record: DeliveryRecord): Promise<void> {

@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '@geopulse/contracts';
-import { decodePageCursor, encodePageCursor, type TableDefinition } from '@geopulse/dynamo';
+import { conditionalWrite, decodePageCursor, encodePageCursor, readAllPages, versionCondition, type TableDefinition } from '@geopulse/dynamo';
 import type { SubscriptionRepository } from '../../application/ports';
 import type { Subscription } from '../../domain/subscription';
 
@@ -38,39 +37,17 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
   }
 
   async all(tenantId: string): Promise<Subscription[]> {
-    const items: Subscription[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, ...(start ? { ExclusiveStartKey: start } : {}) }),
-      );
-      items.push(...((page.Items ?? []) as Subscription[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await readAllPages((start) =>
+      this.doc.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, ExclusiveStartKey: start })),
+    );
+    return items as unknown as Subscription[];
   }
 
   async save(sub: Subscription, expectedVersion: number | null): Promise<boolean> {
-    const condition =
-      expectedVersion === null
-        ? { ConditionExpression: 'attribute_not_exists(id)' }
-        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
-    try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: sub, ...condition }));
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.table, Item: sub, ...versionCondition('id', expectedVersion) })));
   }
 
   async remove(tenantId: string, id: string): Promise<boolean> {
-    try {
-      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { tenantId, id }, ConditionExpression: 'attribute_exists(id)' }));
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return conditionalWrite(() => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { tenantId, id }, ConditionExpression: 'attribute_exists(id)' })));
   }
 }

@@ -6,8 +6,7 @@ import { DELIVERY_STATUSES, type DeliveryStatus } from '../../domain/delivery';
 import { NotifierError } from '../../domain/notifier-error';
 import { mapped } from './error-mapping';
 import { OptionalIdParam } from '@geopulse/service-runtime';
-
-export const DELIVERY_LOG = Symbol('DELIVERY_LOG');
+import { DELIVERY_LOG } from '../../application/tokens';
 
 /** The delivery log of the caller's tenant. */
 @ApiTags('notifications')

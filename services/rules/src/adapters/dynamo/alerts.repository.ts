@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertEventData } from '@geopulse/contracts';
-import { inParallel } from '../../application/evaluate-device';
+import { conditionalWrite } from '@geopulse/dynamo';
+import { inParallel } from '../../application/in-parallel';
 import type { AlertFilter, AlertRecord, AlertRepository } from '../../application/ports';
 import { rulesTables } from './rules.repository';
 
@@ -39,11 +39,8 @@ export class DynamoAlertRepository implements AlertRepository {
         triggeringReadings: alert.triggeringReadings,
         ...(alert.traceId ? { traceId: alert.traceId } : {}),
       };
-      await this.doc
-        .send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(alertId)' }))
-        .catch((err: Error) => {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        });
+      // The START is stored once; a replayed START leaves the stored episode as it is.
+      await conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(alertId)' })));
     } else {
       await this.doc.send(
         new UpdateCommand({

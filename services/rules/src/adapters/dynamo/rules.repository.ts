@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName, type Rule } from '@geopulse/contracts';
-import { ensureTable, type TableDefinition } from '@geopulse/dynamo';
+import { conditionalWrite, ensureTable, readAllPages, versionCondition, type TableDefinition } from '@geopulse/dynamo';
 import { RuleVersionConflict, type RuleRepository, type StoredRule } from '../../application/ports';
 
 export function rulesTables(prefix: string): { rules: TableDefinition; alerts: TableDefinition } {
@@ -43,52 +43,29 @@ export class DynamoRuleRepository implements RuleRepository {
   }
 
   async list(tenantId: string): Promise<Rule[]> {
-    const rules: Rule[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
+    const items = await readAllPages((start) =>
+      this.doc.send(
         new QueryCommand({ TableName: this.table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
-      for (const item of page.Items ?? []) {
-        const rule = fromItem(item as RuleItem);
-        if (!rule.deleted) rules.push(rule);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return rules;
+      ),
+    );
+    return items.map((item) => fromItem(item as RuleItem)).filter((rule) => !rule.deleted);
   }
 
   async scanAll(): Promise<StoredRule[]> {
-    const rules: StoredRule[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
-      for (const item of page.Items ?? []) rules.push(fromItem(item as RuleItem));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return rules;
+    const items = await readAllPages((start) => this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true })));
+    return items.map((item) => fromItem(item as RuleItem));
   }
 
+  /** Creates the rule when `expectedVersion` is undefined, else replaces that version; a RuleVersionConflict otherwise. */
   async put(rule: StoredRule, expectedVersion: number | undefined): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: toItem(rule),
-          ...(expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(ruleId)' }
-            : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
-        }),
-      );
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new RuleVersionConflict(rule.id);
-      throw err;
-    }
+    const written = await conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.table, Item: toItem(rule), ...versionCondition('ruleId', expectedVersion ?? null) })));
+    if (!written) throw new RuleVersionConflict(rule.id);
   }
 
   async recordErrors(tenantId: string, ruleId: string, error: { message: string; at: string; deviceId?: string }, count: number): Promise<void> {
-    await this.doc
-      .send(
+    // A rule deleted meanwhile has no row to count on: nothing to record.
+    await conditionalWrite(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { tenantId, ruleId },
@@ -96,9 +73,7 @@ export class DynamoRuleRepository implements RuleRepository {
           ConditionExpression: 'attribute_exists(ruleId)',
           ExpressionAttributeValues: { ':e': error, ':n': count },
         }),
-      )
-      .catch((err: Error) => {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      });
+      ),
+    );
   }
 }

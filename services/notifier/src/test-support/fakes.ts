@@ -1,0 +1,54 @@
+/** In-memory fakes of the notifier service's ports, shared by its use-case specs (not part of the build). */
+import type { DeliveryStatus } from '../domain/delivery';
+import type { DeliveryJob, DeliveryLog, DeliveryQueue, DeliveryRecord, EnqueueResult } from '../application/ports';
+
+/** In-memory queue with the same contract as the Redis one (dedup + throttle). */
+export class MemoryQueue implements DeliveryQueue {
+  readonly jobs = new Map<string, { job: DeliveryJob; dueAt: number }>();
+  readonly done = new Map<string, DeliveryStatus>();
+  private readonly throttles = new Map<string, number>();
+
+  async enqueue(items: ReadonlyArray<{ job: DeliveryJob; throttleMs: number }>, now: number): Promise<EnqueueResult[]> {
+    return items.map(({ job, throttleMs }) => {
+      if (this.done.has(job.id) || this.jobs.has(job.id)) return 'duplicate';
+      const key = `${job.tenantId}:${job.subscriptionId}:${job.event.deviceId}`;
+      if (throttleMs > 0) {
+        if ((this.throttles.get(key) ?? 0) > now) {
+          this.done.set(job.id, 'THROTTLED');
+          return 'throttled';
+        }
+        this.throttles.set(key, now + throttleMs);
+      }
+      this.jobs.set(job.id, { job, dueAt: now });
+      return 'enqueued';
+    });
+  }
+  async claim(now: number, limit: number, leaseMs: number): Promise<DeliveryJob[]> {
+    const due = [...this.jobs.values()].filter((j) => j.dueAt <= now).slice(0, limit);
+    for (const j of due) j.dueAt = now + leaseMs;
+    return due.map((j) => j.job);
+  }
+  async reschedule(job: DeliveryJob, dueAt: number): Promise<void> {
+    this.jobs.set(job.id, { job, dueAt });
+  }
+  async finish(job: DeliveryJob, status: DeliveryStatus): Promise<void> {
+    this.jobs.delete(job.id);
+    this.done.set(job.id, status);
+  }
+  async depth(): Promise<number> {
+    return this.jobs.size;
+  }
+}
+
+export class MemoryLog implements DeliveryLog {
+  readonly records = new Map<string, DeliveryRecord>();
+  async create(r: DeliveryRecord): Promise<void> {
+    if (!this.records.has(r.id)) this.records.set(r.id, r);
+  }
+  async put(r: DeliveryRecord): Promise<void> {
+    this.records.set(r.id, r);
+  }
+  async list(): Promise<{ items: DeliveryRecord[] }> {
+    return { items: [...this.records.values()] };
+  }
+}
