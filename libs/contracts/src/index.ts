@@ -8,3 +8,4 @@ export * from './api-error';
 export * from './aggregate';
 export * from './geofence';
 export * from './rule';
+export * from './json-schema';

@@ -91,6 +91,7 @@ describe('device registry and keys', () => {
     const { devices } = setup();
     await devices.create('acme', { deviceId: 'van-1' }, 'alice');
     const err = await devices.update('acme', 'van-1', { enabled: 'no', tags: 'x' }, 'bob').catch((e: DeviceError) => e);
-    expect(err).toMatchObject({ code: 'INVALID_DEVICE', issues: [{ path: '/enabled' }, { path: '/tags' }] });
+    expect(err).toMatchObject({ code: 'INVALID_DEVICE' });
+    expect((err as DeviceError).issues.map((i) => i.path).sort()).toEqual(['/enabled', '/tags']);
   });
 });

@@ -33,13 +33,10 @@ export class ManageDevices {
 
   /** `actor` (here and on every change) is the `sub` of the operator token, recorded as createdBy/updatedBy. */
   async create(tenantId: string, body: unknown, actor: string): Promise<{ device: Device; key: IssuedKey }> {
-    const { fields, issues } = checkDeviceFields(body, ['deviceId']);
-    const requested = (body as { deviceId?: unknown } | null)?.deviceId;
-    if (requested !== undefined && !isDeviceId(requested)) {
-      issues.push({ path: '/deviceId', message: 'must be 1-128 characters of letters, digits, . _ ~ -' });
-    }
+    const { fields, issues } = checkDeviceFields(body, 'create');
     if (issues.length > 0) throw new DeviceError('INVALID_DEVICE', `${issues.length} problem(s) in the device`, issues);
-    const deviceId = (requested as string | undefined) ?? this.newDeviceId();
+    // The schema checked it: absent, or an id.
+    const deviceId = (body as { deviceId?: string }).deviceId ?? this.newDeviceId();
     const now = new Date(this.clock()).toISOString();
     const { stored, issued } = await this.issueKey(tenantId, deviceId, now);
     const device: Device = {

@@ -13,8 +13,10 @@ describe('device fields', () => {
   });
 
   it('lists every problem with its path', () => {
-    const { issues } = checkDeviceFields({ name: 1, tags: ['ok', ' bad'], attributes: { 'bad name': 1, n: NaN, o: {} }, enabled: 'yes', extra: 1 });
-    expect(issues.map((i) => i.path)).toEqual(['/extra', '/name', '/enabled', '/tags/1', '/attributes/bad name', '/attributes/n', '/attributes/o']);
+    const { issues } = checkDeviceFields({ name: 1, tags: ['ok', ' bad'], attributes: { 'bad name': 1, o: {}, long: 'x'.repeat(257) }, enabled: 'yes', extra: 1 });
+    expect(issues.map((i) => i.path).sort()).toEqual(['/attributes/bad name', '/attributes/long', '/attributes/o', '/enabled', '/extra', '/name', '/tags/1']);
+    expect(checkDeviceFields({ deviceId: '../x' }, 'create').issues).toEqual([{ path: '/deviceId', message: expect.stringContaining('must match pattern') }]);
+    expect(checkDeviceFields({ deviceId: 'van-1' }).issues).toEqual([{ path: '/deviceId', message: 'is not a known field' }]);
   });
 });
 

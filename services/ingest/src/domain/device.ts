@@ -1,4 +1,4 @@
-import { ID_PATTERN, isRecord } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord, schemaCheck, type JsonSchema } from '@geopulse/contracts';
 
 /** Scalar attribute values: what rules and geofences can compare. */
 export type AttributeValue = string | number | boolean;
@@ -47,52 +47,49 @@ const TAG = /^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,63}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
- * Checks the editable fields of a device (create or PATCH body); every problem is listed
- * with its JSON-pointer path. `allowed` names the other keys the body may carry.
+ * The editable fields of a device (the body of `PATCH /v1/devices/{id}`): its OpenAPI schema and
+ * its check in one (contracts' schemaCheck).
  */
-export function checkDeviceFields(raw: unknown, allowed: readonly string[] = []): { fields: DeviceFields; issues: FieldIssue[] } {
-  const issues: FieldIssue[] = [];
+export const DEVICE_FIELDS_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', maxLength: DEVICE_LIMITS.maxName },
+    tags: { type: 'array', maxItems: DEVICE_LIMITS.maxTags, items: { type: 'string', pattern: TAG.source, description: '1-64 characters of letters, digits and . _ : / = -' } },
+    attributes: {
+      type: 'object',
+      maxProperties: DEVICE_LIMITS.maxAttributes,
+      propertyNames: { pattern: ATTRIBUTE_NAME.source },
+      additionalProperties: { type: ['number', 'boolean', 'string'], maxLength: DEVICE_LIMITS.maxAttributeString },
+      description: 'names of letters, digits and _ (max 64, starting with a letter or _); values numbers, booleans or strings of at most 256 characters',
+    },
+    enabled: { type: 'boolean' },
+  },
+};
+
+/** The body of `POST /v1/devices`: the editable fields and the device id. */
+export const DEVICE_CREATE_SCHEMA: JsonSchema = {
+  ...DEVICE_FIELDS_SCHEMA,
+  properties: { deviceId: { type: 'string', pattern: ID_PATTERN.source, description: 'generated when absent' }, ...(DEVICE_FIELDS_SCHEMA.properties as JsonSchema) },
+};
+
+const checkCreate = schemaCheck(DEVICE_CREATE_SCHEMA);
+const checkFields = schemaCheck(DEVICE_FIELDS_SCHEMA);
+
+/**
+ * Checks the editable fields of a device (a create body, with `deviceId`, or a PATCH body);
+ * every problem is listed with its JSON-pointer path.
+ */
+export function checkDeviceFields(raw: unknown, body: 'create' | 'patch' = 'patch'): { fields: DeviceFields; issues: FieldIssue[] } {
+  if (!isRecord(raw)) return { fields: {}, issues: [{ path: '', message: 'the body must be a JSON object' }] };
+  const issues: FieldIssue[] = (body === 'create' ? checkCreate : checkFields)(raw);
+  if (issues.length > 0) return { fields: {}, issues };
+  const input = raw as DeviceFields;
   const fields: DeviceFields = {};
-  if (!isRecord(raw)) return { fields, issues: [{ path: '', message: 'the body must be a JSON object' }] };
-  for (const key of Object.keys(raw)) {
-    if (!['name', 'tags', 'attributes', 'enabled', ...allowed].includes(key)) issues.push({ path: `/${key}`, message: 'is not a device field' });
-  }
-  if (raw.name !== undefined) {
-    if (typeof raw.name !== 'string' || raw.name.length > DEVICE_LIMITS.maxName) {
-      issues.push({ path: '/name', message: `must be a string of at most ${DEVICE_LIMITS.maxName} characters` });
-    } else fields.name = raw.name;
-  }
-  if (raw.enabled !== undefined) {
-    if (typeof raw.enabled !== 'boolean') issues.push({ path: '/enabled', message: 'must be true or false' });
-    else fields.enabled = raw.enabled;
-  }
-  if (raw.tags !== undefined) {
-    if (!Array.isArray(raw.tags) || raw.tags.length > DEVICE_LIMITS.maxTags) {
-      issues.push({ path: '/tags', message: `must be an array of at most ${DEVICE_LIMITS.maxTags} tags` });
-    } else {
-      raw.tags.forEach((tag, i) => {
-        if (typeof tag !== 'string' || !TAG.test(tag)) issues.push({ path: `/tags/${i}`, message: 'tags are 1-64 characters of letters, digits and . _ : / = -' });
-      });
-      if (!issues.some((i) => i.path.startsWith('/tags'))) fields.tags = [...new Set(raw.tags as string[])];
-    }
-  }
-  if (raw.attributes !== undefined) {
-    if (!isRecord(raw.attributes) || Object.keys(raw.attributes).length > DEVICE_LIMITS.maxAttributes) {
-      issues.push({ path: '/attributes', message: `must be an object of at most ${DEVICE_LIMITS.maxAttributes} attributes` });
-    } else {
-      const attributes: Record<string, AttributeValue> = {};
-      for (const [name, value] of Object.entries(raw.attributes)) {
-        const path = `/attributes/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-        if (!ATTRIBUTE_NAME.test(name)) issues.push({ path, message: 'attribute names are letters, digits and _ (max 64), starting with a letter or _' });
-        else if (typeof value === 'number' ? !Number.isFinite(value) : typeof value !== 'boolean' && typeof value !== 'string') {
-          issues.push({ path, message: 'must be a finite number, a boolean or a string' });
-        } else if (typeof value === 'string' && value.length > DEVICE_LIMITS.maxAttributeString) {
-          issues.push({ path, message: `strings are at most ${DEVICE_LIMITS.maxAttributeString} characters` });
-        } else attributes[name] = value as AttributeValue;
-      }
-      fields.attributes = attributes;
-    }
-  }
+  if (input.name !== undefined) fields.name = input.name;
+  if (input.enabled !== undefined) fields.enabled = input.enabled;
+  if (input.tags !== undefined) fields.tags = [...new Set(input.tags)];
+  if (input.attributes !== undefined) fields.attributes = { ...input.attributes };
   return { fields, issues };
 }
 

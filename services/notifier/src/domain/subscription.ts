@@ -1,4 +1,4 @@
-import { isRecord, SEVERITIES, type Severity } from '@geopulse/contracts';
+import { isRecord, schemaCheck, SEVERITIES, type JsonSchema, type Severity } from '@geopulse/contracts';
 import { NOTIFICATION_TYPES, type NotificationEvent, type NotificationType } from './notification-event';
 
 export interface SubscriptionFilter {
@@ -67,119 +67,96 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 const EMAIL = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
 const MAX_THROTTLE_SECONDS = 7 * 86_400;
 
-type Obj = Record<string, unknown>;
+const idList = { type: 'array', maxItems: 100, items: { type: 'string', pattern: ID.source } };
 
-function unknownFields(value: Obj, allowed: readonly string[], path: string, problems: FieldProblem[]): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) problems.push({ path: `${path}/${key}`, message: 'is not a known field' });
-}
+/**
+ * The body of `POST /v1/subscriptions` and `PUT /v1/subscriptions/{id}`: its OpenAPI schema and
+ * its structural check in one (contracts' schemaCheck). A webhook URL's scheme and credentials
+ * are checked below; its address against the policy when it is saved.
+ */
+export const SUBSCRIPTION_INPUT_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'filter', 'channel'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: ID.source, description: 'generated when absent' },
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+    enabled: { type: 'boolean', default: true },
+    filter: {
+      type: 'object',
+      required: ['types'],
+      additionalProperties: false,
+      properties: {
+        types: { type: 'array', minItems: 1, items: { type: 'string', enum: [...NOTIFICATION_TYPES] } },
+        minSeverity: { type: 'string', enum: [...SEVERITIES] },
+        ruleIds: idList,
+        geofenceIds: idList,
+        deviceIds: idList,
+        tags: { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', maxLength: 256 } },
+      },
+    },
+    channel: {
+      type: 'object',
+      required: ['type'],
+      discriminator: { propertyName: 'type' },
+      oneOf: [
+        {
+          type: 'object',
+          required: ['type', 'to'],
+          additionalProperties: false,
+          properties: { type: { type: 'string', enum: ['email'] }, to: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', maxLength: 254, pattern: EMAIL.source } } },
+        },
+        {
+          type: 'object',
+          required: ['type', 'url', 'secret'],
+          additionalProperties: false,
+          properties: {
+            type: { type: 'string', enum: ['webhook'] },
+            url: { type: 'string', description: 'http(s); private, loopback, link-local and metadata addresses are refused unless allow-listed' },
+            secret: { type: 'string', minLength: 16, maxLength: 256, description: 'HMAC-SHA256 key; returned as "***"; send "***" on PUT to keep it' },
+            mode: { type: 'string', enum: ['binary', 'structured'], default: 'binary' },
+          },
+        },
+      ],
+    },
+    throttle: { type: 'object', additionalProperties: false, properties: { perDeviceSeconds: { type: 'integer', minimum: 0, maximum: MAX_THROTTLE_SECONDS } } },
+  },
+};
 
-function idList(value: unknown, path: string, problems: FieldProblem[]): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > 100) {
-    problems.push({ path, message: 'must be an array of at most 100 ids' });
+const checkShape = schemaCheck(SUBSCRIPTION_INPUT_SCHEMA);
+
+/** What a schema cannot say of a webhook URL: that it parses, with http(s) and no credentials. */
+function urlProblem(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'must use http or https';
+    if (parsed.username || parsed.password) return 'must not carry credentials; use the secret';
     return undefined;
+  } catch {
+    return 'must be an http(s) URL';
   }
-  value.forEach((v, i) => {
-    if (typeof v !== 'string' || !ID.test(v)) problems.push({ path: `${path}/${i}`, message: 'must be an id of letters, digits and . _ ~ - (1-128)' });
-  });
-  return value as string[];
-}
-
-function parseFilter(value: unknown, problems: FieldProblem[]): SubscriptionFilter {
-  if (!isRecord(value)) {
-    problems.push({ path: '/filter', message: 'must be an object with at least "types"' });
-    return { types: [] };
-  }
-  unknownFields(value, ['types', 'minSeverity', 'ruleIds', 'geofenceIds', 'deviceIds', 'tags'], '/filter', problems);
-  const filter: SubscriptionFilter = { types: [] };
-  if (!Array.isArray(value.types) || value.types.length === 0) {
-    problems.push({ path: '/filter/types', message: `must list at least one of ${NOTIFICATION_TYPES.join(', ')}` });
-  } else {
-    value.types.forEach((t, i) => {
-      if (!(NOTIFICATION_TYPES as readonly unknown[]).includes(t)) problems.push({ path: `/filter/types/${i}`, message: `must be one of ${NOTIFICATION_TYPES.join(', ')}` });
-    });
-    filter.types = [...new Set(value.types as NotificationType[])];
-  }
-  if (value.minSeverity !== undefined) {
-    if (!(SEVERITIES as readonly unknown[]).includes(value.minSeverity)) {
-      problems.push({ path: '/filter/minSeverity', message: `must be one of ${SEVERITIES.join(', ')}` });
-    } else filter.minSeverity = value.minSeverity as Severity;
-  }
-  for (const field of ['ruleIds', 'geofenceIds', 'deviceIds'] as const) {
-    const list = idList(value[field], `/filter/${field}`, problems);
-    if (list) filter[field] = list;
-  }
-  if (value.tags !== undefined) {
-    if (!isRecord(value.tags) || Object.keys(value.tags).length > 20 || Object.values(value.tags).some((v) => typeof v !== 'string' || v.length > 256)) {
-      problems.push({ path: '/filter/tags', message: 'must be an object of at most 20 string values' });
-    } else filter.tags = value.tags as Record<string, string>;
-  }
-  return filter;
-}
-
-function parseChannel(value: unknown, problems: FieldProblem[]): Channel {
-  if (!isRecord(value) || (value.type !== 'email' && value.type !== 'webhook')) {
-    problems.push({ path: '/channel/type', message: 'must be "email" or "webhook"' });
-    return { type: 'email', to: [] };
-  }
-  if (value.type === 'email') {
-    unknownFields(value, ['type', 'to'], '/channel', problems);
-    if (!Array.isArray(value.to) || value.to.length === 0 || value.to.length > 50) {
-      problems.push({ path: '/channel/to', message: 'must list 1-50 email addresses' });
-      return { type: 'email', to: [] };
-    }
-    value.to.forEach((a, i) => {
-      if (typeof a !== 'string' || a.length > 254 || !EMAIL.test(a)) problems.push({ path: `/channel/to/${i}`, message: 'must be an email address' });
-    });
-    return { type: 'email', to: value.to as string[] };
-  }
-  unknownFields(value, ['type', 'url', 'secret', 'mode'], '/channel', problems);
-  let url = '';
-  if (typeof value.url !== 'string') problems.push({ path: '/channel/url', message: 'must be an http(s) URL' });
-  else {
-    try {
-      const parsed = new URL(value.url);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') problems.push({ path: '/channel/url', message: 'must use http or https' });
-      else if (parsed.username || parsed.password) problems.push({ path: '/channel/url', message: 'must not carry credentials; use the secret' });
-      url = value.url;
-    } catch {
-      problems.push({ path: '/channel/url', message: 'must be an http(s) URL' });
-    }
-  }
-  if (typeof value.secret !== 'string' || value.secret.length < 16 || value.secret.length > 256) {
-    problems.push({ path: '/channel/secret', message: 'must be a string of 16-256 characters' });
-  }
-  const mode = value.mode ?? 'binary';
-  if (mode !== 'binary' && mode !== 'structured') problems.push({ path: '/channel/mode', message: 'must be "binary" or "structured"' });
-  return { type: 'webhook', url, secret: typeof value.secret === 'string' ? value.secret : '', mode: mode as WebhookChannel['mode'] };
 }
 
 /** Validates an operator's body; throws InvalidSubscription listing every problem. */
 export function parseSubscriptionInput(body: unknown, idFromPath?: string): SubscriptionInput {
-  const problems: FieldProblem[] = [];
   if (!isRecord(body)) throw new InvalidSubscription([{ path: '', message: 'must be a JSON object' }]);
-  unknownFields(body, ['id', 'name', 'enabled', 'filter', 'channel', 'throttle'], '', problems);
-  const id = idFromPath ?? body.id;
-  if (id !== undefined && (typeof id !== 'string' || !ID.test(id))) problems.push({ path: '/id', message: 'must be letters, digits and . _ ~ - (1-128)' });
-  if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 200) problems.push({ path: '/name', message: 'must be 1-200 characters' });
-  if (body.enabled !== undefined && typeof body.enabled !== 'boolean') problems.push({ path: '/enabled', message: 'must be true or false' });
-  const filter = parseFilter(body.filter, problems);
-  const channel = parseChannel(body.channel, problems);
-  let throttle: SubscriptionInput['throttle'];
-  if (body.throttle !== undefined) {
-    const seconds = isRecord(body.throttle) ? body.throttle.perDeviceSeconds : undefined;
-    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_THROTTLE_SECONDS) {
-      problems.push({ path: '/throttle/perDeviceSeconds', message: `must be a whole number of seconds, 0-${MAX_THROTTLE_SECONDS}` });
-    } else throttle = { perDeviceSeconds: seconds };
+  const problems: FieldProblem[] = checkShape(idFromPath === undefined ? body : { ...body, id: idFromPath });
+  const channel = body.channel as Channel | undefined;
+  if (channel?.type === 'webhook' && typeof channel.url === 'string') {
+    const problem = urlProblem(channel.url);
+    if (problem) problems.push({ path: '/channel/url', message: problem });
   }
   if (problems.length > 0) throw new InvalidSubscription(problems);
+  const input = body as unknown as SubscriptionInput & { id?: string };
+  const id = idFromPath ?? input.id;
+  const filter: SubscriptionFilter = { ...input.filter, types: [...new Set(input.filter.types)] };
   return {
-    ...(id !== undefined ? { id: id as string } : {}),
-    name: (body.name as string).trim(),
-    enabled: (body.enabled as boolean | undefined) ?? true,
+    ...(id !== undefined ? { id } : {}),
+    name: input.name.trim(),
+    enabled: input.enabled ?? true,
     filter,
-    channel,
-    ...(throttle ? { throttle } : {}),
+    channel: channel?.type === 'webhook' ? { ...channel, mode: channel.mode ?? 'binary' } : (channel as Channel),
+    ...(input.throttle?.perDeviceSeconds !== undefined ? { throttle: { perDeviceSeconds: input.throttle.perDeviceSeconds } } : {}),
   };
 }
 

@@ -24,7 +24,7 @@ describe('checkRuleInput', () => {
     );
     expect(check.ok).toBe(false);
     if (check.ok) return;
-    expect(check.issues.map((i) => i.path).sort()).toEqual(['/colour', '/expression', '/for', '/id', '/name', '/severity', '/status', '/target/deviceIds', '/target/site']);
+    expect(check.issues.map((i) => i.path).sort()).toEqual(['/colour', '/expression', '/for', '/id', '/name', '/severity', '/status', '/target/deviceIds/1', '/target/site']);
     expect(check.issues.find((i) => i.path === '/expression')).toMatchObject({ code: 'SYNTAX', position: expect.any(Number) });
   });
 

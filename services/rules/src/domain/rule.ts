@@ -2,7 +2,7 @@
  * Rules as the evaluator holds them: validated input, and a compiled form (expression compiled
  * once per rule version, its analysis, `for` in ms) that every reading of a version reuses.
  */
-import { ID_PATTERN, isRecord, SEVERITIES, type Rule, type RuleInput, type RuleStatus, type Severity } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord, schemaCheck, SEVERITIES, type JsonSchema, type Rule, type RuleInput, type RuleStatus, type Severity } from '@geopulse/contracts';
 import { parseDuration } from './duration';
 import { ExpressionSyntaxError, type CompiledExpression, type ExpressionEngine } from './evaluation';
 import { analyzeExpression, DEFAULT_EXPRESSION_LIMITS, type ExpressionAnalysis, type ExpressionIssue, type ExpressionLimits } from './expression';
@@ -48,47 +48,49 @@ export type RuleInputCheck =
   | { ok: true; input: RuleInput & { status: RuleStatus; severity: Severity; for: string }; compiled: CompiledExpressionOf }
   | { ok: false; issues: RuleIssue[] };
 
+/**
+ * The body of `POST /v1/rules` and `PUT /v1/rules/{id}`: its OpenAPI schema and its structural
+ * check in one (contracts' schemaCheck). The expression and the duration are checked below.
+ */
+export const RULE_INPUT_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'expression'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: ID_PATTERN.source, description: 'generated when absent' },
+    name: { type: 'string', minLength: 1, maxLength: MAX_NAME, pattern: '\\S' },
+    expression: { type: 'string', description: 'JEXL; metrics as identifiers, position, device, ts; hasNotChanged, avg, min, max, count, delta, minutesSinceLastReading, inGeofence' },
+    status: { type: 'string', enum: [...STATUSES], default: 'ACTIVE' },
+    severity: { type: 'string', enum: [...SEVERITIES], default: 'WARNING' },
+    target: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        deviceIds: { type: 'array', maxItems: MAX_TARGET_IDS, items: { type: 'string', pattern: ID_PATTERN.source } },
+        tags: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 64 } },
+      },
+    },
+    for: { type: 'string', description: 'ISO-8601 duration of days, hours, minutes and seconds', default: 'PT0S', example: 'PT5M' },
+  },
+};
+
+const checkRuleShape = schemaCheck(RULE_INPUT_SCHEMA);
+
 /** Validates what an operator sent (every problem reported); the expression is checked with the engine. */
 export function checkRuleInput(raw: unknown, engine: ExpressionEngine, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): RuleInputCheck {
   if (!isRecord(raw)) return { ok: false, issues: [{ path: '', message: 'a rule must be an object' }] };
-  const issues: RuleIssue[] = [];
-  const allowed = new Set(['id', 'name', 'expression', 'status', 'severity', 'target', 'for']);
-  for (const key of Object.keys(raw)) if (!allowed.has(key)) issues.push({ path: `/${key}`, message: 'is not a rule field' });
-  if (raw.id !== undefined && (typeof raw.id !== 'string' || !ID_PATTERN.test(raw.id))) {
-    issues.push({ path: '/id', message: 'must be 1-128 characters of letters, digits, . _ ~ -' });
-  }
-  if (typeof raw.name !== 'string' || raw.name.trim().length === 0 || raw.name.length > MAX_NAME) {
-    issues.push({ path: '/name', message: `is required, 1-${MAX_NAME} characters` });
-  }
+  const issues: RuleIssue[] = checkRuleShape(raw);
   let compiled: CompiledExpressionOf | undefined;
-  if (typeof raw.expression !== 'string') {
-    issues.push({ path: '/expression', message: 'is required (a JEXL expression)' });
-  } else {
+  if (typeof raw.expression === 'string') {
     const check = compileExpression(engine, raw.expression, limits);
     if (!check.ok) for (const issue of check.issues) issues.push({ path: '/expression', message: issue.message, position: issue.position, code: issue.code });
     else compiled = { expression: check.expression, analysis: check.analysis };
   }
-  const status = raw.status ?? 'ACTIVE';
-  if (!STATUSES.includes(status as RuleStatus)) issues.push({ path: '/status', message: 'must be ACTIVE or INACTIVE' });
-  const severity = raw.severity ?? 'WARNING';
-  if (!SEVERITIES.includes(severity as Severity)) issues.push({ path: '/severity', message: `must be one of ${SEVERITIES.join(', ')}` });
   const forIso = raw.for ?? 'PT0S';
-  if (typeof forIso !== 'string' || parseDuration(forIso) === undefined) issues.push({ path: '/for', message: 'must be an ISO-8601 duration such as PT0S or PT5M' });
-  if (raw.target !== undefined) {
-    if (!isRecord(raw.target)) issues.push({ path: '/target', message: 'must be an object' });
-    else {
-      const { deviceIds, tags, ...rest } = raw.target;
-      for (const key of Object.keys(rest)) issues.push({ path: `/target/${key}`, message: 'is not a target field (deviceIds, tags)' });
-      if (deviceIds !== undefined && (!Array.isArray(deviceIds) || deviceIds.length > MAX_TARGET_IDS || !deviceIds.every((d) => typeof d === 'string' && ID_PATTERN.test(d)))) {
-        issues.push({ path: '/target/deviceIds', message: `must be a list of at most ${MAX_TARGET_IDS} device ids` });
-      }
-      if (tags !== undefined && (!Array.isArray(tags) || tags.length > 50 || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64))) {
-        issues.push({ path: '/target/tags', message: 'must be a list of at most 50 device tags' });
-      }
-    }
-  }
+  if (typeof forIso === 'string' && parseDuration(forIso) === undefined) issues.push({ path: '/for', message: 'must be an ISO-8601 duration such as PT0S or PT5M' });
   if (issues.length > 0 || !compiled) return { ok: false, issues };
-  return { ok: true, input: { ...(raw as unknown as RuleInput), status: status as RuleStatus, severity: severity as Severity, for: forIso as string }, compiled };
+  const input = raw as unknown as RuleInput;
+  return { ok: true, input: { ...input, status: input.status ?? 'ACTIVE', severity: input.severity ?? 'WARNING', for: forIso as string }, compiled };
 }
 
 /**

@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ManageDevices, type IssuedKey } from '../../application/manage-devices';
-import type { Device } from '../../domain/device';
+import { DEVICE_CREATE_SCHEMA, DEVICE_FIELDS_SCHEMA, type Device } from '../../domain/device';
 import { errorExample } from './openapi-examples';
-import { toHttpError } from './error-mapping';
+import { mapped } from './error-mapping';
 
 /** A device as the API shows it (no tenant, no version, key metadata only). */
 export type DeviceView = Omit<Device, 'tenantId' | 'version'>;
@@ -24,25 +24,7 @@ const DEVICE_EXAMPLE: DeviceView = {
   keys: [{ keyId: '9f1c2b3a4d5e6f70', createdAt: '2026-11-22T10:00:00.000Z' }],
 };
 const KEY_EXAMPLE = { keyId: '9f1c2b3a4d5e6f70', key: 'gpk_9f1c2b3a4d5e6f70_3q2-7wR0b0Vd1oXl4mYc8Jq9sTnK5uFhGzPa6eWiLyM', createdAt: '2026-11-22T10:00:00.000Z' };
-const FIELDS_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    name: { type: 'string', maxLength: 200 },
-    tags: { type: 'array', maxItems: 50, items: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,63}$' } },
-    attributes: { type: 'object', maxProperties: 50, additionalProperties: { oneOf: [{ type: 'number' }, { type: 'boolean' }, { type: 'string', maxLength: 256 }] } },
-    enabled: { type: 'boolean' },
-  },
-};
 const NOT_FOUND = { status: 404, description: 'No such device in the caller\'s tenant', ...errorExample('DEVICE_NOT_FOUND', 'no device thermostat-1') };
-
-async function mapped<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw toHttpError(err);
-  }
-}
 
 /** The device registry: operators only, always within the tenant of their token. */
 @ApiTags('devices')
@@ -58,7 +40,7 @@ export class DevicesController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a device', description: 'Returns the device and its key. The key is shown only here; store it on the device.' })
   @ApiBody({
-    schema: { ...FIELDS_SCHEMA, properties: { deviceId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$', description: 'generated when absent' }, ...FIELDS_SCHEMA.properties } },
+    schema: DEVICE_CREATE_SCHEMA,
     examples: { thermostat: { value: { deviceId: 'thermostat-1', name: 'Office thermostat, 3rd floor', tags: ['building:hq', 'hvac'], attributes: { floor: 3, model: 'T-1000', indoor: true } } } },
   })
   @ApiResponse({ status: 201, description: 'Created; `key` is shown once', schema: { example: { device: DEVICE_EXAMPLE, key: KEY_EXAMPLE } } })
@@ -98,7 +80,7 @@ export class DevicesController {
   @Requires('device:write')
   @ApiOperation({ summary: 'Change a device', description: 'name, tags, attributes (replaced as a whole), enabled. A disabled device\'s keys are refused (403) within seconds.' })
   @ApiParam({ name: 'id', example: 'thermostat-1' })
-  @ApiBody({ schema: FIELDS_SCHEMA, examples: { disable: { value: { enabled: false } }, retag: { value: { tags: ['building:hq'], attributes: { floor: 4 } } } } })
+  @ApiBody({ schema: DEVICE_FIELDS_SCHEMA, examples: { disable: { value: { enabled: false } }, retag: { value: { tags: ['building:hq'], attributes: { floor: 4 } } } } })
   @ApiResponse({ status: 200, schema: { example: { ...DEVICE_EXAMPLE, enabled: false } } })
   @ApiResponse({ status: 400, description: 'Invalid fields, every one listed', ...errorExample('INVALID_DEVICE', '1 problem(s) in the change', [{ path: '/enabled', message: 'must be true or false' }]) })
   @ApiResponse(NOT_FOUND)

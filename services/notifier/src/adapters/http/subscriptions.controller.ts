@@ -1,10 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { CurrentOperator, OperatorGuard, Requires, type Operator } from '@geopulse/auth';
 import { ManageSubscriptions } from '../../application/manage-subscriptions';
-import { NOTIFICATION_TYPES } from '../../domain/notification-event';
-import { publicView } from '../../domain/subscription';
+import { publicView, SUBSCRIPTION_INPUT_SCHEMA } from '../../domain/subscription';
 import { mapped } from './error-mapping';
 import { IdParam } from '@geopulse/service-runtime';
 
@@ -17,43 +15,6 @@ const EXAMPLE = {
 const WEBHOOK_EXAMPLE = {
   name: 'Incident system', filter: { types: ['alert.start', 'alert.stop'], minSeverity: 'CRITICAL' },
   channel: { type: 'webhook', url: 'https://hooks.example.com/geopulse', secret: 'at-least-16-characters', mode: 'structured' },
-};
-const BODY_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['name', 'filter', 'channel'],
-  properties: {
-    id: { type: 'string', description: 'generated when absent' },
-    name: { type: 'string' },
-    enabled: { type: 'boolean', default: true },
-    filter: {
-      type: 'object',
-      required: ['types'],
-      properties: {
-        types: { type: 'array', items: { type: 'string', enum: [...NOTIFICATION_TYPES] } },
-        minSeverity: { type: 'string', enum: ['INFO', 'WARNING', 'CRITICAL'] },
-        ruleIds: { type: 'array', items: { type: 'string' } },
-        geofenceIds: { type: 'array', items: { type: 'string' } },
-        deviceIds: { type: 'array', items: { type: 'string' } },
-        tags: { type: 'object', additionalProperties: { type: 'string' } },
-      },
-    },
-    channel: {
-      oneOf: [
-        { type: 'object', required: ['type', 'to'], properties: { type: { type: 'string', enum: ['email'] }, to: { type: 'array', items: { type: 'string', format: 'email' } } } },
-        {
-          type: 'object',
-          required: ['type', 'url', 'secret'],
-          properties: {
-            type: { type: 'string', enum: ['webhook'] },
-            url: { type: 'string', format: 'uri', description: 'http(s); private, loopback, link-local and metadata addresses are refused unless allow-listed' },
-            secret: { type: 'string', minLength: 16, description: 'HMAC-SHA256 key; returned as "***"; send "***" on PUT to keep it' },
-            mode: { type: 'string', enum: ['binary', 'structured'], default: 'binary' },
-          },
-        },
-      ],
-    },
-    throttle: { type: 'object', properties: { perDeviceSeconds: { type: 'integer', minimum: 0 } } },
-  },
 };
 const err = (code: string, message: string, errors?: unknown[]) => ({ schema: { example: { code, message, ...(errors ? { errors } : {}) } } });
 const NOT_FOUND = { status: 404, description: 'No such subscription in the caller\'s tenant', ...err('SUBSCRIPTION_NOT_FOUND', 'no subscription ops-email') };
@@ -75,7 +36,7 @@ export class SubscriptionsController {
   @Requires('subscription:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a subscription', description: 'Email or CloudEvents webhook. Webhook hosts are resolved and every address checked against the address policy.' })
-  @ApiBody({ schema: BODY_SCHEMA, examples: { email: { value: EXAMPLE }, webhook: { value: WEBHOOK_EXAMPLE } } })
+  @ApiBody({ schema: SUBSCRIPTION_INPUT_SCHEMA, examples: { email: { value: EXAMPLE }, webhook: { value: WEBHOOK_EXAMPLE } } })
   @ApiResponse({ status: 201, schema: { example: { ...EXAMPLE, version: 1, createdAt: '2026-11-22T10:00:00.000Z', updatedAt: '2026-11-22T10:00:00.000Z', createdBy: 'alice@example.com', updatedBy: 'alice@example.com' } } })
   @ApiResponse(INVALID)
   @ApiResponse({ status: 409, description: 'The id is taken', ...err('SUBSCRIPTION_EXISTS', 'subscription ops-email already exists') })
@@ -106,7 +67,7 @@ export class SubscriptionsController {
   @Put(':id')
   @Requires('subscription:write')
   @ApiOperation({ summary: 'Replace a subscription' })
-  @ApiBody({ schema: BODY_SCHEMA })
+  @ApiBody({ schema: SUBSCRIPTION_INPUT_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse(NOT_FOUND)
   replace(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string, @Body() body: unknown) {

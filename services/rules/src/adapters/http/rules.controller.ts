@@ -5,22 +5,9 @@ import type { Rule } from '@geopulse/contracts';
 import { IdParam } from '@geopulse/service-runtime';
 import { ALERT_STATUSES, ListAlerts, type AlertView } from '../../application/list-alerts';
 import { ManageRules, type ValidationResult } from '../../application/manage-rules';
+import { RULE_INPUT_SCHEMA } from '../../domain/rule';
 import { mapped } from './error-mapping';
 
-const RULE_SCHEMA = {
-  type: 'object',
-  required: ['name', 'expression'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$', description: 'generated when absent' },
-    name: { type: 'string', maxLength: 200 },
-    expression: { type: 'string', description: 'JEXL; metrics as identifiers, position, device, ts; hasNotChanged, avg, min, max, count, delta, minutesSinceLastReading, inGeofence' },
-    status: { type: 'string', enum: ['ACTIVE', 'INACTIVE'], default: 'ACTIVE' },
-    severity: { type: 'string', enum: ['INFO', 'WARNING', 'CRITICAL'], default: 'WARNING' },
-    target: { type: 'object', properties: { deviceIds: { type: 'array', items: { type: 'string' } }, tags: { type: 'array', items: { type: 'string' } } } },
-    for: { type: 'string', description: 'ISO-8601 duration', default: 'PT0S' },
-  },
-};
 const EXAMPLE = { id: 'cold-office', name: 'Office too cold while occupied', expression: 'temperature < 50 && occupancy == true', status: 'ACTIVE', severity: 'WARNING', target: { deviceIds: ['thermostat-1'] }, for: 'PT0S' };
 
 /** Rules of the caller's tenant (operator JWT). */
@@ -44,7 +31,7 @@ export class RulesController {
   @Requires('rule:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a rule' })
-  @ApiBody({ schema: RULE_SCHEMA, examples: { cold: { value: EXAMPLE } } })
+  @ApiBody({ schema: RULE_INPUT_SCHEMA, examples: { cold: { value: EXAMPLE } } })
   @ApiResponse({ status: 400, description: 'Invalid rule; expression errors carry their position' })
   create(@CurrentOperator() operator: Operator, @Body() body: unknown): Promise<Rule> {
     return mapped(() => this.rules.create(operator.tenant, body, operator.sub));
@@ -67,7 +54,7 @@ export class RulesController {
   @Put(':id')
   @Requires('rule:write')
   @ApiOperation({ summary: 'Replace a rule (new version; takes effect on every replica within a second)' })
-  @ApiBody({ schema: RULE_SCHEMA })
+  @ApiBody({ schema: RULE_INPUT_SCHEMA })
   replace(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string, @Body() body: unknown): Promise<Rule> {
     return mapped(() => this.rules.replace(operator.tenant, id, body, operator.sub));
   }
