@@ -1,36 +1,43 @@
-import { Inject, Injectable, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { DynamicModule } from '@nestjs/common';
 import type { KafkaSettings } from '@geopulse/config';
+import { topicName } from '@geopulse/contracts';
+import { createDynamoClients, RegistryDeviceDirectory } from '@geopulse/dynamo';
 import { broadcastGroupId, EventProducer } from '@geopulse/kafka';
-import type { JsonLogger } from '@geopulse/observability';
+import { metric, type JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
 import { KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { EvaluateDevice } from './application/evaluate-device';
+import { EvaluationErrorLog } from './application/evaluation-error-log';
 import { ListAlerts } from './application/list-alerts';
 import { ManageRules } from './application/manage-rules';
+import type { Clock, DeviceStateStore, RuleChangePublisher, RuleRepository } from './application/ports';
+import { RuleBook } from './application/rule-book';
 import { SyncRules } from './application/sync-rules';
-import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, RULES_RUNTIME as RUNTIME, RULES_SETTINGS } from './application/tokens';
+import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, DYNAMO, RULE_CHANGE_PUBLISHER, RULE_REPOSITORY, RULES_SETTINGS } from './application/tokens';
+import { DynamoAlertRepository } from './adapters/dynamo/alerts.repository';
+import { DynamoRuleRepository } from './adapters/dynamo/rules.repository';
 import { AlertsController, RulesController } from './adapters/http/rules.controller';
+import { JexlEngine } from './adapters/jexl/jexl-engine';
 import { ALERT_LOG_CONSUMER, AlertLogConsumer } from './adapters/kafka/alert-log.consumer';
+import { KafkaAlertPublisher } from './adapters/kafka/alerts.publisher';
 import { EVALUATION_CONSUMER, RULES_GROUP_ID, EvaluationConsumer, RuleTimers } from './adapters/kafka/evaluation.consumer';
 import { RULES_TOPIC_CONSUMER, RulesTopicConsumer } from './adapters/kafka/rules-topic.consumer';
-import { RulesRuntime } from './adapters/rules.runtime';
+import { KafkaRuleChangePublisher } from './adapters/kafka/rules.publisher';
+import { RedisDeviceStateStore } from './adapters/redis/device-state.store';
+import { RulesStartUp, type RulesDynamo } from './adapters/rules.start-up';
 import type { RulesConfig } from './config';
 
-@Injectable()
-class RulesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(RUNTIME) private readonly runtime: RulesRuntime) {}
+const evaluationErrors = metric.counter('geopulse_rules_evaluation_errors_total', 'Rule evaluations that threw (shown on the rule as lastError)');
+const compileErrors = metric.counter('geopulse_rules_compile_errors_total', 'Stored rule versions that did not compile (not applied)');
 
-  onApplicationBootstrap(): void {
-    // In the background: the HTTP server starts and reports not-ready until rules are loaded.
-    void this.runtime.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
-  }
-}
-
+/** The rules service's object graph, as Nest providers like every other service's (start order: RulesStartUp). */
 export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicModule {
+  const settings = config.rules;
+  const clock: Clock = () => Date.now();
+  const log = logger.child('rules');
+  const engine = new JexlEngine();
+  const dynamo: RulesDynamo = { ...createDynamoClients(config.dynamo), tablePrefix: config.dynamo.tablePrefix };
   return PlatformModule.register({
     service: 'rules',
     logger,
@@ -38,33 +45,72 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
     auth: config.auth,
     redisUrl: config.redisUrl,
     controllers: [RulesController, AlertsController, EvaluationConsumer, RulesTopicConsumer, AlertLogConsumer],
-    // Both start once the rule set is loaded: no reading is evaluated without the rules.
+    // All three start once the rule set is loaded: no reading is evaluated without the rules.
     consumers: {
-      inject: [RUNTIME],
-      useFactory: (runtime: RulesRuntime) => ({
-        [EVALUATION_CONSUMER]: { groupId: RULES_GROUP_ID, startAfter: () => runtime.loaded.opened },
-        [RULES_TOPIC_CONSUMER]: { groupId: broadcastGroupId('geopulse-rules-broadcast'), fromBeginning: true, startAfter: () => runtime.loaded.opened },
+      inject: [RulesStartUp],
+      useFactory: (startUp: RulesStartUp) => ({
+        [EVALUATION_CONSUMER]: { groupId: RULES_GROUP_ID, startAfter: () => startUp.loaded.opened },
+        [RULES_TOPIC_CONSUMER]: { groupId: broadcastGroupId('geopulse-rules-broadcast'), fromBeginning: true, startAfter: () => startUp.loaded.opened },
         // The alerts table, off the evaluation path (decision 0400).
-        [ALERT_LOG_CONSUMER]: { groupId: `${RULES_GROUP_ID}-alert-log`, startAfter: () => runtime.loaded.opened },
+        [ALERT_LOG_CONSUMER]: { groupId: `${RULES_GROUP_ID}-alert-log`, startAfter: () => startUp.loaded.opened },
       }),
     },
     providers: [
+      { provide: CLOCK, useValue: clock },
+      { provide: RULES_SETTINGS, useValue: settings },
+      { provide: DYNAMO, useValue: dynamo },
+      { provide: RULE_REPOSITORY, useFactory: () => new DynamoRuleRepository(dynamo.doc, dynamo.tablePrefix) },
+      { provide: ALERT_REPOSITORY, useFactory: () => new DynamoAlertRepository(dynamo.doc, dynamo.tablePrefix) },
+      { provide: RULE_CHANGE_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new KafkaRuleChangePublisher(producer) },
       {
-        provide: RUNTIME,
-        useFactory: (settings: KafkaSettings, producer: EventProducer, redis: RedisClient) => new RulesRuntime(config, logger, settings, producer, redis),
-        inject: [KAFKA_SETTINGS, EventProducer, REDIS],
+        provide: RuleBook,
+        useFactory: () =>
+          new RuleBook(engine, settings.expressionLimits, clock, (rule, err) => {
+            compileErrors.inc();
+            log.error('stored rule does not compile; not applied', { tenantId: rule.tenantId, ruleId: rule.id, version: rule.version, error: err.message });
+          }),
       },
-      { provide: CLOCK, useValue: () => Date.now() },
-      { provide: RULES_SETTINGS, useValue: config.rules },
-      { provide: EvaluateDevice, useFactory: (runtime: RulesRuntime) => runtime.evaluator, inject: [RUNTIME] },
-      { provide: DEVICE_STATE_STORE, useFactory: (runtime: RulesRuntime) => runtime.states, inject: [RUNTIME] },
-      { provide: SyncRules, useFactory: (runtime: RulesRuntime) => runtime.sync, inject: [RUNTIME] },
+      {
+        provide: DEVICE_STATE_STORE,
+        inject: [REDIS, KAFKA_SETTINGS],
+        useFactory: (redis: RedisClient, kafka: KafkaSettings) => new RedisDeviceStateStore(redis, topicName('telemetry', kafka.topicPrefix), settings.stateCacheBytes),
+      },
+      { provide: EvaluationErrorLog, inject: [RULE_REPOSITORY], useFactory: (repository: RuleRepository) => new EvaluationErrorLog(repository, clock) },
+      {
+        provide: EvaluateDevice,
+        inject: [RuleBook, DEVICE_STATE_STORE, EventProducer, EvaluationErrorLog],
+        useFactory: (book: RuleBook, states: DeviceStateStore, producer: EventProducer, errors: EvaluationErrorLog) =>
+          new EvaluateDevice(
+            book,
+            states,
+            new RegistryDeviceDirectory(dynamo.doc, dynamo.tablePrefix, settings.deviceCacheTtlMs, clock),
+            new KafkaAlertPublisher(producer),
+            { minuteMs: settings.minuteMs, timerTickMs: settings.timerTickMs, timerHorizonMs: settings.timerHorizonMs },
+            clock,
+            (rule, deviceId, message) => {
+              evaluationErrors.inc();
+              errors.record(rule, deviceId, message);
+            },
+          ),
+      },
+      {
+        provide: SyncRules,
+        inject: [RuleBook, RULE_REPOSITORY, RULE_CHANGE_PUBLISHER, DEVICE_STATE_STORE, EvaluateDevice],
+        useFactory: (book: RuleBook, repository: RuleRepository, publisher: RuleChangePublisher, states: DeviceStateStore, evaluator: EvaluateDevice) =>
+          new SyncRules(book, repository, publisher, states, evaluator, clock, settings.reconcileMs, (rule, err) =>
+            log.warn('closing open alerts of a rule failed; retried at the next reconciliation', { ruleId: rule.id, error: err.message }),
+          ),
+      },
+      {
+        provide: ManageRules,
+        inject: [RULE_REPOSITORY, RULE_CHANGE_PUBLISHER, RuleBook],
+        useFactory: (repository: RuleRepository, publisher: RuleChangePublisher, book: RuleBook) =>
+          new ManageRules(repository, publisher, book, engine, settings.expressionLimits, settings.minuteMs, clock, () => randomUUID()),
+      },
+      { provide: ListAlerts, inject: [ALERT_REPOSITORY], useFactory: (alerts: DynamoAlertRepository) => new ListAlerts(alerts, settings.traceUrlTemplate ?? '') },
       RuleTimers,
-      { provide: ManageRules, useFactory: (runtime: RulesRuntime) => runtime.manageRules, inject: [RUNTIME] },
-      { provide: ALERT_REPOSITORY, useFactory: (runtime: RulesRuntime) => runtime.alerts, inject: [RUNTIME] },
-      { provide: ListAlerts, useFactory: (runtime: RulesRuntime) => new ListAlerts(runtime.alerts, config.rules.traceUrlTemplate ?? ''), inject: [RUNTIME] },
-      RulesLifecycle,
+      RulesStartUp,
     ],
-    readiness: { inject: [RUNTIME], useFactory: (runtime: RulesRuntime) => runtime.readiness() },
+    readiness: { inject: [RulesStartUp], useFactory: (startUp: RulesStartUp) => startUp.readiness() },
   });
 }

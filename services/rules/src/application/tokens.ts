@@ -2,5 +2,7 @@
 export const DEVICE_STATE_STORE = Symbol('DEVICE_STATE_STORE');
 export const CLOCK = Symbol('CLOCK');
 export const RULES_SETTINGS = Symbol('RULES_SETTINGS');
-export const RULES_RUNTIME = Symbol('RULES_RUNTIME');
+export const DYNAMO = Symbol('DYNAMO');
+export const RULE_REPOSITORY = Symbol('RULE_REPOSITORY');
+export const RULE_CHANGE_PUBLISHER = Symbol('RULE_CHANGE_PUBLISHER');
 export const ALERT_REPOSITORY = Symbol('ALERT_REPOSITORY');
