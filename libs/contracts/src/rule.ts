@@ -57,6 +57,13 @@ export function ruleRecordKey(tenantId: string, ruleId: string): string {
 }
 
 export type AlertTransition = 'START' | 'STOP';
+/**
+ * The status of an alert event: an episode's START or STOP, or INSUFFICIENT_DATA when a rule
+ * that could be evaluated no longer can (a metric it needs stopped coming, or it fails): once
+ * per change, never per reading, and never for an open episode (that stays open until the
+ * condition is seen false).
+ */
+export type AlertStatus = AlertTransition | 'INSUFFICIENT_DATA';
 
 export interface TriggeringReading {
   id: string;
@@ -74,7 +81,7 @@ export interface AlertEventData {
   ruleName: string;
   ruleVersion: number;
   deviceId: string;
-  status: AlertTransition;
+  status: AlertStatus;
   severity: Severity;
   /** When the transition happened (event time of the reading, or the timer's time). */
   at: string;
@@ -84,9 +91,13 @@ export interface AlertEventData {
   traceId?: string;
 }
 
-/** The CloudEvent id of an alert transition: the same transition always has the same id. */
-export function alertEventId(alertId: string, status: AlertTransition): string {
-  return `${alertId}:${status}`;
+/**
+ * The CloudEvent id of an alert transition: the same transition always has the same id. An
+ * episode has one START and one STOP; INSUFFICIENT_DATA can happen more than once between
+ * episodes, so its id also carries its event time.
+ */
+export function alertEventId(alertId: string, status: AlertStatus, at?: string): string {
+  return status === 'INSUFFICIENT_DATA' ? `${alertId}:${status}:${at ?? ''}` : `${alertId}:${status}`;
 }
 
 /** An alert record that does not have the shape of `io.geopulse.alert.v1`'s data. */
@@ -107,7 +118,7 @@ export function parseAlertEventData(data: unknown): AlertEventData {
   for (const field of ['tenantId', 'alertId', 'ruleId', 'ruleName', 'deviceId', 'at', 'reason'] as const) {
     if (typeof d[field] !== 'string' || d[field] === '') throw new InvalidAlertEvent(`/${field} must be a non-empty string`);
   }
-  if (d.status !== 'START' && d.status !== 'STOP') throw new InvalidAlertEvent('/status must be START or STOP');
+  if (d.status !== 'START' && d.status !== 'STOP' && d.status !== 'INSUFFICIENT_DATA') throw new InvalidAlertEvent('/status must be START, STOP or INSUFFICIENT_DATA');
   if (!SEVERITIES.includes(d.severity as Severity)) throw new InvalidAlertEvent(`/severity must be one of ${SEVERITIES.join(', ')}`);
   if (typeof d.ruleVersion !== 'number' || !Number.isInteger(d.ruleVersion)) throw new InvalidAlertEvent('/ruleVersion must be an integer');
   if (Number.isNaN(Date.parse(d.at as string))) throw new InvalidAlertEvent('/at must be an RFC 3339 time');

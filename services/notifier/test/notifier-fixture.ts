@@ -124,7 +124,7 @@ export class NotifierFixture {
       triggeringReadings: [{ id: randomUUID(), ts: new Date().toISOString(), metrics: { temperature: 31.5 } }],
       ...fields,
     };
-    const id = eventId ?? alertEventId(data.alertId, data.status);
+    const id = eventId ?? alertEventId(data.alertId, data.status, data.at);
     const event: CloudEvent<AlertEventData> = { specversion: '1.0', id, source: eventSource('rules'), type: EVENT_TYPES.alert, time: data.at, subject: deviceId, datacontenttype: 'application/json', data };
     const key = deviceRecordKey(this.tenant, deviceId);
     if (traceparent) {

@@ -115,6 +115,22 @@ describe('notifier', () => {
     );
   });
 
+  it('delivers INSUFFICIENT_DATA alerts to subscriptions of alert.insufficient_data, and only to them', async () => {
+    const dev = device();
+    const noData = `/no-data-${randomUUID().slice(0, 6)}`;
+    const startStop = `/start-stop-${randomUUID().slice(0, 6)}`;
+    await fx.subscribe({ name: 'no data', filter: { types: ['alert.insufficient_data'], deviceIds: [dev] }, channel: { type: 'webhook', url: receiver.url(noData), secret, mode: 'structured' } });
+    await fx.subscribe(webhook(startStop, 'structured', [dev]));
+    const id = await fx.alert(dev, { status: 'INSUFFICIENT_DATA', reason: "avg('temperature', 10): no numeric reading in the window", triggeringReadings: [] });
+    // Then a START of the same device: same partition, so once it is delivered the INSUFFICIENT_DATA was routed too.
+    const start = await fx.alert(dev);
+    await waitFor(() => (receiver.on(noData).length > 0 && receiver.on(startStop).length > 0) || undefined, { timeoutMs: 30_000, description: 'both webhooks' });
+    const ids = (path: string) => receiver.on(path).map((hook) => (JSON.parse(hook.body) as { id: string }).id);
+    expect(ids(noData)).toEqual([id]);
+    expect(ids(startStop)).toEqual([start]);
+    expect(JSON.parse(receiver.on(noData)[0].body)).toMatchObject({ type: EVENT_TYPES.alert, data: { status: 'INSUFFICIENT_DATA', deviceId: dev } });
+  });
+
   it('delivers a geofence ENTER to subscriptions of that geofence only', async () => {
     const to = `fence-${randomUUID().slice(0, 6)}@example.com`;
     const other = `other-${randomUUID().slice(0, 6)}@example.com`;

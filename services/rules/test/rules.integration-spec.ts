@@ -160,6 +160,32 @@ describe('rules service', () => {
     expect(actual).toEqual(expected);
   });
 
+  it("publishes INSUFFICIENT_DATA once when a windowed rule's metric stops coming, never per reading, and keeps it out of the alerts table", async () => {
+    const device = unique('nodata');
+    const rule = await createRule({ id: unique('avg2'), name: 'avg2', expression: "avg('temperature', 2) > 30", target: { deviceIds: [device] } });
+    await writer.write(s.tenant, device, Date.now(), { temperature: 20 });
+    // Two rule minutes (2 s here) later the timers find no temperature in the window.
+    const first = await waitFor(async () => collector.of((d) => d.deviceId === device)[0], { timeoutMs: 15_000, description: 'INSUFFICIENT_DATA after the window' });
+    expect(first.data).toMatchObject({ status: 'INSUFFICIENT_DATA', ruleId: rule.id, reason: expect.stringContaining('no numeric reading in the window') });
+    expect(first.id).toBe(`${first.data.alertId}:INSUFFICIENT_DATA:${first.data.at}`);
+    // Readings without the metric are evaluated and change nothing.
+    for (let i = 0; i < 5; i += 1) await writer.write(s.tenant, device, Date.now(), { humidity: 40 + i });
+    await settled(s.prefix, collector);
+    expect(sequence(device)).toEqual([`${String(rule.id)}:INSUFFICIENT_DATA`]);
+    await writer.write(s.tenant, device, Date.now(), { temperature: 35 });
+    await waitFor(async () => sequence(device).length >= 2, { timeoutMs: 10_000, description: 'START once data is back' });
+    await settled(s.prefix, collector);
+    expect(sequence(device)).toEqual([`${String(rule.id)}:INSUFFICIENT_DATA`, `${String(rule.id)}:START`]);
+    const stored = await waitFor(
+      async () => {
+        const items = (await api('GET', `${a.baseUrl}/v1/alerts?deviceId=${device}`, s.token)).body.items as Array<{ status: string }>;
+        return items.length > 0 ? items : undefined;
+      },
+      { timeoutMs: 15_000, description: 'the START stored' },
+    );
+    expect(stored.map((x) => x.status)).toEqual(['FIRING']);
+  });
+
   it('a rule whose evaluation throws does not block the others and shows the error', async () => {
     const device = unique('err');
     const broken = await createRule({ id: unique('broken'), name: 'broken', expression: 'device.nothing[0] > 1', target: { deviceIds: [device] } });

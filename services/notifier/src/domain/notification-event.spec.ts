@@ -21,9 +21,9 @@ describe('parseNotificationEvent', () => {
     });
   });
 
-  it('maps STOP; INSUFFICIENT_DATA is not an alert status of the contract yet and is refused', () => {
+  it('maps STOP and INSUFFICIENT_DATA', () => {
     expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'STOP' }), 'tenant-a:thermo-1').type).toBe('alert.stop');
-    expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'INSUFFICIENT_DATA' }), 'tenant-a:thermo-1')).toThrow(/status/);
+    expect(parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'INSUFFICIENT_DATA' }), 'tenant-a:thermo-1').type).toBe('alert.insufficient_data');
   });
 
   it('maps geofence transitions with the position as values', () => {

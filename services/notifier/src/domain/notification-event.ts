@@ -11,11 +11,7 @@ import {
   type TriggeringReading,
 } from '@geopulse/contracts';
 
-/**
- * The event types a subscription can filter on (ARCHITECTURE.md, "Notifier"). `alert.insufficient_data`
- * is accepted in filters; rules does not publish that status yet (the contract's alert parser
- * refuses it), so nothing matches it today.
- */
+/** The event types a subscription can filter on (ARCHITECTURE.md, "Notifier"). */
 export const NOTIFICATION_TYPES = ['alert.start', 'alert.stop', 'alert.insufficient_data', 'geofence.enter', 'geofence.exit', 'geofence.dwell'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -70,7 +66,7 @@ function triggeringValues(readings: readonly TriggeringReading[]): Record<string
   return values;
 }
 
-const ALERT_TYPES: Record<AlertEventData['status'], NotificationType> = { START: 'alert.start', STOP: 'alert.stop' };
+const ALERT_TYPES: Record<AlertEventData['status'], NotificationType> = { START: 'alert.start', STOP: 'alert.stop', INSUFFICIENT_DATA: 'alert.insufficient_data' };
 const TRANSITION_TYPES: Record<GeofenceTransitionData['transition'], NotificationType> = { ENTER: 'geofence.enter', EXIT: 'geofence.exit', DWELL: 'geofence.dwell' };
 
 /**

@@ -29,6 +29,20 @@ describe('alert lifecycle', () => {
     expect(run([[yes, 0], [unknown, 1], [{ kind: 'error', message: 'x' }, 2], [yes, 3], [no, 4]], 0)).toEqual(['START#1@0', 'STOP#1@4']);
   });
 
+  it('reports INSUFFICIENT_DATA once when a rule that could be evaluated no longer can; never for one that never could, nor for an open episode', () => {
+    const boom: Outcome = { kind: 'error', message: 'boom' };
+    expect(run([[unknown, 0], [unknown, 1], [no, 2], [unknown, 3], [unknown, 4], [boom, 5], [no, 6], [yes, 7], [unknown, 8], [no, 9], [boom, 10]], 0)).toEqual([
+      'INSUFFICIENT_DATA#0@3',
+      'START#1@7',
+      'STOP#1@9',
+      'INSUFFICIENT_DATA#1@10',
+    ]);
+    expect(advance({ status: 'OK', episode: 1 }, boom, 10, 0).transition).toEqual({ status: 'INSUFFICIENT_DATA', episode: 1, at: 10, reason: 'evaluation failed: boom' });
+    // A condition pending its `for` that loses its data: reported, and the wait starts over.
+    const pending = advance({ status: 'OK', episode: 0 }, yes, 0, 1000).state;
+    expect(advance(pending, unknown, 500, 1000)).toMatchObject({ state: { status: 'INSUFFICIENT_DATA' }, transition: { status: 'INSUFFICIENT_DATA', reason: 'no value yet' } });
+  });
+
   it('stays INSUFFICIENT_DATA until the rule can be evaluated', () => {
     expect(advance(INITIAL_ALERT_STATE, unknown, 0, 0).state.status).toBe('INSUFFICIENT_DATA');
     expect(advance(INITIAL_ALERT_STATE, no, 0, 0).state.status).toBe('OK');

@@ -4,7 +4,7 @@
  * after STOP. Each episode has a sequence number; the alert id is derived from it, so
  * recomputing the same transition after a crash yields the same START/STOP (same event id).
  */
-import type { AlertTransition } from '@geopulse/contracts';
+import type { AlertStatus } from '@geopulse/contracts';
 import type { Outcome } from './evaluation';
 
 export type LifecycleStatus = 'INSUFFICIENT_DATA' | 'OK' | 'PENDING' | 'FIRING';
@@ -22,7 +22,7 @@ export interface AlertState {
 export const INITIAL_ALERT_STATE: AlertState = { status: 'INSUFFICIENT_DATA', episode: 0 };
 
 export interface Transition {
-  status: AlertTransition;
+  status: AlertStatus;
   episode: number;
   at: number;
   reason: string;
@@ -44,12 +44,15 @@ function step(before: AlertState, after: AlertState, transition?: Transition): S
 
 /**
  * One evaluation outcome at time `now`. An error or missing data never starts or stops an
- * episode: a FIRING alert stays FIRING until the condition is seen false.
+ * episode: a FIRING alert stays FIRING until the condition is seen false. A rule that could be
+ * evaluated (OK or PENDING) and no longer can becomes INSUFFICIENT_DATA with a transition of
+ * that status, once; a rule that never could (a new device or rule) becomes it silently.
  */
 export function advance(state: AlertState, outcome: Outcome, now: number, forMs: number): Step {
   if (outcome.kind !== 'value') {
-    if (state.status === 'FIRING') return step(state, state);
-    return step(state, { status: 'INSUFFICIENT_DATA', episode: state.episode });
+    if (state.status === 'FIRING' || state.status === 'INSUFFICIENT_DATA') return step(state, state);
+    const reason = outcome.kind === 'error' ? `evaluation failed: ${outcome.message}` : outcome.reason;
+    return step(state, { status: 'INSUFFICIENT_DATA', episode: state.episode }, { status: 'INSUFFICIENT_DATA', episode: state.episode, at: now, reason });
   }
   if (!outcome.value) {
     if (state.status === 'FIRING') {

@@ -31,7 +31,9 @@ export class AlertLogConsumer {
         continue;
       }
       try {
-        records.push(parseAlertEventData(record.event.data));
+        const alert = parseAlertEventData(record.event.data);
+        // The alerts table lists episodes (START..STOP); INSUFFICIENT_DATA is a notification only.
+        if (alert.status !== 'INSUFFICIENT_DATA') records.push(alert);
       } catch (err) {
         deadLetters.push({ record, reason: 'invalid-alert', detail: (err as Error).message });
       }

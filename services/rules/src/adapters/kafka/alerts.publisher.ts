@@ -8,7 +8,7 @@ import type { AlertPublisher, OutgoingAlert } from '../../application/ports';
  * Alert transitions as `io.geopulse.alert.v1` on the alerts topic, keyed by device, all of a
  * batch in one publish (split by the producer into requests the broker accepts, in order; an
  * alert too large on its own is dead-lettered and logged there, the others still go out, and
- * the batch is not retried for it). The event id is `<alertId>:<START|STOP>`, so a transition re-sent
+ * the batch is not retried for it). The event id is `<alertId>:<START|STOP>` (INSUFFICIENT_DATA adds its time), so a transition re-sent
  * after a crash is the same event. Each record carries the trace context of the reading that
  * caused it, so the alert continues that reading's trace through a producer span per alert.
  */
@@ -21,7 +21,7 @@ export class KafkaAlertPublisher implements AlertPublisher {
     const records = alerts.map(({ data, traceparent }) => {
       const event: CloudEvent<AlertEventData> = {
         specversion: '1.0' as const,
-        id: alertEventId(data.alertId, data.status),
+        id: alertEventId(data.alertId, data.status, data.at),
         source: eventSource('rules'),
         type: EVENT_TYPES.alert,
         time: data.at,
