@@ -33,3 +33,12 @@ export abstract class DomainError<C extends string, I extends ErrorIssue = Error
     this.name = new.target.name;
   }
 }
+
+/**
+ * The message of a per-tenant limit (rules, geofences, subscriptions, devices): what ran out,
+ * the limit and the setting that sets it, so one tenant cannot exhaust a shared replica and an
+ * operator knows what to change. Answered as 409 `TENANT_LIMIT_REACHED`.
+ */
+export function tenantLimitMessage(what: string, max: number, setting: string): string {
+  return `the tenant has reached its limit of ${max} ${what} (${setting}); delete one, or raise the limit`;
+}

@@ -62,6 +62,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
           new ManageGeofences(repository, new KafkaGeofenceChangePublisher(producer), catalog, clock, {
             limits: { ...DEFAULT_GEOFENCE_LIMITS, maxVertices: config.geo.maxVertices },
             maxImportFeatures: config.geo.maxImportFeatures,
+            maxPerTenant: config.geo.maxFencesPerTenant,
             newId: () => randomUUID(),
             onPublishFailure: (err) => log.warn('geofence stored but not published; replicas apply it at their next reconcile', { error: err.message }),
           }),

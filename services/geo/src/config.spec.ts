@@ -5,7 +5,7 @@ const base = { KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:63
 
 describe('geo config', () => {
   it('has defaults for every geo variable', () => {
-    expect(parseGeoConfig(base).geo).toEqual({ minHysteresisMeters: 5, maxVertices: 10_000, reconcileMs: 30_000, dwellScanMs: 1000, maxImportFeatures: 1000, maxBodyBytes: 8 * 1024 * 1024 });
+    expect(parseGeoConfig(base).geo).toEqual({ minHysteresisMeters: 5, maxVertices: 10_000, reconcileMs: 30_000, dwellScanMs: 1000, maxImportFeatures: 1000, maxFencesPerTenant: 10_000, maxBodyBytes: 8 * 1024 * 1024 });
   });
 
   it('reports every wrong variable at once, naming it', () => {

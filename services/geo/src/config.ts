@@ -11,6 +11,7 @@ export const geoEnv = {
   GEO_RECONCILE_SECONDS: env.int('how often every replica re-reads the geofence table to repair a missed change', { default: 30, min: 1 }),
   GEO_DWELL_SCAN_MS: env.int('how often the owner of a partition looks for due DWELL timers (ms)', { default: 1000, min: 50, max: 60_000 }),
   GEO_MAX_IMPORT_FEATURES: env.int('features per bulk import request', { default: 1000, min: 1, max: 100_000 }),
+  GEO_MAX_FENCES_PER_TENANT: env.int('geofences one tenant may have (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 10_000, min: 1 }),
   GEO_MAX_BODY_BYTES: env.int('request body limit in bytes (fences and imports)', { default: 8 * 1024 * 1024, min: 1024 }),
 };
 
@@ -20,6 +21,7 @@ export interface GeoSettings {
   reconcileMs: number;
   dwellScanMs: number;
   maxImportFeatures: number;
+  maxFencesPerTenant: number;
   maxBodyBytes: number;
 }
 
@@ -31,6 +33,7 @@ export function geoSettings(source: EnvSource): GeoSettings {
     reconcileMs: c.GEO_RECONCILE_SECONDS * 1000,
     dwellScanMs: c.GEO_DWELL_SCAN_MS,
     maxImportFeatures: c.GEO_MAX_IMPORT_FEATURES,
+    maxFencesPerTenant: c.GEO_MAX_FENCES_PER_TENANT,
     maxBodyBytes: c.GEO_MAX_BODY_BYTES,
   };
 }

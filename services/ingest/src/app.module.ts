@@ -60,7 +60,7 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
       {
         provide: ManageDevices,
         useFactory: (repo: DeviceRepository, crypto: KeyCrypto, auth: AuthenticateDevice) =>
-          new ManageDevices(repo, crypto, { rotationGraceMs: config.ingest.rotationGraceMs }, (device) => auth.forget(device)),
+          new ManageDevices(repo, crypto, { rotationGraceMs: config.ingest.rotationGraceMs, maxPerTenant: config.ingest.maxDevicesPerTenant }, (device) => auth.forget(device)),
         inject: [DEVICE_REPOSITORY, KEY_CRYPTO, AuthenticateDevice],
       },
       {

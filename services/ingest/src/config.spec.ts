@@ -18,6 +18,7 @@ describe('ingest config', () => {
       rateBurst: 2000,
       maxInFlight: 256,
       rotationGraceMs: 86_400_000,
+      maxDevicesPerTenant: 100_000,
       keyCacheTtlMs: 5000,
       keyCacheSize: 10_000,
     });

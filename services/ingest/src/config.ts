@@ -13,6 +13,7 @@ const ingestEnv = {
   INGEST_MAX_IN_FLIGHT: env.int('concurrent telemetry requests per replica before 503', { default: 256, min: 1 }),
   INGEST_KEY_ROTATION_GRACE_SECONDS: env.int('how long the previous device key works after a rotation', { default: 86_400, min: 0 }),
   INGEST_KEY_CACHE_TTL_MS: env.int('how long a device key verification is cached (revocation delay)', { default: 5000, min: 0, max: 60_000 }),
+  INGEST_MAX_DEVICES_PER_TENANT: env.int('devices one tenant may register (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100_000, min: 1 }),
   INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
   MQTT_URL: env.optionalUrl('MQTT broker of the bridge (mqtt://, mqtts://); bridge off when unset', ['mqtt', 'mqtts', 'ws', 'wss']),
   MQTT_SHARE_GROUP: env.string('shared subscription group of the bridge', { default: 'geopulse-ingest', pattern: /^[A-Za-z0-9._-]+$/ }),
@@ -38,6 +39,7 @@ export interface IngestSettings {
   rateBurst: number;
   maxInFlight: number;
   rotationGraceMs: number;
+  maxDevicesPerTenant: number;
   keyCacheTtlMs: number;
   keyCacheSize: number;
 }
@@ -102,6 +104,7 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         rateBurst: c.INGEST_RATE_BURST,
         maxInFlight: c.INGEST_MAX_IN_FLIGHT,
         rotationGraceMs: c.INGEST_KEY_ROTATION_GRACE_SECONDS * 1000,
+        maxDevicesPerTenant: c.INGEST_MAX_DEVICES_PER_TENANT,
         keyCacheTtlMs: c.INGEST_KEY_CACHE_TTL_MS,
         keyCacheSize: c.INGEST_KEY_CACHE_SIZE,
       };

@@ -105,7 +105,7 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
       {
         provide: ManageSubscriptions,
         useFactory: (d: DynamoClients, deliver: DeliverNotifications) =>
-          new ManageSubscriptions(new DynamoSubscriptionRepository(d.doc, prefix), systemHostResolver, settings.allowList, deliver, clock),
+          new ManageSubscriptions(new DynamoSubscriptionRepository(d.doc, prefix), systemHostResolver, settings.allowList, deliver, clock, settings.maxSubscriptionsPerTenant),
         inject: [DYNAMO, DeliverNotifications],
       },
       NotifierLifecycle,

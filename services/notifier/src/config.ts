@@ -25,6 +25,7 @@ export const notifierEnv = {
   NOTIFIER_POLL_INTERVAL_MS: env.int('how often idle workers look for due deliveries (ms)', { default: 250, min: 10, max: 60_000 }),
   NOTIFIER_LEASE_SECONDS: env.int('how long a claimed delivery is hidden from other workers (must exceed the slowest attempt)', { default: 120, min: 5 }),
   NOTIFIER_DEDUP_DAYS: env.int('how long delivered (event, subscription) pairs are remembered', { default: 7, min: 1, max: 90 }),
+  NOTIFIER_MAX_SUBSCRIPTIONS_PER_TENANT: env.int('subscriptions one tenant may have (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 1_000, min: 1 }),
   NOTIFIER_SUBSCRIPTION_CACHE_MS: env.int('how long a tenant\'s subscriptions are cached per replica (ms)', { default: 2000, min: 0, max: 600_000 }),
 };
 
@@ -39,6 +40,7 @@ export interface NotifierSettings {
   leaseMs: number;
   dedupTtlSeconds: number;
   subscriptionCacheMs: number;
+  maxSubscriptionsPerTenant: number;
 }
 
 export function notifierSettings(source: EnvSource): NotifierSettings {
@@ -81,6 +83,7 @@ export function notifierSettings(source: EnvSource): NotifierSettings {
     pollIntervalMs: c.NOTIFIER_POLL_INTERVAL_MS,
     leaseMs: c.NOTIFIER_LEASE_SECONDS * 1000,
     dedupTtlSeconds: c.NOTIFIER_DEDUP_DAYS * 86_400,
+    maxSubscriptionsPerTenant: c.NOTIFIER_MAX_SUBSCRIPTIONS_PER_TENANT,
     subscriptionCacheMs: c.NOTIFIER_SUBSCRIPTION_CACHE_MS,
   };
 }

@@ -105,7 +105,7 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
         provide: ManageRules,
         inject: [RULE_REPOSITORY, RULE_CHANGE_PUBLISHER, RuleBook],
         useFactory: (repository: RuleRepository, publisher: RuleChangePublisher, book: RuleBook) =>
-          new ManageRules(repository, publisher, book, engine, settings.expressionLimits, settings.minuteMs, clock, () => randomUUID()),
+          new ManageRules(repository, publisher, book, engine, settings.expressionLimits, settings.minuteMs, clock, () => randomUUID(), settings.maxPerTenant),
       },
       { provide: ListAlerts, inject: [ALERT_REPOSITORY], useFactory: (alerts: DynamoAlertRepository) => new ListAlerts(alerts, settings.traceUrlTemplate ?? '') },
       RuleTimers,

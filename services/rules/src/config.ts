@@ -9,6 +9,7 @@ const rulesEnv = {
   RULES_MAX_EXPRESSION_DEPTH: env.int('deepest bracket nesting of a rule expression', { default: 16, min: 1, max: 256 }),
   RULES_DEVICE_CACHE_TTL_MS: env.int('how long device registry entries (tags, attributes) are cached', { default: 60_000, min: 0 }),
   RULES_STATE_CACHE_MB: env.int('megabytes of device state (as stored) each replica keeps in memory, validated against Redis by revision; 0 = none', { default: 32, min: 0, max: 16_384 }),
+  RULES_MAX_PER_TENANT: env.int('rules one tenant may have (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 1_000, min: 1 }),
   RULES_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate('trace link of each alert in the alerts API (default: GEOPULSE_TRACE_URL_TEMPLATE, else none)'),
 };
 
@@ -21,6 +22,7 @@ export interface RulesSettings {
   deviceCacheTtlMs: number;
   /** Bytes of device state (JSON as stored) held in memory by this replica (decision 0402); 0 reads every state from Redis. */
   stateCacheBytes: number;
+  maxPerTenant: number;
   /** Alerts answered by the API carry `traceUrl` when set (non-empty). */
   traceUrlTemplate?: string;
 }
@@ -40,6 +42,7 @@ export function parseRulesConfig(source: EnvSource): RulesConfig {
         expressionLimits: { maxLength: c.RULES_MAX_EXPRESSION_LENGTH, maxDepth: c.RULES_MAX_EXPRESSION_DEPTH },
         deviceCacheTtlMs: c.RULES_DEVICE_CACHE_TTL_MS,
         stateCacheBytes: c.RULES_STATE_CACHE_MB * 1024 * 1024,
+        maxPerTenant: c.RULES_MAX_PER_TENANT,
         traceUrlTemplate: c.RULES_TRACE_URL_TEMPLATE ?? sharedTraceUrlTemplate(source),
       };
     },

@@ -1,4 +1,4 @@
-import type { Geofence, GeofenceInput } from '@geopulse/contracts';
+import { tenantLimitMessage, type Geofence, type GeofenceInput } from '@geopulse/contracts';
 import { validateGeofence, type GeofenceLimits } from '../domain/geofence';
 import { featureCollectionToInputs } from '../domain/feature-collection';
 import { GeofenceError } from '../domain/geofence-error';
@@ -8,6 +8,8 @@ import type { Clock, GeofenceChangePublisher, GeofenceRepository } from './ports
 export interface ManageGeofencesOptions {
   limits: GeofenceLimits;
   maxImportFeatures: number;
+  /** Fences one tenant may have (GEO_MAX_FENCES_PER_TENANT); default no limit. */
+  maxPerTenant?: number;
   newId: () => string;
   /** Called when the table write succeeded but the topic did not take the change (reconcile repairs it). */
   onPublishFailure: (err: Error) => void;
@@ -32,6 +34,7 @@ export class ManageGeofences {
   async create(tenantId: string, raw: unknown, actor: string): Promise<Geofence> {
     const input = this.validate(raw);
     if (await this.repository.get(tenantId, input.id)) throw new GeofenceError('GEOFENCE_EXISTS', `geofence ${input.id} exists; PUT /v1/geofences/${input.id} replaces it`);
+    await this.checkRoomFor(tenantId, 1);
     return this.write(tenantId, input, undefined, actor);
   }
 
@@ -39,6 +42,7 @@ export class ManageGeofences {
   async replace(tenantId: string, id: string, raw: unknown, actor: string): Promise<{ fence: Geofence; created: boolean }> {
     const input = this.validate(raw, id);
     const previous = await this.repository.get(tenantId, id);
+    if (!previous) await this.checkRoomFor(tenantId, 1);
     return { fence: await this.write(tenantId, input, previous, actor), created: !previous };
   }
 
@@ -79,6 +83,8 @@ export class ManageGeofences {
       inputs.push(check.input);
     });
     if (issues.length > 0) throw new GeofenceError('INVALID_GEOFENCE', `${issues.length} problem(s) in the collection; nothing was imported`, issues);
+    const existing = new Set((await this.repository.list(tenantId)).map((f) => f.id));
+    await this.checkRoomFor(tenantId, inputs.filter((input) => !existing.has(input.id)).length, existing.size);
     const fences: Geofence[] = [];
     for (let i = 0; i < inputs.length; i += 25) {
       const chunk = inputs.slice(i, i + 25);
@@ -87,6 +93,14 @@ export class ManageGeofences {
     }
     await this.publish(fences);
     return { imported: fences.length, ids: fences.map((f) => f.id) };
+  }
+
+  /** A 409 naming the limit when `adding` new fences would take the tenant past it (counted before the write: concurrent creates may pass it by as many as run at once). */
+  private async checkRoomFor(tenantId: string, adding: number, current?: number): Promise<void> {
+    const max = this.options.maxPerTenant;
+    if (max === undefined || adding === 0) return;
+    const count = current ?? (await this.repository.list(tenantId)).length;
+    if (count + adding > max) throw new GeofenceError('TENANT_LIMIT_REACHED', tenantLimitMessage('geofences', max, 'GEO_MAX_FENCES_PER_TENANT'));
   }
 
   private validate(raw: unknown, id?: string): GeofenceInput & { id: string } {

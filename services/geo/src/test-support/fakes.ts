@@ -1,7 +1,6 @@
 /** In-memory fakes of the geo service's ports, shared by its use-case specs (not part of the build). */
 import type { Geofence } from '@geopulse/contracts';
 import type { GeofenceRepository } from '../application/ports';
-import type { Geofence } from '@geopulse/contracts';
 import type { DeviceGeoState } from '../domain/membership';
 import type { DeviceRef, DueDwell, MembershipStore } from '../application/ports';
 

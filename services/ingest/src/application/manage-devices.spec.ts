@@ -13,12 +13,12 @@ const crypto: KeyCrypto = {
   fingerprint: (token) => `f(${token})`,
 };
 
-function setup() {
+function setup(maxPerTenant?: number) {
   let now = Date.parse('2026-11-22T10:00:00.000Z');
   const clock = () => now;
   const repo = new MemoryRepository();
   const auth = new AuthenticateDevice(repo, crypto, { maxEntries: 100, ttlMs: 5000 }, clock);
-  const devices = new ManageDevices(repo, crypto, { rotationGraceMs: 60_000 }, (d) => auth.forget(d), clock);
+  const devices = new ManageDevices(repo, crypto, { rotationGraceMs: 60_000, ...(maxPerTenant ? { maxPerTenant } : {}) }, (d) => auth.forget(d), clock);
   return { repo, auth, devices, clock, advance: (ms: number) => (now += ms) };
 }
 
@@ -93,5 +93,16 @@ describe('device registry and keys', () => {
     const err = await devices.update('acme', 'van-1', { enabled: 'no', tags: 'x' }, 'bob').catch((e: DeviceError) => e);
     expect(err).toMatchObject({ code: 'INVALID_DEVICE' });
     expect((err as DeviceError).issues.map((i) => i.path).sort()).toEqual(['/enabled', '/tags']);
+  });
+
+  it('refuses a device past the tenant limit with the setting named; deleting one makes room', async () => {
+    const { devices } = setup(2);
+    await devices.create('acme', { deviceId: 'a' }, 'alice');
+    await devices.create('acme', { deviceId: 'b' }, 'alice');
+    const refused = await devices.create('acme', { deviceId: 'c' }, 'alice').catch((e: DeviceError) => e);
+    expect(refused).toMatchObject({ code: 'TENANT_LIMIT_REACHED', message: expect.stringContaining('INGEST_MAX_DEVICES_PER_TENANT') });
+    expect(await codeOf(devices.create('other', { deviceId: 'c' }, 'bob'))).toBe('ok');
+    await devices.remove('acme', 'a');
+    expect(await codeOf(devices.create('acme', { deviceId: 'c' }, 'alice'))).toBe('ok');
   });
 });

@@ -1,3 +1,4 @@
+import { tenantLimitMessage } from '@geopulse/contracts';
 import { liveKeys, rotateKeys, checkDeviceFields, isDeviceId, type Device, type DeviceFields, type DeviceKeyInfo } from '../domain/device';
 import { DeviceError } from '../domain/device-error';
 import { formatDeviceKey, type StoredDeviceKey } from '../domain/device-key';
@@ -13,6 +14,8 @@ export interface IssuedKey {
 export interface DeviceSettings {
   /** How long the previous key keeps working after a rotation. */
   rotationGraceMs: number;
+  /** Devices one tenant may register (INGEST_MAX_DEVICES_PER_TENANT); default no limit. */
+  maxPerTenant?: number;
 }
 
 /** Told about every change so cached key verifications of the device are dropped at once. */
@@ -35,6 +38,11 @@ export class ManageDevices {
   async create(tenantId: string, body: unknown, actor: string): Promise<{ device: Device; key: IssuedKey }> {
     const { fields, issues } = checkDeviceFields(body, 'create');
     if (issues.length > 0) throw new DeviceError('INVALID_DEVICE', `${issues.length} problem(s) in the device`, issues);
+    const max = this.settings.maxPerTenant;
+    // Counted before the write: concurrent creates may pass it by as many as run at once.
+    if (max !== undefined && (await this.repository.count(tenantId)) >= max) {
+      throw new DeviceError('TENANT_LIMIT_REACHED', tenantLimitMessage('devices', max, 'INGEST_MAX_DEVICES_PER_TENANT'));
+    }
     // The schema checked it: absent, or an id.
     const deviceId = (body as { deviceId?: string }).deviceId ?? this.newDeviceId();
     const now = new Date(this.clock()).toISOString();

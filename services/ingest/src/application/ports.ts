@@ -5,6 +5,8 @@ import type { StoredDeviceKey } from '../domain/device-key';
 export interface DeviceRepository {
   get(tenantId: string, deviceId: string): Promise<Device | undefined>;
   list(tenantId: string, limit: number, cursor?: string): Promise<{ items: Device[]; nextCursor?: string }>;
+  /** How many devices the tenant has. */
+  count(tenantId: string): Promise<number>;
   /**
    * Writes the device only if its stored version is `expectedVersion` (null: only if it does
    * not exist), together with `newKey` when given, atomically. Resolves false on a conflict.

@@ -17,6 +17,9 @@ export class MemoryRepository implements DeviceRepository {
     const items = all.slice(0, limit);
     return { items, ...(all.length > limit ? { nextCursor: items[items.length - 1].deviceId } : {}) };
   }
+  async count(tenantId: string) {
+    return [...this.devices.values()].filter((d) => d.tenantId === tenantId).length;
+  }
   async save(device: Device, expected: number | null, newKey?: StoredDeviceKey) {
     const current = this.devices.get(`${device.tenantId}/${device.deviceId}`);
     if (expected === null ? current !== undefined : current?.version !== expected) return false;

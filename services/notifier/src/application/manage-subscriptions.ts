@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_TYPES, eventSource } from '@geopulse/contracts';
+import { EVENT_TYPES, eventSource, tenantLimitMessage } from '@geopulse/contracts';
 import type { AttemptOutcome } from '../domain/delivery';
 import type { NotificationEvent } from '../domain/notification-event';
 import { NotifierError } from '../domain/notifier-error';
@@ -18,6 +18,8 @@ export class ManageSubscriptions {
     private readonly allowList: AddressAllowList,
     private readonly deliver: DeliverNotifications,
     private readonly clock: Clock,
+    /** Subscriptions one tenant may have (NOTIFIER_MAX_SUBSCRIPTIONS_PER_TENANT). */
+    private readonly maxPerTenant = Number.POSITIVE_INFINITY,
   ) {}
 
   /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
@@ -25,6 +27,10 @@ export class ManageSubscriptions {
     const input = await this.validate(body);
     const now = new Date(this.clock()).toISOString();
     const sub: Subscription = { ...input, id: input.id ?? randomUUID(), tenantId, version: 1, createdAt: now, updatedAt: now, createdBy: actor, updatedBy: actor };
+    // Counted before the write: concurrent creates may pass it by as many as run at once.
+    if ((await this.repo.all(tenantId)).length >= this.maxPerTenant) {
+      throw new NotifierError('TENANT_LIMIT_REACHED', tenantLimitMessage('subscriptions', this.maxPerTenant, 'NOTIFIER_MAX_SUBSCRIPTIONS_PER_TENANT'));
+    }
     if (!(await this.repo.save(sub, null))) {
       throw new NotifierError('SUBSCRIPTION_EXISTS', `subscription ${sub.id} already exists`, [{ path: '/id', message: 'is taken' }]);
     }

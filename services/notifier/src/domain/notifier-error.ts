@@ -6,7 +6,8 @@ export type NotifierErrorCode =
   | 'SUBSCRIPTION_NOT_FOUND'
   | 'SUBSCRIPTION_EXISTS'
   | 'CONCURRENT_UPDATE'
-  | 'INVALID_QUERY';
+  | 'INVALID_QUERY'
+  | 'TENANT_LIMIT_REACHED';
 
 /** The notifier's one error class; the HTTP adapter maps the code to a status (adapters/http/error-mapping.ts). */
 export class NotifierError extends DomainError<NotifierErrorCode> {}

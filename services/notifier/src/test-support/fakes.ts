@@ -1,6 +1,7 @@
 /** In-memory fakes of the notifier service's ports, shared by its use-case specs (not part of the build). */
 import type { DeliveryStatus } from '../domain/delivery';
-import type { DeliveryJob, DeliveryLog, DeliveryQueue, DeliveryRecord, EnqueueResult } from '../application/ports';
+import type { DeliveryJob, DeliveryLog, DeliveryQueue, DeliveryRecord, EnqueueResult, SubscriptionRepository } from '../application/ports';
+import type { Subscription } from '../domain/subscription';
 
 /** In-memory queue with the same contract as the Redis one (dedup + throttle). */
 export class MemoryQueue implements DeliveryQueue {
@@ -50,5 +51,27 @@ export class MemoryLog implements DeliveryLog {
   }
   async list(): Promise<{ items: DeliveryRecord[] }> {
     return { items: [...this.records.values()] };
+  }
+}
+
+export class MemorySubscriptions implements SubscriptionRepository {
+  readonly rows = new Map<string, Subscription>();
+  async get(tenantId: string, id: string) {
+    return this.rows.get(`${tenantId}/${id}`);
+  }
+  async list(tenantId: string, limit: number) {
+    return { items: (await this.all(tenantId)).slice(0, limit) };
+  }
+  async all(tenantId: string) {
+    return [...this.rows.values()].filter((s) => s.tenantId === tenantId);
+  }
+  async save(sub: Subscription, expectedVersion: number | null) {
+    const current = this.rows.get(`${sub.tenantId}/${sub.id}`);
+    if (expectedVersion === null ? current !== undefined : current?.version !== expectedVersion) return false;
+    this.rows.set(`${sub.tenantId}/${sub.id}`, sub);
+    return true;
+  }
+  async remove(tenantId: string, id: string) {
+    return this.rows.delete(`${tenantId}/${id}`);
   }
 }

@@ -18,7 +18,7 @@ class CountingEngine implements ExpressionEngine {
   }
 }
 
-function setup() {
+function setup(maxPerTenant?: number) {
   const rows = new Map<string, StoredRule>();
   const repository: RuleRepository = {
     get: async (tenantId, id) => rows.get(`${tenantId}:${id}`),
@@ -39,7 +39,7 @@ function setup() {
   const now = () => Date.parse('2026-11-30T04:00:00.000Z');
   const book = new RuleBook(engine, DEFAULT_EXPRESSION_LIMITS, now);
   let ids = 0;
-  const rules = new ManageRules(repository, publisher, book, engine, DEFAULT_EXPRESSION_LIMITS, 60_000, now, () => `rule-${(ids += 1)}`);
+  const rules = new ManageRules(repository, publisher, book, engine, DEFAULT_EXPRESSION_LIMITS, 60_000, now, () => `rule-${(ids += 1)}`, maxPerTenant);
   return { rules, book, engine, published };
 }
 
@@ -64,5 +64,20 @@ describe('ManageRules', () => {
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_RULE', issues: [{ path: '/expression', code: 'SYNTAX', position: 14 }] });
     expect(book.get('t1', 'bad')).toBeUndefined();
     expect(published).toEqual([]);
+  });
+
+  it('refuses a rule past the tenant limit, naming the setting; other tenants and replacements are unaffected', async () => {
+    const { rules, published } = setup(2);
+    const first = await rules.create('t1', { name: 'a', expression: 'x > 1' }, 'alice');
+    await rules.create('t1', { name: 'b', expression: 'x > 2' }, 'alice');
+    await expect(rules.create('t1', { name: 'c', expression: 'x > 3' }, 'alice')).rejects.toMatchObject({
+      code: 'TENANT_LIMIT_REACHED',
+      message: expect.stringContaining('limit of 2 rules (RULES_MAX_PER_TENANT)'),
+    });
+    await expect(rules.create('t2', { name: 'c', expression: 'x > 3' }, 'bob')).resolves.toMatchObject({ tenantId: 't2' });
+    await expect(rules.replace('t1', first.id, { name: 'a', expression: 'x > 9' }, 'alice')).resolves.toMatchObject({ version: 2 });
+    await rules.remove('t1', first.id, 'alice');
+    await expect(rules.create('t1', { name: 'c', expression: 'x > 3' }, 'alice')).resolves.toMatchObject({ name: 'c' });
+    expect(published.filter((p) => p.endsWith('@1'))).toHaveLength(4);
   });
 });

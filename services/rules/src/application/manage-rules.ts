@@ -4,7 +4,7 @@
  * replica's book at once. A crash between the two writes is repaired by reconciliation
  * (SyncRules), which every replica runs at start and periodically.
  */
-import type { Rule } from '@geopulse/contracts';
+import { tenantLimitMessage, type Rule } from '@geopulse/contracts';
 import { applyReading, emptyHistory, type DeviceHistory } from '../domain/device-history';
 import { evaluate, type Outcome } from '../domain/evaluation';
 import type { ExpressionLimits, FunctionCall } from '../domain/expression';
@@ -35,6 +35,8 @@ export class ManageRules {
     private readonly minuteMs: number,
     private readonly clock: Clock,
     private readonly newId: () => string,
+    /** Rules one tenant may have (RULES_MAX_PER_TENANT). */
+    private readonly maxPerTenant = Number.POSITIVE_INFINITY,
   ) {}
 
   /** `actor` is the `sub` of the operator token, recorded as createdBy/updatedBy. */
@@ -43,6 +45,10 @@ export class ManageRules {
     const id = input.id ?? this.newId();
     const existing = await this.repository.get(tenantId, id);
     if (existing && !existing.deleted) throw new RuleError('RULE_EXISTS', `rule ${id} exists; use PUT to change it`);
+    // Counted before the write: concurrent creates may pass it by as many as run at once.
+    if ((await this.repository.list(tenantId)).length >= this.maxPerTenant) {
+      throw new RuleError('TENANT_LIMIT_REACHED', tenantLimitMessage('rules', this.maxPerTenant, 'RULES_MAX_PER_TENANT'));
+    }
     const now = new Date(this.clock()).toISOString();
     const rule: Rule = {
       id, tenantId, name: input.name, expression: input.expression, status: input.status, severity: input.severity,

@@ -67,6 +67,19 @@ export class DynamoDeviceRepository implements DeviceRepository {
     return { items: (Items ?? []) as Device[], ...(typeof last === 'string' ? { nextCursor: encodeCursor(last) } : {}) };
   }
 
+  async count(tenantId: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ TableName: this.devices, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': tenantId }, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   async save(device: Device, expectedVersion: number | null, newKey?: StoredDeviceKey): Promise<boolean> {
     const condition = versionCondition('deviceId', expectedVersion);
     if (!newKey) return conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.devices, Item: device, ...condition })));

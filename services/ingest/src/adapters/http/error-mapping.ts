@@ -39,6 +39,7 @@ export const { mapped, toHttpError } = httpErrors(
       KEY_NOT_FOUND: 404,
       DEVICE_EXISTS: 409,
       CONCURRENT_UPDATE: 409,
+      TENANT_LIMIT_REACHED: 409,
     },
     (_err, status): Record<string, string> => (status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
   ),

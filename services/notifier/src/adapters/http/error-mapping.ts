@@ -10,5 +10,6 @@ export const { mapped, toHttpError } = httpErrors(
     SUBSCRIPTION_NOT_FOUND: 404,
     SUBSCRIPTION_EXISTS: 409,
     CONCURRENT_UPDATE: 409,
+    TENANT_LIMIT_REACHED: 409,
   }),
 );
