@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { freePort, scrapeMetric, startPipeline, waitFor, type PipelineService, type ServiceProcess } from '@geopulse/testing';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { freePorts, repoRoot, scrapeMetric, startPipeline, waitFor, type PipelineService, type ServiceProcess } from '@geopulse/testing';
 import { newJwtSecret, operatorFor, post } from './support/platform';
 import { SseClient, type ReceivedEvent } from './support/sse-client';
 
@@ -14,6 +17,7 @@ let services: Record<PipelineService, ServiceProcess>;
 let tenant: { tenant: string; token: string };
 let mapOrigin: string;
 const clients: SseClient[] = [];
+let browser: Browser | undefined;
 
 const CENTER = { lat: 52.3731, lon: 4.8926 };
 const OUTSIDE = { lat: 52.39, lon: 4.95 };
@@ -21,8 +25,9 @@ const DATA_EVENTS = ['position', 'state', 'alert', 'geofence'];
 
 beforeAll(async () => {
   tenant = await operatorFor(secret);
-  const notifierPort = await freePort();
-  mapOrigin = `http://127.0.0.1:${notifierPort}`;
+  // Fixed ports up front: the map (served by the notifier) is told where the other APIs are, and they allow its origin.
+  const [aggregator, rules, geo, notifier] = await freePorts(4);
+  mapOrigin = `http://127.0.0.1:${notifier}`;
   services = await startPipeline({
     env: {
       GEOPULSE_JWT_SECRET: secret,
@@ -32,7 +37,14 @@ beforeAll(async () => {
       LOG_LEVEL: 'warn',
       GEOPULSE_CORS_ORIGINS: mapOrigin,
     },
-    ports: { notifier: notifierPort },
+    serviceEnv: {
+      notifier: {
+        NOTIFIER_MAP_AGGREGATOR_URL: `http://127.0.0.1:${aggregator}`,
+        NOTIFIER_MAP_RULES_URL: `http://127.0.0.1:${rules}`,
+        NOTIFIER_MAP_GEO_URL: `http://127.0.0.1:${geo}`,
+      },
+    },
+    ports: { aggregator, rules, geo, notifier },
     readyTimeoutMs: 150_000,
   });
   const call = async (service: PipelineService, path: string, body: unknown) => {
@@ -44,6 +56,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await browser?.close();
   for (const c of clients) c.close();
   await Promise.all(Object.values(services ?? {}).map((s) => s.stop()));
 });
@@ -58,9 +71,9 @@ async function open(query: string, token = tenant.token, headers: Record<string,
 
 let tsCounter = 0;
 /** Sends one reading (event time strictly increasing per run) and returns its id. */
-async function send(deviceId: string, position: { lat: number; lon: number }, metrics: Record<string, number | string>): Promise<string> {
+async function send(deviceId: string, position: { lat: number; lon: number }, metrics: Record<string, number | string>, token = tenant.token): Promise<string> {
   const ts = new Date(Date.now() + tsCounter++).toISOString();
-  const res = await post(`${services.ingest.baseUrl}/v1/telemetry`, tenant.token, JSON.stringify({ deviceId, ts, position, metrics }));
+  const res = await post(`${services.ingest.baseUrl}/v1/telemetry`, token, JSON.stringify({ deviceId, ts, position, metrics }));
   expect(res.status).toBe(202);
   return (res.body.ids as string[])[0];
 }
@@ -153,5 +166,66 @@ describe('GET /v1/stream', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['types', 'bbox']);
     expect((await fetch(`${services.notifier.baseUrl}/v1/stream`)).status).toBe(401);
+  });
+});
+
+describe('the live map in headless Chromium', () => {
+  it('draws the fence, shows devices moving, lists an alert within a second of its reading, and opens the device panel on a click', async () => {
+    // A tenant of its own: the map shows only what this test sends.
+    const operator = await operatorFor(secret);
+    const create = async (service: PipelineService, path: string, body: unknown) => expect((await post(`${services[service].baseUrl}${path}`, operator.token, JSON.stringify(body))).status).toBe(201);
+    await create('rules', '/v1/rules', { id: 'too-hot', name: 'Too hot', expression: 'temperature > 30', severity: 'CRITICAL' });
+    await create('geo', '/v1/geofences', { id: 'dam', name: 'Dam Square', geometry: { type: 'Circle', center: [CENTER.lon, CENTER.lat], radiusMeters: 300 } });
+
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
+    });
+    // The token rides in the fragment: never sent to a server, never in a log.
+    await page.goto(`${mapOrigin}/#token=${operator.token}`);
+    await page.waitForSelector('#status[data-status="live"]', { timeout: 20_000 });
+    await page.waitForSelector('path.fence-dam', { timeout: 20_000 });
+    expect(await page.locator('body').getAttribute('data-fences')).toBe('1');
+
+    const van = `van-${randomUUID().slice(0, 6)}`;
+    const truck = `truck-${randomUUID().slice(0, 6)}`;
+    await send(van, OUTSIDE, { temperature: 20 }, operator.token);
+    await send(truck, { lat: CENTER.lat + 0.006, lon: CENTER.lon - 0.01 }, { temperature: 18 }, operator.token);
+    const marker = page.locator(`path[data-device="${van}"]`);
+    await marker.waitFor({ timeout: 10_000 });
+    await page.locator(`path[data-device="${truck}"]`).waitFor({ timeout: 10_000 });
+    const before = await marker.boundingBox();
+
+    // Into the fence, too hot: the alert and the entry are listed within a second of the reading.
+    const sentAt = Date.now();
+    await send(van, CENTER, { temperature: 45 }, operator.token);
+    await page.locator(`#feed li[data-device="${van}"][data-what="START"]`).waitFor({ timeout: 10_000 });
+    const alertShown = Date.now() - sentAt;
+    await page.locator(`#feed li[data-device="${van}"][data-what="ENTER"]`).waitFor({ timeout: 10_000 });
+    expect(alertShown).toBeLessThan(1000);
+    // It moves (positions are coalesced to one per second per device, so within about a second).
+    await page.waitForFunction(([id, lat]) => document.querySelector(`path[data-device="${id}"]`)?.getAttribute('data-lat') === String(lat), [van, CENTER.lat] as const, { timeout: 10_000 });
+    const after = await marker.boundingBox();
+    expect(after && before && Math.hypot(after.x - before.x, after.y - before.y)).toBeGreaterThan(20);
+    expect(await marker.getAttribute('data-alerting')).toBe('true');
+
+    // A click opens the device panel: latest state, open alert with its trace link, the track.
+    await marker.click({ force: true });
+    const panel = page.locator('#device-panel');
+    await panel.waitFor({ state: 'visible', timeout: 5000 });
+    expect(await page.locator('#device-title').textContent()).toBe(van);
+    await page.waitForFunction(() => document.querySelector('#device-state')?.textContent?.includes('45'), undefined, { timeout: 10_000 });
+    const alertItem = page.locator('#device-alerts li', { hasText: 'Too hot' });
+    await alertItem.waitFor({ timeout: 10_000 });
+    expect(await alertItem.locator('a').getAttribute('href')).toMatch(/[0-9a-f]{32}/);
+    expect(await page.locator('#device-track').textContent()).toMatch(/track: [2-9]\d* points/);
+
+    const artifacts = process.env.GEOPULSE_ARTIFACTS_DIR ?? join(repoRoot, 'test', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'live-map.png') });
+    expect(pageErrors).toEqual([]);
   });
 });
