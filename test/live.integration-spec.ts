@@ -136,7 +136,7 @@ describe('GET /v1/stream', () => {
     const slow = await open('?types=state');
     const fast = await open('?types=state');
     slow.pause();
-    const before = (await scrapeMetric(services.notifier.baseUrl, 'geopulse_stream_clients_closed_total', { reason: 'slow-consumer' })).value;
+    const before = (await scrapeMetric(services.notifier.baseUrl, 'geopulse_notifier_stream_clients_closed_total', { reason: 'slow-consumer' })).value;
     // ~10 MB of states (500 devices, ~20 KB each): more than the sockets' buffers and the 1 MiB client buffer.
     const big = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`m${i}`, 'x'.repeat(200)]));
     const run = randomUUID().slice(0, 6);
@@ -150,7 +150,7 @@ describe('GET /v1/stream', () => {
     await waitFor(() => got() >= devices.length || undefined, { timeoutMs: 60_000, description: `the fast client getting all ${devices.length} states` }).catch((err: Error) => {
       throw new Error(`${err.message}: it has ${got()}, ended: ${fast.ended}, last: ${JSON.stringify(fast.events.at(-1)?.data).slice(0, 200)}`);
     });
-    await waitFor(async () => (await scrapeMetric(services.notifier.baseUrl, 'geopulse_stream_clients_closed_total', { reason: 'slow-consumer' })).value > before || undefined, {
+    await waitFor(async () => (await scrapeMetric(services.notifier.baseUrl, 'geopulse_notifier_stream_clients_closed_total', { reason: 'slow-consumer' })).value > before || undefined, {
       timeoutMs: 30_000,
       description: 'the slow client dropped',
     });

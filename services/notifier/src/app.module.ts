@@ -81,7 +81,7 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
     consumers: {
       useFactory: () => ({
         [EVENTS_CONSUMER]: { groupId: NOTIFIER_GROUP_ID },
-        // Every replica reads every event for its own stream clients, from now on (decision 0600-live).
+        // Every replica reads every event for its own stream clients, from now on (decision 0503).
         [STREAM_CONSUMER]: { groupId: streamGroupId(live.stream.replicaId), fromBeginning: false },
       }),
     },
@@ -131,8 +131,8 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
         useFactory: (d: DynamoClients, root: JsonLogger) => {
           // Registry tags change rarely; a replica re-reads a device's tags after 30 s.
           const directory = new RegistryDeviceDirectory(d.doc, prefix, 30_000, clock);
-          const clients = metric.gauge('geopulse_stream_clients', 'Open GET /v1/stream connections of this replica');
-          const dropped = metric.counter('geopulse_stream_clients_closed_total', 'Stream clients the server closed, by reason (slow-consumer, shutdown)', ['reason']);
+          const clients = metric.gauge('geopulse_notifier_stream_clients', 'Open GET /v1/stream connections of this replica');
+          const dropped = metric.counter('geopulse_notifier_stream_clients_closed_total', 'Stream clients the server closed, by reason (slow-consumer, shutdown)', ['reason']);
           return new StreamHub(
             new ReplayBuffer(randomBytes(4).toString('hex'), live.stream.replay, clock),
             async (tenantId, deviceId) => (await directory.get(tenantId, deviceId)).tags,
