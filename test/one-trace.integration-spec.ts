@@ -147,8 +147,10 @@ describe('one reading, one trace across all five services (Jaeger)', () => {
     const archive = consumeReading('aggregator', 'geopulse-aggregator-history');
     const publishAlert = only(spans, 'alert produce span', byKind('rules', 'PRODUCER', `${topic('alerts')} publish`));
     const publishEntry = only(spans, 'geofence event produce span', byKind('geo', 'PRODUCER', `${topic('geofenceEvents')} publish`));
-    const notifyAlert = only(spans, 'notifier consume span of the alert', byKind('notifier', 'CONSUMER', `${topic('alerts')} process`));
-    const notifyEntry = only(spans, 'notifier consume span of the entry', byKind('notifier', 'CONSUMER', `${topic('geofenceEvents')} process`));
+    // The notifier's delivery group (its live stream reads the same topics in a group per replica).
+    const delivering = (s: CollectedSpan) => s.attributes['messaging.consumer.group.name'] === 'geopulse-notifier';
+    const notifyAlert = only(spans, 'notifier consume span of the alert', (s) => byKind('notifier', 'CONSUMER', `${topic('alerts')} process`)(s) && delivering(s));
+    const notifyEntry = only(spans, 'notifier consume span of the entry', (s) => byKind('notifier', 'CONSUMER', `${topic('geofenceEvents')} process`)(s) && delivering(s));
 
     // The tree.
     const byId = new Map(spans.map((s) => [s.spanId, s]));
