@@ -211,6 +211,7 @@ function addFeedItem(item: FeedItem): void {
   li.dataset.device = item.deviceId;
   li.dataset.kind = item.kind;
   li.dataset.what = item.what;
+  li.dataset.receivedAt = String(Date.now());
   li.append(text('span', item.what, 'what'), text('span', `${item.label} · ${item.deviceId}`), document.createElement('br'), text('span', `${item.severity ? `${item.severity} · ` : ''}${item.at}`, 'meta'));
   const link = traceLink(config.traceUrlTemplate, item.traceId);
   if (link) {
