@@ -154,7 +154,9 @@ async function send(op: Operation, request: { url: string; body?: string | Buffe
     ...(request.body !== undefined ? { body: request.body } : {}),
     signal: AbortSignal.timeout(30_000),
   });
-  const body = await response.text();
+  // A stream that was accepted (GET /v1/stream) never ends by itself: its status is the answer.
+  const streaming = response.ok && (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  const body = streaming ? (await response.body?.cancel(), '') : await response.text();
   const shown = typeof request.body === 'string' ? request.body.slice(0, 80) : request.body ? '<bytes>' : '';
   return { service: op.service, request: `${op.method} ${request.url.slice(0, 120)} ${shown}`, status: response.status, body };
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { topicName } from '@geopulse/contracts';
+import { consumerGroupName, topicName } from '@geopulse/contracts';
 import { JaegerClient, SmtpSinkClient, waitFor, type CollectedSpan, type ServiceProcess } from '@geopulse/testing';
 import { get, newJwtSecret, operatorFor, post, startServices } from './support/platform';
 
@@ -141,14 +141,16 @@ describe('one reading, one trace across all five services (Jaeger)', () => {
 
     const publishReading = only(spans, 'reading produce span', byKind('ingest', 'PRODUCER', `${topic('telemetry')} publish`));
     const consumeReading = (service: string, group = `geopulse-${service}`) =>
-      only(spans, `${service} consume span (${group})`, (s) => byKind(service, 'CONSUMER', `${topic('telemetry')} process`)(s) && s.attributes['messaging.consumer.group.name'] === group);
+      only(spans, `${service} consume span (${group})`, (s) => byKind(service, 'CONSUMER', `${topic('telemetry')} process`)(s) && s.attributes['messaging.consumer.group.name'] === consumerGroupName(group, prefix));
     const [aggregator, rules, geo] = ['aggregator', 'rules', 'geo'].map((service) => consumeReading(service));
     // The aggregator reads the readings in a second group too: raw history, off the live path (decision 0203).
     const archive = consumeReading('aggregator', 'geopulse-aggregator-history');
     const publishAlert = only(spans, 'alert produce span', byKind('rules', 'PRODUCER', `${topic('alerts')} publish`));
     const publishEntry = only(spans, 'geofence event produce span', byKind('geo', 'PRODUCER', `${topic('geofenceEvents')} publish`));
-    const notifyAlert = only(spans, 'notifier consume span of the alert', byKind('notifier', 'CONSUMER', `${topic('alerts')} process`));
-    const notifyEntry = only(spans, 'notifier consume span of the entry', byKind('notifier', 'CONSUMER', `${topic('geofenceEvents')} process`));
+    // The notifier's delivery group (its live stream reads the same topics in a group per replica).
+    const delivering = (s: CollectedSpan) => s.attributes['messaging.consumer.group.name'] === consumerGroupName('geopulse-notifier', prefix);
+    const notifyAlert = only(spans, 'notifier consume span of the alert', (s) => byKind('notifier', 'CONSUMER', `${topic('alerts')} process`)(s) && delivering(s));
+    const notifyEntry = only(spans, 'notifier consume span of the entry', (s) => byKind('notifier', 'CONSUMER', `${topic('geofenceEvents')} process`)(s) && delivering(s));
 
     // The tree.
     const byId = new Map(spans.map((s) => [s.spanId, s]));

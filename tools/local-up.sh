@@ -349,9 +349,13 @@ cmd_up() {
   done
   [ "${#taken[@]}" -eq 0 ] ||
     die "taken by processes this script did not start: port ${taken[*]}; stop them, or choose other ports with GEOPULSE_PORT_BASE=<port> (5 ports from there)"
+  # The live map is served by the notifier and calls the aggregator, rules and geo from the browser (CORS).
+  local map_origin="http://127.0.0.1:$(port_of notifier)"
   for name in "${SERVICES[@]}"; do
     port="$(port_of "$name")"
-    ensure_running "$name" "$port" GEOPULSE_JWT_SECRET="$SECRET" PORT="$port" KAFKA_PARTITIONS="$KAFKA_PARTITIONS_LOCAL" || true
+    ensure_running "$name" "$port" GEOPULSE_JWT_SECRET="$SECRET" PORT="$port" KAFKA_PARTITIONS="$KAFKA_PARTITIONS_LOCAL" \
+      GEOPULSE_CORS_ORIGINS="$map_origin,http://localhost:$(port_of notifier)" NOTIFIER_MAP_AGGREGATOR_URL="http://127.0.0.1:$(port_of aggregator)" \
+      NOTIFIER_MAP_RULES_URL="http://127.0.0.1:$(port_of rules)" NOTIFIER_MAP_GEO_URL="http://127.0.0.1:$(port_of geo)" || true
   done
   step "waiting until every service is ready (up to ${READY_TIMEOUT} s)"
   wait_until_ready
@@ -402,6 +406,9 @@ cmd_up() {
   say "  export TOKEN=$token"
   say ""
   say "  (or: source $(rel "$DEV_ENV_FILE"), which also sets the URLs)"
+  say ""
+  say "Live map (devices moving, fences, alerts; served by the notifier): $map_origin/"
+  say "  sign in there with the token, or open $map_origin/#token=$token"
   say ""
   say "Try:"
   say "  curl -s -H \"Authorization: Bearer \$TOKEN\" $aggregator/v1/devices/vehicle-1/state"

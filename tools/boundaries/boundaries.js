@@ -12,7 +12,9 @@ const ALLOWED = {
   'type:service': ['type:lib'],
   'type:lib': ['type:lib'],
   'type:tool': ['type:lib'],
-  'type:e2e': ['type:lib', 'type:service', 'type:tool'],
+  'type:e2e': ['type:lib', 'type:service', 'type:tool', 'type:web'],
+  // Static browser apps (the live map): built, then served as files; they import no project.
+  'type:web': [],
   'type:deploy': ['type:lib', 'type:service'],
 };
 

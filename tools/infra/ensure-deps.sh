@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine able to run the no-Docker test stack (libs/testing):
-#   - redis-server and mosquitto from Debian packages (installed only when missing, only as root),
+#   - redis-server, mosquitto and chromium (the live map's browser test) from Debian packages (installed only when missing, only as root),
 #   - gcc and mosquitto-dev/libmosquitto-dev to build the geopulse Mosquitto auth plugin
 #     (tools/infra/mosquitto-auth, cached under the cache dir by the hash of its source),
 #   - java 17+ (checked), maven (checked when jars have to be fetched),
@@ -41,6 +41,8 @@ install_debian_packages() {
   command -v gcc >/dev/null 2>&1 || missing+=(gcc)
   [ -f /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
   [ -f /usr/include/mosquitto.h ] || missing+=(libmosquitto-dev)
+  # The live map's browser test drives Debian's headless Chromium (no browser download from npm).
+  find_bin chromium >/dev/null || missing+=(chromium)
   [ "${#missing[@]}" -eq 0 ] && return 0
 
   apt_install "${missing[@]}"

@@ -56,8 +56,15 @@ export const tracingEnv = {
   GEOPULSE_TRACE_URL_TEMPLATE: env.optionalTraceUrlTemplate('where people open a trace (e-mails, the alerts API) unless a service sets its own'),
 };
 
+/** A browser origin: scheme, host and optional port, nothing after. */
+const ORIGIN = String.raw`https?://[A-Za-z0-9.-]+(:\d{1,5})?`;
+
 export const httpEnv = (defaultPort: number) => ({
   PORT: env.int('HTTP port', { default: defaultPort, min: 1, max: 65535 }),
+  GEOPULSE_CORS_ORIGINS: env.string('comma-separated browser origins allowed to call this service (e.g. the live map, http://localhost:3005), or * for any; empty: none', {
+    default: '',
+    pattern: new RegExp(`^(\\*|${ORIGIN}(\\s*,\\s*${ORIGIN})*)?$`),
+  }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, 'info'),
   SHUTDOWN_TIMEOUT_MS: env.int('graceful shutdown timeout in ms', { default: 10_000, min: 0 }),
 });

@@ -24,6 +24,10 @@ export interface ServiceOptions {
   shutdownTimeoutMs?: number;
   /** Listen address; loopback-only deployments can narrow it. */
   host?: string;
+  /** Browser origins allowed by CORS (`GEOPULSE_CORS_ORIGINS`); `*` for any; empty: no CORS headers. */
+  corsOrigins?: string;
+  /** A folder of static files served at `/` (the notifier's live map). */
+  staticRoot?: string;
 }
 
 /**
@@ -45,6 +49,10 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
   );
   app.useGlobalFilters(new ApiExceptionFilter(options.logger.child('http')));
   app.disable('x-powered-by');
+  const origins = (options.corsOrigins ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  // Operator calls carry a bearer token, never cookies: no credentials mode, only the headers they send.
+  if (origins.length > 0) app.enableCors({ origin: origins.includes('*') ? '*' : origins, allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'traceparent'], maxAge: 600 });
+  if (options.staticRoot) app.useStaticAssets(options.staticRoot, { index: 'index.html', fallthrough: true, maxAge: 0 });
   app.enableShutdownHooks();
 
   const document = describeRequiredActions(SwaggerModule.createDocument(
@@ -94,6 +102,7 @@ export async function bootstrapService(options: ServiceOptions): Promise<NestExp
 /** The HTTP settings every service parses (`httpEnv` in @geopulse/config). */
 export interface ServiceHttpSettings {
   PORT: number;
+  GEOPULSE_CORS_ORIGINS?: string;
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error';
   SHUTDOWN_TIMEOUT_MS: number;
 }
@@ -107,5 +116,5 @@ export type RunServiceOptions = Omit<ServiceOptions, 'module' | 'port' | 'logger
 /** A service's app.ts in one call: its JSON logger, then bootstrapService with its HTTP settings. */
 export async function runService({ http, module, ...options }: RunServiceOptions): Promise<NestExpressApplication> {
   const logger = new JsonLogger(`geopulse-${options.service}`, http.LOG_LEVEL);
-  return bootstrapService({ ...options, module: module(logger), port: http.PORT, logger, shutdownTimeoutMs: http.SHUTDOWN_TIMEOUT_MS });
+  return bootstrapService({ ...options, module: module(logger), port: http.PORT, logger, shutdownTimeoutMs: http.SHUTDOWN_TIMEOUT_MS, corsOrigins: http.GEOPULSE_CORS_ORIGINS });
 }

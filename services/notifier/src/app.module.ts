@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { createDynamoClients, ensureTable, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
@@ -19,6 +20,13 @@ import { CACHE, CONFIG, DELIVERY_LOG, DYNAMO, EMAIL, QUEUE } from './application
 import { SubscriptionsController } from './adapters/http/subscriptions.controller';
 import { KafkaDeadLetterSink } from './adapters/kafka/dead-letter.sink';
 import { EVENTS_CONSUMER, NOTIFIER_GROUP_ID, NotificationEventsConsumer } from './adapters/kafka/notification-events.consumer';
+import { MAP_CONFIG, MapConfigController } from './adapters/http/map-config.controller';
+import { StreamController } from './adapters/http/stream.controller';
+import { STREAM_CONSUMER, StreamEventsConsumer, streamGroupId } from './adapters/kafka/stream-events.consumer';
+import { StreamHub } from './application/stream-hub';
+import { ReplayBuffer } from './domain/stream/replay-buffer';
+import { RegistryDeviceDirectory } from '@geopulse/dynamo';
+import { metric } from '@geopulse/observability';
 import { RedisDeliveryQueue } from './adapters/redis/delivery-queue.store';
 import { CloudEventsWebhookSender } from './adapters/webhook/cloudevents.webhook-sender';
 import type { NotifierConfig } from './config';
@@ -39,6 +47,7 @@ class NotifierLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAp
     @Inject(CONFIG) private readonly config: NotifierConfig,
     @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
     @Inject(EMAIL) private readonly email: SmtpEmailSender,
+    @Inject(StreamHub) private readonly hub: StreamHub,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,6 +57,7 @@ class NotifierLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAp
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.hub.closeAll();
     await this.worker.stop();
   }
 
@@ -59,6 +69,7 @@ class NotifierLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAp
 
 export function notifierModule(config: NotifierConfig, logger: JsonLogger): DynamicModule {
   const settings = config.notifier;
+  const live = config.live;
   const prefix = config.dynamo.tablePrefix;
   return PlatformModule.register({
     service: 'notifier',
@@ -66,8 +77,14 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [SubscriptionsController, NotificationsController, NotificationEventsConsumer],
-    consumers: { useFactory: () => ({ [EVENTS_CONSUMER]: { groupId: NOTIFIER_GROUP_ID } }) },
+    controllers: [SubscriptionsController, NotificationsController, NotificationEventsConsumer, StreamController, StreamEventsConsumer, MapConfigController],
+    consumers: {
+      useFactory: () => ({
+        [EVENTS_CONSUMER]: { groupId: NOTIFIER_GROUP_ID },
+        // Every replica reads every event for its own stream clients, from now on (decision 0503).
+        [STREAM_CONSUMER]: { groupId: streamGroupId(live.stream.replicaId), fromBeginning: false },
+      }),
+    },
     providers: [
       { provide: CONFIG, useValue: config },
       { provide: DYNAMO, useFactory: () => createDynamoClients(config.dynamo) },
@@ -107,6 +124,34 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
         useFactory: (d: DynamoClients, deliver: DeliverNotifications) =>
           new ManageSubscriptions(new DynamoSubscriptionRepository(d.doc, prefix), systemHostResolver, settings.allowList, deliver, clock, settings.maxSubscriptionsPerTenant),
         inject: [DYNAMO, DeliverNotifications],
+      },
+      {
+        provide: StreamHub,
+        inject: [DYNAMO, LOGGER],
+        useFactory: (d: DynamoClients, root: JsonLogger) => {
+          // Registry tags change rarely; a replica re-reads a device's tags after 30 s.
+          const directory = new RegistryDeviceDirectory(d.doc, prefix, 30_000, clock);
+          const clients = metric.gauge('geopulse_notifier_stream_clients', 'Open GET /v1/stream connections of this replica');
+          const dropped = metric.counter('geopulse_notifier_stream_clients_closed_total', 'Stream clients the server closed, by reason (slow-consumer, shutdown)', ['reason']);
+          return new StreamHub(
+            new ReplayBuffer(randomBytes(4).toString('hex'), live.stream.replay, clock),
+            async (tenantId, deviceId) => (await directory.get(tenantId, deviceId)).tags,
+            { coalesceMs: live.stream.coalesceMs, maxBufferBytes: live.stream.maxBufferBytes, heartbeatMs: live.stream.heartbeatMs, closeGraceMs: 30_000, maxClients: live.stream.maxClients },
+            clock,
+            { clients: (delta) => clients.inc(delta), dropped: (reason) => dropped.inc({ reason }) },
+            root.child('stream'),
+          );
+        },
+      },
+      {
+        provide: MAP_CONFIG,
+        useValue: {
+          aggregatorUrl: live.map.aggregatorUrl,
+          rulesUrl: live.map.rulesUrl,
+          geoUrl: live.map.geoUrl,
+          ...(live.map.tileUrl ? { tileUrl: live.map.tileUrl } : {}),
+          traceUrlTemplate: settings.traceUrlTemplate,
+        },
       },
       NotifierLifecycle,
     ],

@@ -7,6 +7,7 @@ export async function startNotifier(config: NotifierConfig): Promise<void> {
     service: 'notifier',
     http: config.http,
     module: (logger) => notifierModule(config, logger),
+    staticRoot: config.live.map.dir,
     description: 'Alert and geofence notifications by email and CloudEvents webhooks (signed: X-Geopulse-Signature v1=HMAC-SHA256(secret, "<X-Geopulse-Timestamp>.<body>")).',
   });
 }

@@ -38,4 +38,21 @@ describe('notifier config', () => {
     expect(problems({ NOTIFIER_LEASE_SECONDS: '5', NOTIFIER_WEBHOOK_TIMEOUT_MS: '10000' })[0]).toMatch(/^NOTIFIER_LEASE_SECONDS is invalid/);
     expect(problems({ NOTIFIER_RETRY_BASE_MS: '5000', NOTIFIER_RETRY_MAX_DELAY_MS: '1000' })[0]).toMatch(/^NOTIFIER_RETRY_BASE_MS is invalid/);
   });
+
+  it('parses the live stream and map settings, with a replica id of its own per process, and names a bad one', () => {
+    const c = parseNotifierConfig(base);
+    expect(c.live.stream).toMatchObject({ coalesceMs: 1000, maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000, replay: { maxEvents: 2000, maxAgeMs: 300_000 }, maxClients: 1000 });
+    expect(c.live.stream.replicaId).not.toBe(parseNotifierConfig(base).live.stream.replicaId);
+    expect(c.live.map).toMatchObject({ aggregatorUrl: 'http://localhost:3002', rulesUrl: 'http://localhost:3003', geoUrl: 'http://localhost:3004', dir: expect.stringMatching(/apps\/live-map\/dist$/) });
+    expect(c.live.map.tileUrl).toBeUndefined();
+    const set = parseNotifierConfig({ ...base, NOTIFIER_STREAM_REPLICA_ID: 'pod-1', NOTIFIER_MAP_GEO_URL: 'https://geo.example/', NOTIFIER_MAP_TILE_URL: 'https://tiles.example/{z}/{x}/{y}.png' }).live;
+    expect([set.stream.replicaId, set.map.geoUrl, set.map.tileUrl]).toEqual(['pod-1', 'https://geo.example', 'https://tiles.example/{z}/{x}/{y}.png']);
+    expect(problems({ NOTIFIER_MAP_TILE_URL: 'https://tiles.example/{z}.png', NOTIFIER_STREAM_CLIENT_BUFFER_BYTES: '100', NOTIFIER_STREAM_REPLICA_ID: 'a b' })).toEqual([
+      expect.stringMatching(/^NOTIFIER_STREAM_CLIENT_BUFFER_BYTES is invalid/),
+      expect.stringMatching(/^NOTIFIER_STREAM_REPLICA_ID is invalid/),
+    ]);
+    expect(problems({ NOTIFIER_MAP_TILE_URL: 'https://tiles.example/{z}.png' })).toEqual([expect.stringMatching(/^NOTIFIER_MAP_TILE_URL is invalid .*\{z\}, \{x\} and \{y\}/)]);
+    expect(problems({ GEOPULSE_CORS_ORIGINS: 'http://localhost:3005/map' })).toEqual([expect.stringMatching(/^GEOPULSE_CORS_ORIGINS is invalid/)]);
+    expect(parseNotifierConfig({ ...base, GEOPULSE_CORS_ORIGINS: 'http://localhost:3005, https://map.example' }).http.GEOPULSE_CORS_ORIGINS).toBe('http://localhost:3005, https://map.example');
+  });
 });

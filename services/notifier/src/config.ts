@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { ConfigError, dynamoSettings, env, loadEnv, loadOrExit, platformConfig, sharedTraceUrlTemplate, type DynamoSettings, type EnvSource, type PlatformConfig } from '@geopulse/config';
 import type { RetryPolicy } from './domain/retry-schedule';
 import { AddressAllowList } from './domain/url-policy';
@@ -28,6 +31,69 @@ export const notifierEnv = {
   NOTIFIER_MAX_SUBSCRIPTIONS_PER_TENANT: env.int('subscriptions one tenant may have (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 1_000, min: 1 }),
   NOTIFIER_SUBSCRIPTION_CACHE_MS: env.int('how long a tenant\'s subscriptions are cached per replica (ms)', { default: 2000, min: 0, max: 600_000 }),
 };
+
+/** The live stream (`GET /v1/stream`) and the live map it serves at `/`. */
+export const streamEnv = {
+  NOTIFIER_STREAM_COALESCE_MS: env.int('least time between two position (or state) events of one device per stream client, ms; 0 sends every one', { default: 1000, min: 0, max: 60_000 }),
+  NOTIFIER_STREAM_CLIENT_BUFFER_BYTES: env.int('unread bytes a stream client may fall behind before it is dropped (slow-consumer)', { default: 1024 * 1024, min: 16 * 1024, max: 64 * 1024 * 1024 }),
+  NOTIFIER_STREAM_HEARTBEAT_SECONDS: env.int('seconds between heartbeat events on an idle stream', { default: 15, min: 1, max: 300 }),
+  NOTIFIER_STREAM_REPLAY_EVENTS: env.int('events per tenant kept for Last-Event-ID resumes', { default: 2000, min: 0, max: 100_000 }),
+  NOTIFIER_STREAM_REPLAY_SECONDS: env.int('seconds events are kept for Last-Event-ID resumes', { default: 300, min: 1, max: 3600 }),
+  NOTIFIER_STREAM_MAX_CLIENTS: env.int('stream clients per replica (one more gets 503)', { default: 1000, min: 1, max: 100_000 }),
+  NOTIFIER_STREAM_REPLICA_ID: env.string('names this replica\'s stream consumer group (geopulse-notifier-stream-<id>); default: host name and a random suffix', { default: '', pattern: /^[A-Za-z0-9._-]{0,100}$/ }),
+  NOTIFIER_MAP_DIR: env.string('folder of the built live map served at / (default: the live-map project\'s dist next to this service; empty string in the image means the default)', { default: '' }),
+  NOTIFIER_MAP_AGGREGATOR_URL: env.url('aggregator base URL as the browser reaches it (live map)', ['http', 'https'], 'http://localhost:3002'),
+  NOTIFIER_MAP_RULES_URL: env.url('rules base URL as the browser reaches it (live map)', ['http', 'https'], 'http://localhost:3003'),
+  NOTIFIER_MAP_GEO_URL: env.url('geo base URL as the browser reaches it (live map)', ['http', 'https'], 'http://localhost:3004'),
+  NOTIFIER_MAP_TILE_URL: env.optionalString('base-map tile URL template for the live map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (unset: no tiles, a coordinate grid)'),
+};
+
+export interface StreamSettings {
+  coalesceMs: number;
+  maxBufferBytes: number;
+  heartbeatMs: number;
+  replay: { maxEvents: number; maxAgeMs: number };
+  maxClients: number;
+  replicaId: string;
+}
+
+/** What the live map reads from `/map-config.json`. */
+export interface MapSettings {
+  dir: string;
+  aggregatorUrl: string;
+  rulesUrl: string;
+  geoUrl: string;
+  tileUrl?: string;
+}
+
+const TILE_TEMPLATE = /^https?:\/\/[^\s"'<>]+$/;
+
+export function streamSettings(source: EnvSource): { stream: StreamSettings; map: MapSettings } {
+  const c = loadEnv(streamEnv, source);
+  if (c.NOTIFIER_MAP_TILE_URL !== undefined && !(TILE_TEMPLATE.test(c.NOTIFIER_MAP_TILE_URL) && ['{z}', '{x}', '{y}'].every((p) => c.NOTIFIER_MAP_TILE_URL!.includes(p)))) {
+    throw new ConfigError([`NOTIFIER_MAP_TILE_URL is invalid ("${c.NOTIFIER_MAP_TILE_URL}"): expected an http(s) URL template with {z}, {x} and {y}`]);
+  }
+  return {
+    stream: {
+      coalesceMs: c.NOTIFIER_STREAM_COALESCE_MS,
+      maxBufferBytes: c.NOTIFIER_STREAM_CLIENT_BUFFER_BYTES,
+      heartbeatMs: c.NOTIFIER_STREAM_HEARTBEAT_SECONDS * 1000,
+      replay: { maxEvents: c.NOTIFIER_STREAM_REPLAY_EVENTS, maxAgeMs: c.NOTIFIER_STREAM_REPLAY_SECONDS * 1000 },
+      maxClients: c.NOTIFIER_STREAM_MAX_CLIENTS,
+      replicaId: c.NOTIFIER_STREAM_REPLICA_ID || `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60)}-${randomBytes(4).toString('hex')}`,
+    },
+    map: {
+      dir: c.NOTIFIER_MAP_DIR || DEFAULT_MAP_DIR,
+      aggregatorUrl: c.NOTIFIER_MAP_AGGREGATOR_URL.replace(/\/+$/, ''),
+      rulesUrl: c.NOTIFIER_MAP_RULES_URL.replace(/\/+$/, ''),
+      geoUrl: c.NOTIFIER_MAP_GEO_URL.replace(/\/+$/, ''),
+      ...(c.NOTIFIER_MAP_TILE_URL ? { tileUrl: c.NOTIFIER_MAP_TILE_URL } : {}),
+    },
+  };
+}
+
+/** services/notifier/dist/config.js -> apps/live-map/dist (the repository layout and the image's). */
+export const DEFAULT_MAP_DIR = resolve(__dirname, '../../../apps/live-map/dist');
 
 export interface NotifierSettings {
   smtp: { url: string; from: string; maxConnections: number; timeoutMs: number; rejectUnauthorized: boolean; requireTls: boolean };
@@ -88,12 +154,13 @@ export function notifierSettings(source: EnvSource): NotifierSettings {
   };
 }
 
-export type NotifierConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; notifier: NotifierSettings };
+export type NotifierConfig = PlatformConfig & { redisUrl: string; dynamo: DynamoSettings; notifier: NotifierSettings; live: { stream: StreamSettings; map: MapSettings } };
 
 export function parseNotifierConfig(source: EnvSource): NotifierConfig {
-  return platformConfig<{ dynamo: DynamoSettings; notifier: NotifierSettings }>(source, { defaultPort: 3005, redis: true }, {
+  return platformConfig<{ dynamo: DynamoSettings; notifier: NotifierSettings; live: { stream: StreamSettings; map: MapSettings } }>(source, { defaultPort: 3005, redis: true }, {
     dynamo: () => dynamoSettings(source),
     notifier: () => notifierSettings(source),
+    live: () => streamSettings(source),
   }) as NotifierConfig;
 }
 

@@ -32,6 +32,8 @@ const recipes: Record<string, RouteRecipe> = {
   'DELETE /v1/subscriptions/{id}': { action: 'subscription:write', call: async () => ({ path: `/v1/subscriptions/${await existingSubscription()}` }) },
   'POST /v1/subscriptions/{id}/test': { action: 'subscription:test', call: async () => ({ path: `/v1/subscriptions/${await existingSubscription()}/test` }) },
   'GET /v1/notifications': { action: 'notification:read', call: async () => ({ path: '/v1/notifications' }) },
+  // A filter the route refuses: an allowed role gets 400 (the guard passed) instead of a stream that never ends.
+  'GET /v1/stream': { action: 'device:read', call: async () => ({ path: '/v1/stream?types=not-a-type' }) },
 };
 
 describe('notifier authorization (issue 18)', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HTTP } from 'cloudevents';
-import { EVENT_TYPES } from '@geopulse/contracts';
+import { consumerGroupName, EVENT_TYPES } from '@geopulse/contracts';
 import { componentControl, JaegerClient, SmtpSinkClient, waitFor } from '@geopulse/testing';
 import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../src/domain/webhook-signature';
 import { NotifierFixture, settle, TRACE_TEMPLATE, WebhookReceiver, type ReceivedHook } from './notifier-fixture';
@@ -108,7 +108,8 @@ describe('notifier', () => {
     expect(metrics).toMatch(/geopulse_notifier_deliveries_total\{[^}]*channel="webhook"[^}]*status="DELIVERED"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/geopulse_notifier_delivery_latency_seconds_count\{[^}]*channel="email"/);
     expect(metrics).toMatch(/geopulse_notifier_queue_depth(\{[^}]*\})? \d+/);
-    const consumer = spans.find((s) => s.name.endsWith('process') && s.kind === 'CONSUMER');
+    // The delivery group's span (the live stream reads the alert too, in a group of its own).
+    const consumer = spans.find((s) => s.name.endsWith('process') && s.kind === 'CONSUMER' && s.attributes['messaging.consumer.group.name'] === consumerGroupName('geopulse-notifier', fx.topicPrefix));
     expect(consumer?.parentSpanId).toBe('1'.repeat(16));
     expect(spans.filter((s) => s.name.startsWith('notify ')).map((s) => [s.name, s.parentSpanId]).sort()).toEqual(
       [['notify email', consumer!.spanId], ['notify webhook', consumer!.spanId], ['notify webhook', consumer!.spanId]],
