@@ -35,7 +35,10 @@ export function createRedisComponent(options: RedisComponentOptions = {}): Compo
     ...redisComponent,
     async prepare(context) {
       const spec = await redisComponent.prepare(context);
-      return { ...spec, args: spec.args.flatMap((arg) => (arg === '127.0.0.1' ? [arg, podsHost] : [arg])) };
+      // Protected mode would refuse every client not on loopback; the extra address is a bridge of
+      // the test's own, reachable only from its pods.
+      const args = spec.args.flatMap((arg) => (arg === '127.0.0.1' ? [arg, podsHost] : [arg]));
+      return { ...spec, args: [...args, '--protected-mode', 'no'] };
     },
     env: (ports, dir) => ({ ...redisComponent.env(ports, dir), REDIS_POD_URL: `redis://${podsHost}:${ports.redis}` }),
   };
