@@ -31,7 +31,7 @@ usage() { die "usage: cluster.sh up|down --dir DIR"; }
 
 # --- helpers ---------------------------------------------------------------------------------
 
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(`${s.address().port}\n`);s.close()})'; }
 
 # Starts a long-running process in its own session, logging to DIR/logs/<name>.log, pid in DIR/pids.
 start_process() {
