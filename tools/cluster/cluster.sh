@@ -41,7 +41,11 @@ start_process() {
   echo $! >"$dir/pids/$name.pid"
 }
 
-alive() { [ -f "$dir/pids/$1.pid" ] && kill -0 "$(cat "$dir/pids/$1.pid")" 2>/dev/null; }
+# A process that exited but was not reaped (a zombie: our processes outlive the shell that started
+# them, and this machine's pid 1 may not reap) counts as gone.
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+alive() { [ -f "$dir/pids/$1.pid" ] && running "$(cat "$dir/pids/$1.pid")"; }
 
 # Polls a command until it succeeds; fails with the named log's tail if the process died or time ran out.
 wait_for() {
@@ -65,10 +69,10 @@ stop_process() {
   local name="$1" pid
   [ -f "$dir/pids/$name.pid" ] || return 0
   pid="$(cat "$dir/pids/$name.pid")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
     local i
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for i in $(seq 1 50); do running "$pid" || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$dir/pids/$name.pid"
@@ -84,6 +88,22 @@ iptables_snapshot() {
 }
 
 # --- up --------------------------------------------------------------------------------------
+
+# The machine's one cluster run: its dir. A run killed before its `down` (SIGKILL of the whole test)
+# is cleaned up by the next `up`; a live one makes `up` fail rather than share the bridge.
+OWNER_FILE="${GEOPULSE_CACHE_DIR:-$HOME/.cache/geopulse}/cluster-owner"
+
+reap_dead_owner() {
+  [ -f "$OWNER_FILE" ] || return 0
+  local owner pid
+  owner="$(cat "$OWNER_FILE")"
+  for pid in $(cat "$owner"/pids/*.pid 2>/dev/null); do
+    running "$pid" && die "a cluster runs already (dir $owner, pid $pid): one per machine; stop it with cluster.sh down --dir $owner"
+  done
+  log "removing what a dead run left in $owner"
+  (dir="$owner" && cluster_down)
+  rm -f "$OWNER_FILE"
+}
 
 write_certificates() {
   local pki="$dir/pki" gateway="$1"
@@ -215,7 +235,9 @@ cluster_up() {
   [ "$(id -u)" -eq 0 ] || die "the kubelet and containerd need root"
   mkdir -p "$dir/logs" "$dir/pids"
   [ -z "$(ls -A "$dir/pids")" ] || die "a cluster is already recorded in $dir: run down first"
-  ip link show "$BRIDGE" >/dev/null 2>&1 && die "the bridge $BRIDGE exists: another cluster runs here (or a dead run's: cluster.sh down --dir <its dir>)"
+  reap_dead_owner
+  ip link show "$BRIDGE" >/dev/null 2>&1 && die "the bridge $BRIDGE exists and no run of ours owns it: remove it (ip link del $BRIDGE) or set GEOPULSE_CLUSTER_SUBNET and the bridge"
+  echo "$dir" >"$OWNER_FILE"
   # The subnet must be unused by every route of this machine.
   local net="${SUBNET%/*}"
   if ip -4 route show | awk '{print $1}' | grep -v '^default$' | node -e '
@@ -332,7 +354,8 @@ import_pause_image() {
 
 cluster_down() {
   [ -d "$dir" ] || return 0
-  local bin kc="$dir/kubeconfig" sock="$dir/containerd/containerd.sock"
+  local bin kc="$dir/kubeconfig" sock="$dir/containerd/containerd.sock" owned=0
+  [ -f "$dir/iptables.before" ] && owned=1
   bin="$(cat "$dir/bin-dir" 2>/dev/null || true)"
   # Pods first, through the kubelet, so that each sandbox's network is torn down by CNI.
   if [ -n "$bin" ] && alive kube-apiserver && alive kubelet; then
@@ -352,12 +375,16 @@ cluster_down() {
     done
   fi
   stop_process containerd
-  local shim_pid
-  for shim_pid in $(cat "$dir"/containerd/state/io.containerd.runtime.v2.task/*/*/shim.pid 2>/dev/null); do
-    kill -KILL "$shim_pid" 2>/dev/null || true
+  # Each container's first process (init.pid, written without a newline), then the shims: the
+  # processes started with our socket as their -address (containerd 1.6 keeps no shim pid file).
+  local file pid pid_dir
+  for file in "$dir"/containerd/state/io.containerd.runtime.v2.task/*/*/init.pid; do
+    pid="$(cat "$file" 2>/dev/null)" || continue
+    # Still a pod's process (not a recycled pid): it sits in the kubelet's cgroups.
+    grep -q kubepods "/proc/$pid/cgroup" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   done
-  for shim_pid in $(cat "$dir"/containerd/state/io.containerd.runtime.v2.task/*/*/init.pid 2>/dev/null); do
-    kill -KILL "$shim_pid" 2>/dev/null || true
+  for pid_dir in /proc/[0-9]*; do
+    tr '\0' ' ' 2>/dev/null <"$pid_dir/cmdline" | grep -qF -- "-address $sock " && kill -KILL "${pid_dir#/proc/}" 2>/dev/null || true
   done
   local p
   for p in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_process "$p"; done
@@ -400,12 +427,15 @@ cluster_down() {
     done < <(iptables_snapshot | comm -13 "$dir/iptables.before" -)
     rm -f "$dir/iptables.before"
   fi
-  # The kubelet's cgroups (cgroupfs driver): kubepods in every hierarchy, once empty.
+  # The kubelet's cgroups (cgroupfs driver): kubepods in every hierarchy, once empty; only when this
+  # dir's run got as far as owning the machine's cluster (not after `up` refused to start).
   local cg
-  for cg in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+  [ "$owned" = 1 ] && for cg in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
   rm -rf "$dir/pids"
+  [ "$(cat "$OWNER_FILE" 2>/dev/null)" = "$dir" ] && rm -f "$OWNER_FILE"
+  return 0
 }
 
 # Sourced (a test of one function): define only.
