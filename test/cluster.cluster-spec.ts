@@ -234,7 +234,8 @@ afterAll(async () => {
   const problems: string[] = [];
   await clusterScript('down').catch((error: unknown) => problems.push(errorOutput(error)));
   await stack?.stop().catch((error: unknown) => problems.push(errorOutput(error)));
-  if (ownDir) fs.rmSync(runDir, { recursive: true, force: true });
+  // Never recurse into a mount `down` could not remove.
+  if (ownDir && !fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(`${runDir}/`)) fs.rmSync(runDir, { recursive: true, force: true });
   if (problems.length > 0) throw new Error(`cleanup failed:\n${problems.join('\n')}`);
 }, 180_000);
 

@@ -47,7 +47,7 @@ cleanup # one stack at a time on 2 cores
 echo "== helm install onto a real Kubernetes cluster"
 cluster_started=$SECONDS
 cluster_run="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-cluster.XXXXXX")"
-cluster_cleanup() { bash tools/cluster/cluster.sh down --dir "$cluster_run/cluster" >/dev/null 2>&1 || true; node tools/stack.js down --dir "$cluster_run/stack" >/dev/null 2>&1 || true; rm -rf "$cluster_run"; }
+cluster_cleanup() { bash tools/cluster/cluster.sh down --dir "$cluster_run/cluster" >/dev/null 2>&1 || true; node tools/stack.js down --dir "$cluster_run/stack" >/dev/null 2>&1 || true; grep -qF "$cluster_run/" /proc/self/mountinfo || rm -rf "$cluster_run"; }
 trap 'cluster_cleanup; cleanup' EXIT
 GEOPULSE_CLUSTER_RUN_DIR="$cluster_run" npx nx run e2e:cluster --output-style=stream --skip-nx-cache
 cluster_cleanup
