@@ -27,7 +27,8 @@ ARG EXTRA_CA_CERTS=""
 RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi && \
     npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force && rm -f /tmp/extra-ca.pem
 
-# Everything needed to compile (TypeScript), then the libraries and one service.
+# Everything needed to compile (TypeScript), then the libraries and all five services at once:
+# this stage does not depend on SERVICE, so the five image builds share it (one compilation).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -39,15 +40,15 @@ COPY tsconfig.base.json ./
 COPY tools/images/build-workspaces.js tools/images/
 COPY libs libs
 COPY services services
-ARG SERVICE
-RUN node tools/images/build-workspaces.js "${SERVICE}"
+RUN node tools/images/build-workspaces.js
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules node_modules
-COPY --from=build /app/out ./
+COPY --from=build /app/out/libs libs
+COPY --from=build /app/out/services/${SERVICE} ./
 LABEL org.opencontainers.image.title="geopulse-${SERVICE}" \
       org.opencontainers.image.licenses="Apache-2.0"
 # The official image's unprivileged `node` user, by number so that Kubernetes' runAsNonRoot

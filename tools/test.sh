@@ -41,6 +41,19 @@ eval "$(node tools/stack.js up --dir "$stack_dir")"
 npx nx run-many -t integration --parallel=1 --output-style=stream --skip-nx-cache
 cleanup # one stack at a time on 2 cores
 
+# The chart on a real Kubernetes cluster (tools/cluster, docs/decisions/0601): built once from the
+# Go module proxy into the cache (a warm run builds nothing), started and stopped here; the run's
+# dir is torn down by cluster.sh down also when the suite is killed.
+echo "== helm install onto a real Kubernetes cluster"
+cluster_started=$SECONDS
+cluster_run="$(mktemp -d "${TMPDIR:-/tmp}/geopulse-cluster.XXXXXX")"
+cluster_cleanup() { bash tools/cluster/cluster.sh down --dir "$cluster_run/cluster" >/dev/null 2>&1 || true; node tools/stack.js down --dir "$cluster_run/stack" >/dev/null 2>&1 || true; grep -qF "$cluster_run/" /proc/self/mountinfo || rm -rf "$cluster_run"; }
+trap 'cluster_cleanup; cleanup' EXIT
+GEOPULSE_CLUSTER_RUN_DIR="$cluster_run" npx nx run e2e:cluster --output-style=stream --skip-nx-cache
+cluster_cleanup
+trap cleanup EXIT
+echo "== cluster: $((SECONDS - cluster_started)) s"
+
 # The same suites must pass on the testcontainers backend (docs/decisions/0012), so it cannot rot:
 # the cross-service ones, the burst at a tenth of its size (the backend is under test here, not
 # the pipeline's throughput). Images are built here once (tools/images/infra); later runs build none.

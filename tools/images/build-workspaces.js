@@ -1,16 +1,20 @@
 // Used by the Dockerfile's build stage: compiles the libraries (all but the test harness) in
-// dependency order, then one service, and copies what the runtime needs into `out/`: each
-// workspace's package.json and dist/, plus `service -> services/<name>` so that the image's
-// command is the same for every service. Usage: node tools/images/build-workspaces.js <service>
+// dependency order, then the services, and copies what the runtime needs into `out/`: each
+// workspace's package.json and dist/, the libraries under out/libs (shared by every image) and
+// each service under out/services/<name>/, next to `service -> services/<name>` so that the
+// image's command is the same for every service. One build serves all five images, so
+// `npm run images` compiles each workspace once.
+// Usage: node tools/images/build-workspaces.js [<service>...]   (none: all services)
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
-const service = process.argv[2];
-const services = fs.readdirSync(path.join(root, 'services'));
-if (!services.includes(service)) {
-  console.error(`usage: build-workspaces.js <service>; one of ${services.join(', ')}`);
+const allServices = fs.readdirSync(path.join(root, 'services'));
+const services = process.argv.length > 2 ? process.argv.slice(2) : allServices;
+const unknown = services.filter((service) => !allServices.includes(service));
+if (unknown.length > 0) {
+  console.error(`usage: build-workspaces.js [<service>...]; unknown ${unknown.join(', ')}, use ${allServices.join(', ')}`);
   process.exit(2);
 }
 
@@ -24,7 +28,7 @@ const visit = (dir) => {
   ordered.push(dir);
 };
 libs.forEach(visit);
-const workspaces = [...ordered, `services/${service}`];
+const workspaces = [...ordered, ...services.map((service) => `services/${service}`)];
 
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 for (const dir of workspaces) {
@@ -32,12 +36,17 @@ for (const dir of workspaces) {
 }
 
 const out = path.join(root, 'out');
-for (const dir of workspaces) {
-  fs.mkdirSync(path.join(out, dir), { recursive: true });
-  fs.copyFileSync(path.join(root, dir, 'package.json'), path.join(out, dir, 'package.json'));
-  fs.cpSync(path.join(root, dir, 'dist'), path.join(out, dir, 'dist'), {
+const copyWorkspace = (dir, target) => {
+  fs.mkdirSync(target, { recursive: true });
+  fs.copyFileSync(path.join(root, dir, 'package.json'), path.join(target, 'package.json'));
+  fs.cpSync(path.join(root, dir, 'dist'), path.join(target, 'dist'), {
     recursive: true,
     filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts') && !src.endsWith('.tsbuildinfo'),
   });
+};
+for (const dir of ordered) copyWorkspace(dir, path.join(out, dir));
+for (const service of services) {
+  const serviceOut = path.join(out, 'services', service);
+  copyWorkspace(`services/${service}`, path.join(serviceOut, 'services', service));
+  fs.symlinkSync(`services/${service}`, path.join(serviceOut, 'service'));
 }
-fs.symlinkSync(`services/${service}`, path.join(out, 'service'));

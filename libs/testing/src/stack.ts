@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { COMPONENT_NAMES, type ComponentDefinition, type ComponentName, type ComponentPorts } from './components/component';
 import { componentDefinition } from './components/component-registry';
 import { createKafkaComponent, type KafkaComponentOptions } from './components/kafka.component';
+import { createRedisComponent, type RedisComponentOptions } from './components/redis.component';
 import { createKafkaContainerComponent, ensureContainerImages } from './containers/container-components';
 import { harnessBackend, type HarnessBackend } from './harness';
 import { ensureInfra } from './infra/infra-cache';
@@ -30,6 +31,8 @@ export interface StartStackOptions {
   log?: (line: string) => void;
   /** Extra listeners of the Kafka broker (e.g. SASL); default: PLAINTEXT only. */
   kafka?: KafkaComponentOptions;
+  /** Redis also on a cluster bridge's address (tools/cluster); default: loopback only. */
+  redis?: RedisComponentOptions;
   /** Processes or containers (testcontainers); default: GEOPULSE_HARNESS, else processes. */
   backend?: HarnessBackend;
 }
@@ -140,10 +143,12 @@ function cleanStackDir(dir: string): void {
   }
 }
 
-function stackEnv(components: ComponentState[], backend: HarnessBackend): Record<string, string> {
+/** Each component's variables, from the definitions it was started with (their options included). */
+function stackEnv(components: ComponentState[], definitions: ComponentDefinition[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const component of components) {
-    Object.assign(env, componentDefinition(component.name, backend).env(component.ports, component.cwd));
+    const definition = definitions.find((d) => d.name === component.name) as ComponentDefinition;
+    Object.assign(env, definition.env(component.ports, component.cwd));
   }
   return env;
 }
@@ -174,9 +179,14 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
 
   const backend = options.backend ?? harnessBackend();
   const kafkaWithOptions = backend === 'containers' ? createKafkaContainerComponent : createKafkaComponent;
-  const definitions = names.map((name) =>
-    name === 'kafka' && options.kafka ? kafkaWithOptions(options.kafka) : componentDefinition(name, backend),
-  );
+  if (backend === 'containers' && (options.kafka?.podsHost || options.redis)) {
+    throw new Error('listeners for a test cluster (kafka.podsHost, redis) exist on the processes backend only');
+  }
+  const definitions = names.map((name) => {
+    if (name === 'kafka' && options.kafka) return kafkaWithOptions(options.kafka);
+    if (name === 'redis' && options.redis) return createRedisComponent(options.redis);
+    return componentDefinition(name, backend);
+  });
   if (backend === 'containers') {
     const removed = await removeStaleContainers();
     if (removed.length > 0) log(`removed containers of dead runs: ${removed.join(', ')}`);
@@ -224,7 +234,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     throw new Error(`the test stack did not start:\n${failures.join('\n')}`);
   }
 
-  state.env = stackEnv(Object.values(state.components) as ComponentState[], backend);
+  state.env = stackEnv(Object.values(state.components) as ComponentState[], definitions);
   writeStackState(dir, state);
   fs.writeFileSync(path.join(dir, ENV_FILE), renderEnvFile({ ...state.env, GEOPULSE_STACK_DIR: dir }));
   return loadStack(dir);

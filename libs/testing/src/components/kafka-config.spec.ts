@@ -57,6 +57,18 @@ describe('renderServerProperties inside a container', () => {
   });
 });
 
+describe('renderServerProperties with a listener for a test cluster\'s pods', () => {
+  it('binds and advertises a PLAINTEXT listener on the bridge address, loopback clients unchanged', () => {
+    const properties = parseProperties(
+      renderServerProperties({ brokerPort: 41000, controllerPort: 41001, dataDir: '/d', pods: { host: '10.244.0.1', port: 41003 } }),
+    );
+    expect(properties.listeners).toBe('PLAINTEXT://127.0.0.1:41000,CONTROLLER://127.0.0.1:41001,PODS://10.244.0.1:41003');
+    expect(properties['advertised.listeners']).toBe('PLAINTEXT://127.0.0.1:41000,PODS://10.244.0.1:41003');
+    expect(properties['listener.security.protocol.map']).toBe('PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PODS:PLAINTEXT');
+    expect(properties['inter.broker.listener.name']).toBe('PLAINTEXT');
+  });
+});
+
 describe('renderServerProperties with a SASL listener', () => {
   const base = { brokerPort: 41000, controllerPort: 41001, dataDir: '/d' };
 

@@ -12,6 +12,11 @@ export interface KafkaServerSettings {
    * are always told 127.0.0.1 (the containers backend maps each port to the same host port).
    */
   listenHost?: string;
+  /**
+   * An extra PLAINTEXT listener named PODS, bound to and advertised on this address (a cluster
+   * bridge's gateway, so that pods reach the broker; tools/cluster); absent by default.
+   */
+  pods?: { host: string; port: number };
 }
 
 /**
@@ -77,12 +82,16 @@ export function renderServerProperties(settings: KafkaServerSettings): string {
   const sasl = settings.sasl ? `,SASL://${host}:${settings.sasl.port}` : '';
   const saslListener = settings.sasl ? `,SASL://${listenHost}:${settings.sasl.port}` : '';
   const saslProtocol = settings.sasl && (settings.sasl.keystorePemFile ? 'SASL_SSL' : 'SASL_PLAINTEXT');
+  const pods = settings.pods ? `,PODS://${settings.pods.host}:${settings.pods.port}` : '';
   const lines: Array<[string, string | number]> = [
     ['process.roles', 'broker,controller'],
     ['node.id', settings.nodeId ?? 1],
-    ['listeners', `PLAINTEXT://${listenHost}:${settings.brokerPort},CONTROLLER://${listenHost}:${settings.controllerPort}${saslListener}`],
-    ['advertised.listeners', `PLAINTEXT://${host}:${settings.brokerPort}${sasl}`],
-    ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslProtocol ? `,SASL:${saslProtocol}` : ''}`],
+    ['listeners', `PLAINTEXT://${listenHost}:${settings.brokerPort},CONTROLLER://${listenHost}:${settings.controllerPort}${saslListener}${pods}`],
+    ['advertised.listeners', `PLAINTEXT://${host}:${settings.brokerPort}${sasl}${pods}`],
+    [
+      'listener.security.protocol.map',
+      `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslProtocol ? `,SASL:${saslProtocol}` : ''}${pods ? ',PODS:PLAINTEXT' : ''}`,
+    ],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
     // Dynamic quorum (formatted with --standalone): bootstrap servers instead of static voters.

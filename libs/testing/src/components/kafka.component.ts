@@ -80,14 +80,23 @@ export interface KafkaComponentOptions {
     /** Makes the listener SASL_SSL with this unencrypted PKCS#8 key and PEM certificate chain. */
     tls?: { privateKeyPem: string; certificateChainPem: string };
   };
+  /**
+   * Adds a PLAINTEXT listener (port `pods`, env KAFKA_POD_BROKERS) bound to and advertised on this
+   * address: a test cluster's bridge gateway, so that its pods reach the broker (tools/cluster).
+   */
+  podsHost?: string;
 }
 
 /** The Kafka component; `kafkaComponent` is the default, PLAINTEXT-only one. */
 export function createKafkaComponent(options: KafkaComponentOptions = {}): ComponentDefinition {
   return {
     ...kafkaComponent,
-    portNames: options.sasl ? ['broker', 'controller', 'sasl'] : kafkaComponent.portNames,
+    portNames: [...kafkaComponent.portNames, ...(options.sasl ? ['sasl'] : []), ...(options.podsHost ? ['pods'] : [])],
     prepare: (context) => prepareKafka(context, options),
+    env: (ports, dir) => ({
+      ...kafkaComponent.env(ports, dir),
+      ...(options.podsHost ? { KAFKA_POD_BROKERS: `${options.podsHost}:${ports.pods}` } : {}),
+    }),
   };
 }
 
@@ -107,9 +116,10 @@ export function writeKafkaConfig(
     fs.writeFileSync(keystorePemFile, `${options.sasl.tls.privateKeyPem.trim()}\n${options.sasl.tls.certificateChainPem.trim()}\n`, { mode: 0o600 });
   }
   const sasl = options.sasl ? { port: ports.sasl, maxReauthMs: options.sasl.maxReauthMs, keystorePemFile } : undefined;
+  const pods = options.podsHost ? { host: options.podsHost, port: ports.pods } : undefined;
   fs.writeFileSync(
     propertiesFile,
-    renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir, sasl, listenHost }),
+    renderServerProperties({ brokerPort: ports.broker, controllerPort: ports.controller, dataDir, sasl, listenHost, pods }),
   );
   fs.writeFileSync(log4jFile, renderLog4j2Properties(path.join(logDir, 'kafka-server.log')));
   return { propertiesFile, log4jFile };

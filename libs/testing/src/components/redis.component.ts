@@ -21,6 +21,29 @@ async function probeRedis(ports: ComponentPorts): Promise<boolean> {
   }
 }
 
+/** Options of a Redis started for a test cluster (tools/cluster); the shared stack uses none. */
+export interface RedisComponentOptions {
+  /** Also binds this address (a cluster bridge's gateway, so that pods reach it); env REDIS_POD_URL. */
+  podsHost?: string;
+}
+
+/** The Redis component; `redisComponent` is the default, loopback-only one. */
+export function createRedisComponent(options: RedisComponentOptions = {}): ComponentDefinition {
+  if (!options.podsHost) return redisComponent;
+  const podsHost = options.podsHost;
+  return {
+    ...redisComponent,
+    async prepare(context) {
+      const spec = await redisComponent.prepare(context);
+      // Protected mode would refuse every client not on loopback; the extra address is a bridge of
+      // the test's own, reachable only from its pods.
+      const args = spec.args.flatMap((arg) => (arg === '127.0.0.1' ? [arg, podsHost] : [arg]));
+      return { ...spec, args: [...args, '--protected-mode', 'no'] };
+    },
+    env: (ports, dir) => ({ ...redisComponent.env(ports, dir), REDIS_POD_URL: `redis://${podsHost}:${ports.redis}` }),
+  };
+}
+
 export const redisComponent: ComponentDefinition = {
   name: 'redis',
   portNames: ['redis'],
