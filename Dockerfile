@@ -40,6 +40,7 @@ COPY tsconfig.base.json ./
 COPY tools/images/build-workspaces.js tools/images/
 COPY libs libs
 COPY services services
+COPY apps apps
 RUN node tools/images/build-workspaces.js
 
 FROM ${NODE_IMAGE} AS runtime

@@ -50,3 +50,10 @@ for (const service of services) {
   copyWorkspace(`services/${service}`, path.join(serviceOut, 'services', service));
   fs.symlinkSync(`services/${service}`, path.join(serviceOut, 'service'));
 }
+// The notifier serves the live map (decision 0503): built here and shipped where its default
+// NOTIFIER_MAP_DIR looks, apps/live-map/dist beside services/.
+if (services.includes('notifier')) {
+  execFileSync(process.execPath, [tsc, '-p', path.join('apps', 'live-map', 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join('apps', 'live-map', 'copy-assets.js')], { cwd: root, stdio: 'inherit' });
+  fs.cpSync(path.join(root, 'apps', 'live-map', 'dist'), path.join(out, 'services', 'notifier', 'apps', 'live-map', 'dist'), { recursive: true });
+}

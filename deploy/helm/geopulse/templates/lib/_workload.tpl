@@ -93,8 +93,15 @@ spec:
             - configMapRef:
                 name: {{ $name }}
           {{- $env := include "geopulse.secretEnv" $ctx | trim }}
-          {{- if or $env $svc.extraEnv }}
+          {{- $isNotifier := eq .component "notifier" }}
+          {{- if or $env $svc.extraEnv $isNotifier }}
           env:
+            {{- if $isNotifier }}
+            # The live stream's consumer group is named after the pod (decision 0503).
+            - name: NOTIFIER_STREAM_REPLICA_ID
+              valueFrom:
+                fieldRef: { fieldPath: metadata.name }
+            {{- end }}
             {{- with $env }}
             {{- . | nindent 12 }}
             {{- end }}
