@@ -90,7 +90,8 @@ function fitFleet(): void {
   const bounds = L.latLngBounds([]);
   for (const layer of fenceLayer.getLayers()) bounds.extend((layer as Leaflet.FeatureGroup).getBounds());
   for (const marker of markers.values()) bounds.extend(marker.getLatLng());
-  if (bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16 });
+  // No animation: the view (and so which markers the SVG renderer draws) is settled at once, also on a loaded machine.
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16, animate: false });
 }
 map.on('dragstart', () => (autoFit = false));
 
