@@ -55,3 +55,6 @@ export class RoleAuthorizer implements Authorizer {
     return { allowed, policyIds: allowed ? ['builtin:roles'] : [], errors: [] };
   }
 }
+
+/** Nest injection token of the service's Authorizer. */
+export const AUTHORIZER = Symbol('AUTHORIZER');
