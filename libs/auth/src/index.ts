@@ -5,3 +5,6 @@ export * from './operator-token';
 export * from './operator.guard';
 export * from './openapi-actions';
 export * from './required-action';
+export * from './cedar/builtin-policies';
+export * from './cedar/cedar-authorizer';
+export * from './cedar/schema';
