@@ -1,6 +1,7 @@
 export * from './access-policy';
 export * from './audit-log';
 export * from './authorizer';
+export * from './decision-log';
 export * from './operator-token';
 export * from './operator.guard';
 export * from './openapi-actions';

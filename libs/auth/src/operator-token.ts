@@ -25,7 +25,7 @@ export class AuthError extends Error {
     readonly code: AuthFailure,
     message: string,
     /** The claim at fault (401) or the action the token lacked (403), for machines. */
-    readonly details: { claim?: RequiredClaim | 'iat'; action?: string } = {},
+    readonly details: { claim?: RequiredClaim | 'iat'; action?: string; policyIds?: readonly string[] } = {},
   ) {
     super(message);
     this.name = 'AuthError';
