@@ -8,8 +8,8 @@ import { PolicyError } from '../../domain/policy-error';
 import { mapped } from './error-mapping';
 import { errorExample } from './openapi-examples';
 
-const POLICY_TEXT = 'permit (principal is Geopulse::User, action == Geopulse::Action::"device:write", resource is Geopulse::Device)\nwhen { principal.roles.contains("viewer") && resource.tags.contains("lab") };';
-const INPUT_EXAMPLE = { id: 'viewers-edit-lab-devices', description: 'Viewers may edit lab devices', policy: POLICY_TEXT };
+const POLICY_TEXT = 'permit (principal is Geopulse::User, action == Geopulse::Action::"device:write", resource is Geopulse::Device)\nwhen { principal.roles.contains("viewer") };';
+const INPUT_EXAMPLE = { id: 'viewers-edit-devices', description: 'Viewers may edit devices', policy: POLICY_TEXT };
 const POLICY_EXAMPLE: TenantPolicyResource = {
   ...INPUT_EXAMPLE,
   tenantId: 'acme',
@@ -31,12 +31,12 @@ const INPUT_SCHEMA = {
 const INVALID = {
   status: 400,
   description: "Invalid: the shape, or Cedar's own parse or validation message",
-  ...errorExample('INVALID_POLICY', 'the policy does not validate: viewers-edit-lab-devices: for policy `viewers-edit-lab-devices`, attribute `department` on entity type `Geopulse::User` not found', [
-    { path: '/policy', message: 'viewers-edit-lab-devices: for policy `viewers-edit-lab-devices`, attribute `department` on entity type `Geopulse::User` not found' },
+  ...errorExample('INVALID_POLICY', 'the policy does not validate: viewers-edit-devices: for policy `viewers-edit-devices`, attribute `department` on entity type `Geopulse::User` not found', [
+    { path: '/policy', message: 'viewers-edit-devices: for policy `viewers-edit-devices`, attribute `department` on entity type `Geopulse::User` not found' },
   ]),
 };
-const NOT_FOUND = { status: 404, description: "No such policy in the caller's tenant", ...errorExample('POLICY_NOT_FOUND', 'no policy viewers-edit-lab-devices') };
-const CONFLICT = { status: 409, description: 'If-Match names another version', ...errorExample('CONCURRENT_UPDATE', 'policy viewers-edit-lab-devices was not changed: it is at version 2; read it again and retry with its version in If-Match') };
+const NOT_FOUND = { status: 404, description: "No such policy in the caller's tenant", ...errorExample('POLICY_NOT_FOUND', 'no policy viewers-edit-devices') };
+const CONFLICT = { status: 409, description: 'If-Match names another version', ...errorExample('CONCURRENT_UPDATE', 'policy viewers-edit-devices was not changed: it is at version 2; read it again and retry with its version in If-Match') };
 const IF_MATCH = { name: 'If-Match', required: false, description: 'the version the change is based on (optimistic concurrency); 409 CONCURRENT_UPDATE when it is not the stored one', example: '1' };
 
 /** `If-Match: 3` or `If-Match: "3"` as a version; absent: unconditional. */
@@ -90,7 +90,7 @@ export class PoliciesController {
   @Get(':id')
   @Requires('policy:read')
   @ApiOperation({ summary: 'Read a policy' })
-  @ApiParam({ name: 'id', example: 'viewers-edit-lab-devices' })
+  @ApiParam({ name: 'id', example: 'viewers-edit-devices' })
   @ApiResponse({ status: 200, schema: { example: POLICY_EXAMPLE } })
   @ApiResponse(NOT_FOUND)
   get(@CurrentOperator() operator: Operator, @Param('id', IdParam) id: string): Promise<TenantPolicyResource> {
@@ -100,7 +100,7 @@ export class PoliciesController {
   @Put(':id')
   @Requires('policy:write')
   @ApiOperation({ summary: 'Replace a policy (its version goes up by one)' })
-  @ApiParam({ name: 'id', example: 'viewers-edit-lab-devices' })
+  @ApiParam({ name: 'id', example: 'viewers-edit-devices' })
   @ApiHeader(IF_MATCH)
   @ApiBody({ schema: INPUT_SCHEMA, examples: { viewersEditLab: { value: { description: INPUT_EXAMPLE.description, policy: POLICY_TEXT } } } })
   @ApiResponse({ status: 200, schema: { example: { ...POLICY_EXAMPLE, version: 2 } } })
@@ -115,7 +115,7 @@ export class PoliciesController {
   @Requires('policy:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a policy; every service stops applying it within seconds' })
-  @ApiParam({ name: 'id', example: 'viewers-edit-lab-devices' })
+  @ApiParam({ name: 'id', example: 'viewers-edit-devices' })
   @ApiHeader(IF_MATCH)
   @ApiResponse({ status: 204, description: 'Deleted' })
   @ApiResponse(NOT_FOUND)
