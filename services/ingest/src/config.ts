@@ -16,6 +16,7 @@ const ingestEnv = {
   INGEST_MAX_DEVICES_PER_TENANT: env.int('devices one tenant may register (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100_000, min: 1 }),
   INGEST_MAX_POLICIES_PER_TENANT: env.int('authorization policies one tenant may add (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100, min: 1, max: 10_000 }),
   INGEST_MAX_POLICY_BYTES: env.int('size limit of one policy\'s Cedar text (413 POLICY_TOO_LARGE past it)', { default: 10_000, min: 256, max: 100_000 }),
+  INGEST_DEVICE_TAGS_TTL_MS: env.int('how long a device\'s registry tags are cached for the readings that carry them (tag change delay)', { default: 10_000, min: 0, max: 300_000 }),
   INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
   MQTT_URL: env.optionalUrl('MQTT broker of the bridge (mqtt://, mqtts://); bridge off when unset', ['mqtt', 'mqtts', 'ws', 'wss']),
   MQTT_SHARE_GROUP: env.string('shared subscription group of the bridge', { default: 'geopulse-ingest', pattern: /^[A-Za-z0-9._-]+$/ }),
@@ -46,6 +47,8 @@ export interface IngestSettings {
   maxPolicyBytes: number;
   keyCacheTtlMs: number;
   keyCacheSize: number;
+  /** How long a device's registry tags are cached for readings (docs/decisions/0107). */
+  deviceTagsTtlMs: number;
 }
 
 export interface MqttSettings {
@@ -113,6 +116,7 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         maxPolicyBytes: c.INGEST_MAX_POLICY_BYTES,
         keyCacheTtlMs: c.INGEST_KEY_CACHE_TTL_MS,
         keyCacheSize: c.INGEST_KEY_CACHE_SIZE,
+        deviceTagsTtlMs: c.INGEST_DEVICE_TAGS_TTL_MS,
       };
     },
   });
