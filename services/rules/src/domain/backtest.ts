@@ -117,10 +117,10 @@ export function replayDevice(input: ReplayInput, settings: ReplaySettings, obser
       if (state.status !== 'PENDING' || state.since === undefined) return;
       const due = state.since + compiled.forMs;
       const tick = last + Math.max(1, Math.ceil((due - last) / settings.timerTickMs)) * settings.timerTickMs;
-      if (tick < end && tick <= to) evaluateAt(tick);
+      if (tick < end && tick <= to && tick >= from) evaluateAt(tick);
       return;
     }
-    for (let tick = last + settings.timerTickMs; tick < end && tick <= to; tick += settings.timerTickMs) evaluateAt(tick);
+    for (let tick = last + settings.timerTickMs; tick < end && tick <= to; tick += settings.timerTickMs) if (tick >= from) evaluateAt(tick);
   };
 
   for (const reading of input.readings) {
