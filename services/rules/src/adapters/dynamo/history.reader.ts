@@ -38,8 +38,9 @@ export class DynamoReadingHistory implements ReadingHistory {
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
             ExpressionAttributeValues: { ':pk': `${tenantId}#${deviceId}`, ':from': new Date(from).toISOString(), ':to': `${new Date(to).toISOString()}#\uffff` },
-            ProjectionExpression: 'id, ts, metrics, #p',
-            ExpressionAttributeNames: { '#p': 'position' },
+            // Reserved words (metrics, position, ...) need placeholders.
+            ProjectionExpression: '#i, #t, #m, #p',
+            ExpressionAttributeNames: { '#i': 'id', '#t': 'ts', '#m': 'metrics', '#p': 'position' },
             Limit: Math.min(PAGE, limit + 1 - out.length),
             ExclusiveStartKey: start,
           }),

@@ -90,6 +90,7 @@ export class RulesController {
 
   @Post('backtest')
   @Requires('rule:read')
+  @HttpCode(200)
   @ApiOperation({
     summary: 'Backtest a rule over stored history',
     description:
@@ -100,7 +101,7 @@ export class RulesController {
   @ApiResponse({ status: 200, description: 'The result', content: { 'application/json': { example: BACKTEST_RESULT_EXAMPLE } } })
   @ApiResponse({ status: 202, description: 'Running as a job', content: { 'application/json': { example: JOB_EXAMPLE } } })
   @ApiResponse({ status: 400, description: 'Invalid rule, range or devices' })
-  @ApiResponse({ status: 422, description: 'BACKTEST_TOO_LARGE: past a bound (range, devices, readings, evaluations), named in the message and issues[0].code', content: { 'application/json': { example: { error: 'BACKTEST_TOO_LARGE', message: 'the range is longer than 744 hours (RULES_BACKTEST_MAX_RANGE_HOURS)' } } } })
+  @ApiResponse({ status: 422, description: 'BACKTEST_TOO_LARGE: past a bound (range, devices, readings, evaluations), named in the message and errors[0].code', content: { 'application/json': { example: { code: 'BACKTEST_TOO_LARGE', message: 'the range is longer than 744 hours (RULES_BACKTEST_MAX_RANGE_HOURS)', errors: [{ path: '/to', message: 'the range is longer than 744 hours (RULES_BACKTEST_MAX_RANGE_HOURS)', code: 'RULES_BACKTEST_MAX_RANGE_HOURS' }] } } } })
   async backtest(@CurrentOperator() operator: Operator, @Body() body: unknown, @Res({ passthrough: true }) reply: StatusReply): Promise<BacktestResult | BacktestJobView> {
     const answer = await mapped(() => this.backtests.start(operator.tenant, body));
     if (answer.kind === 'result') return answer.result;
