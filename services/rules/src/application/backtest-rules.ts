@@ -6,7 +6,8 @@
  * it next (a replay is deterministic, so it simply starts again), up to `maxAttempts`.
  */
 import { isRecord, type RuleTarget } from '@geopulse/contracts';
-import { BacktestBound, replayDevice, type Episode, type ReplaySettings } from '../domain/backtest';
+import { BacktestBound, Replay, type DeviceReplay, type Episode, type ReplaySettings } from '../domain/backtest';
+import type { HistoryReading } from '../domain/device-history';
 import type { DeviceInfo, ExpressionEngine } from '../domain/evaluation';
 import type { ExpressionLimits } from '../domain/expression';
 import { checkRuleInput, compileRule, type CompiledRule } from '../domain/rule';
@@ -176,9 +177,9 @@ export class BacktestRules {
       const { readings, truncated } = await this.history.readings(tenantId, deviceId, readFrom, request.to, s.maxReadings - read);
       read += readings.length;
       if (truncated) throw tooLarge('/to', 'RULES_BACKTEST_MAX_READINGS', `more than ${s.maxReadings} stored readings in the range (RULES_BACKTEST_MAX_READINGS); narrow the range or the devices`);
-      let replay;
+      let replay: DeviceReplay;
       try {
-        replay = replayDevice({ compiled, device, readings, from: request.from, to: request.to }, s);
+        replay = await replayYielding(new Replay({ compiled, device, from: request.from, to: request.to }, s), readings);
       } catch (err) {
         if (err instanceof BacktestBound) throw tooLarge('/to', 'RULES_BACKTEST_MAX_EVALUATIONS', `${err.message} (RULES_BACKTEST_MAX_EVALUATIONS)`);
         throw err;
@@ -194,6 +195,17 @@ export class BacktestRules {
     result.episodes.sort((a, b) => a.start.localeCompare(b.start) || a.deviceId.localeCompare(b.deviceId));
     return result;
   }
+}
+
+/** Readings fed between which the event loop gets a turn: live evaluation in this replica keeps going during a long replay. */
+const CHUNK = 2_000;
+
+async function replayYielding(replay: Replay, readings: readonly HistoryReading[]): Promise<DeviceReplay> {
+  for (let i = 0; i < readings.length; i += 1) {
+    if (i > 0 && i % CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    replay.add(readings[i]);
+  }
+  return replay.finish();
 }
 
 function keep(result: BacktestResult, episodes: readonly Episode[], max: number): void {

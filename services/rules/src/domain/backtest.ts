@@ -74,26 +74,63 @@ export interface ReplayInput {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function replayDevice(input: ReplayInput, settings: ReplaySettings, observe?: (moment: ReplayMoment) => void): DeviceReplay {
-  const { compiled, device, from, to } = input;
-  const retentionMs = compiled.analysis.windowMinutes * settings.minuteMs;
-  const timed = needsTimer(compiled);
-  let history = emptyHistory();
-  let state: AlertState = INITIAL_ALERT_STATE;
-  const out: DeviceReplay = { deviceId: device.id, readings: 0, evaluations: 0, episodes: [], insufficientData: [], state };
+/**
+ * One device's replay, fed reading by reading (ascending event time) so a caller can yield
+ * between chunks; `finish` runs the timer ticks after the last reading and returns the result.
+ */
+export class Replay {
+  private history = emptyHistory();
+  private state: AlertState = INITIAL_ALERT_STATE;
+  private readonly out: DeviceReplay;
+  private readonly retentionMs: number;
+  private readonly timed: boolean;
+  private done = false;
 
-  const evaluateAt = (eventTime: number): void => {
+  constructor(
+    private readonly input: Omit<ReplayInput, 'readings'>,
+    private readonly settings: ReplaySettings,
+    private readonly observe?: (moment: ReplayMoment) => void,
+  ) {
+    this.retentionMs = input.compiled.analysis.windowMinutes * settings.minuteMs;
+    this.timed = needsTimer(input.compiled);
+    this.out = { deviceId: input.device.id, readings: 0, evaluations: 0, episodes: [], insufficientData: [], state: this.state };
+  }
+
+  /** The next reading (not older than the previous one); those after `to` are ignored. */
+  add(reading: HistoryReading): void {
+    const { from, to } = this.input;
+    if (reading.ts > to || this.done) return;
+    if (reading.ts >= from) this.ticks(reading.ts);
+    const applied = applyReading(this.history, reading, this.retentionMs);
+    if (!applied.applied) return;
+    this.history = applied.history;
+    if (reading.ts < from) return;
+    this.out.readings += 1;
+    this.evaluateAt(reading.ts);
+  }
+
+  finish(): DeviceReplay {
+    if (!this.done) this.ticks(Number.POSITIVE_INFINITY);
+    this.done = true;
+    this.out.state = this.state;
+    return this.out;
+  }
+
+  private evaluateAt(eventTime: number): void {
+    const { compiled, device } = this.input;
+    const { out, settings } = this;
     if (out.evaluations >= settings.maxEvaluations) {
       throw new BacktestBound('maxEvaluations', `device ${device.id}: more than ${settings.maxEvaluations} evaluations (readings and timer ticks); narrow the time range`);
     }
     out.evaluations += 1;
-    const now = Math.max(eventTime, history.evaluatedAt ?? eventTime);
-    history = { ...history, evaluatedAt: now };
+    const now = Math.max(eventTime, this.history.evaluatedAt ?? eventTime);
+    this.history = { ...this.history, evaluatedAt: now };
+    const history = this.history;
     const scope = scopeOf(history, device, { now, minuteMs: settings.minuteMs });
     const outcome = evaluateIn(compiled.expression, compiled.analysis, scope);
-    const before = state;
+    const before = this.state;
     const step = advance(before, outcome, now, compiled.forMs);
-    state = step.state;
+    this.state = step.state;
     const t = step.transition;
     if (t?.status === 'START') {
       out.episodes.push({ deviceId: device.id, episode: out.episodes.length + 1, start: iso(t.at), startReason: t.reason, triggeringReadings: triggering(history, compiled.analysis.windowMinutes, now, settings.minuteMs) });
@@ -104,36 +141,30 @@ export function replayDevice(input: ReplayInput, settings: ReplaySettings, obser
     } else if (t?.status === 'INSUFFICIENT_DATA') {
       out.insufficientData.push({ at: iso(t.at), reason: t.reason });
     }
-    observe?.({ now, history, scope, before, outcome, step });
-  };
+    this.observe?.({ now, history, scope, before, outcome, step });
+  }
 
   /** Timer ticks strictly before `until` (the next reading, or the end of the range). */
-  const ticks = (until: number): void => {
-    const last = history.lastReadingTs;
-    if (!timed || last === undefined) return;
+  private ticks(until: number): void {
+    const { compiled, from, to } = this.input;
+    const { settings, state } = this;
+    const last = this.history.lastReadingTs;
+    if (!this.timed || last === undefined) return;
     const end = Math.min(until, last + settings.timerHorizonMs);
     if (!compiled.analysis.timeDependent) {
       // Only `for` can change the outcome with time alone: the one tick that ends the wait matters.
       if (state.status !== 'PENDING' || state.since === undefined) return;
       const due = state.since + compiled.forMs;
       const tick = last + Math.max(1, Math.ceil((due - last) / settings.timerTickMs)) * settings.timerTickMs;
-      if (tick < end && tick <= to && tick >= from) evaluateAt(tick);
+      if (tick < end && tick <= to && tick >= from) this.evaluateAt(tick);
       return;
     }
-    for (let tick = last + settings.timerTickMs; tick < end && tick <= to; tick += settings.timerTickMs) if (tick >= from) evaluateAt(tick);
-  };
-
-  for (const reading of input.readings) {
-    if (reading.ts > to) break;
-    if (reading.ts >= from) ticks(reading.ts);
-    const applied = applyReading(history, reading, retentionMs);
-    if (!applied.applied) continue;
-    history = applied.history;
-    if (reading.ts < from) continue;
-    out.readings += 1;
-    evaluateAt(reading.ts);
+    for (let tick = last + settings.timerTickMs; tick < end && tick <= to; tick += settings.timerTickMs) if (tick >= from) this.evaluateAt(tick);
   }
-  ticks(Number.POSITIVE_INFINITY);
-  out.state = state;
-  return out;
+}
+
+export function replayDevice(input: ReplayInput, settings: ReplaySettings, observe?: (moment: ReplayMoment) => void): DeviceReplay {
+  const replay = new Replay(input, settings, observe);
+  for (const reading of input.readings) replay.add(reading);
+  return replay.finish();
 }
