@@ -133,6 +133,34 @@ describe('backtest and explain against the live service', () => {
     }
   });
 
+  it("resolves a target by registry tags and replays those devices only", async () => {
+    const sync = await fullBacktest();
+    for (const [deviceId, tags] of [[HOT, ['freezer', 'aisle:3']], [COLD, ['freezer']]] as const) {
+      const res = await api('POST', `${ingest.baseUrl}/v1/devices`, s.token, { deviceId, name: deviceId, tags });
+      expect(res.status).toBe(201);
+    }
+    const res = await api('POST', `${rules.baseUrl}/v1/rules/backtest`, s.token, { rule: RULE, target: { tags: ['freezer', 'aisle:3'] }, from: new Date(T0).toISOString(), to: new Date(LAST).toISOString() });
+    expect(res.status).toBe(200);
+    expect((res.body.devices as Array<{ deviceId: string }>).map((d) => d.deviceId)).toEqual([HOT]);
+    expect(res.body.episodes).toEqual((sync.episodes as EpisodeBody[]).filter((e) => e.deviceId === HOT));
+  });
+
+  it('documents every new route in OpenAPI with its permission and examples', async () => {
+    const doc = (await (await fetch(`${rules.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { example?: unknown; examples?: unknown }> }>; 'x-geopulse-action'?: string }>> };
+    const routes: Array<[string, string, string]> = [
+      ['/v1/rules/backtest', 'post', 'rule:read'],
+      ['/v1/rules/backtests/{jobId}', 'get', 'rule:read'],
+      ['/v1/rules/{id}/explain', 'post', 'rule:read'],
+      ['/v1/alerts/{alertId}/explain', 'get', 'alert:read'],
+    ];
+    for (const [path, method, action] of routes) {
+      const operation = doc.paths[path]?.[method];
+      expect({ path, action: operation?.['x-geopulse-action'] }).toEqual({ path, action });
+      const ok = operation.responses['200']?.content?.['application/json'];
+      expect({ path, example: Boolean(ok?.example ?? ok?.examples) }).toEqual({ path, example: true });
+    }
+  });
+
   it('runs the same backtest as a job with progress and the same result', async () => {
     const sync = await fullBacktest();
     const started = await api('POST', `${rules.baseUrl}/v1/rules/backtest`, s.token, backtestBody({ async: true }));
