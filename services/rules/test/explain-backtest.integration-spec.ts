@@ -262,6 +262,17 @@ describe('backtest and explain against the live service', () => {
       { timeoutMs: 30_000, intervalMs: 500, description: 'readings bound reached once stored' },
     );
     expect(readings.body.message).toContain('RULES_BACKTEST_MAX_READINGS');
+    // As a job, the same bound ends it FAILED with the bound named (never RUNNING forever).
+    const job = await api('POST', `${rules.baseUrl}/v1/rules/backtest`, s.token, backtestBody({ deviceIds: [MANY], async: true }));
+    expect(job.status).toBe(202);
+    const failed = await waitFor(
+      async () => {
+        const res = await api('GET', `${rules.baseUrl}/v1/rules/backtests/${String(job.body.jobId)}`, s.token);
+        return res.body.status === 'RUNNING' ? undefined : res.body;
+      },
+      { timeoutMs: 30_000, description: 'job ended' },
+    );
+    expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'BACKTEST_TOO_LARGE', bound: 'RULES_BACKTEST_MAX_READINGS' } });
   });
 
   it('refuses bad input precisely', async () => {
