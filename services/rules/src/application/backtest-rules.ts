@@ -5,7 +5,7 @@
  * heartbeats, and a job whose replica stopped is taken over by whichever replica is asked for
  * it next (a replay is deterministic, so it simply starts again), up to `maxAttempts`.
  */
-import { isRecord, type RuleTarget } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord, type RuleTarget } from '@geopulse/contracts';
 import { BacktestBound, Replay, type DeviceReplay, type Episode, type ReplaySettings } from '../domain/backtest';
 import type { HistoryReading } from '../domain/device-history';
 import type { DeviceInfo, ExpressionEngine } from '../domain/evaluation';
@@ -35,10 +35,13 @@ export type BacktestAnswer = { kind: 'result'; result: BacktestResult } | { kind
 
 export type BacktestJobView = Omit<BacktestJob, 'request' | 'owner' | 'heartbeatAt' | 'tenantId'> & { heartbeatAt: string; rule: Record<string, unknown> };
 
-/** ISO-8601 or epoch ms; RuleError INVALID_QUERY naming `path` otherwise. */
+/** Latest time a JavaScript Date holds. */
+const MAX_DATE_MS = 8.64e15;
+
+/** ISO-8601 or epoch ms (a time a Date can hold); RuleError INVALID_QUERY naming `path` otherwise. */
 export function parseInstant(value: unknown, path: string): number {
-  const ms = typeof value === 'number' ? value : typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Date.parse(value)) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new RuleError('INVALID_QUERY', `${path.slice(1)} must be an ISO-8601 time or epoch milliseconds`, [{ path, message: 'must be an ISO-8601 time or epoch milliseconds' }]);
+  const ms = typeof value === 'number' ? value : typeof value === 'string' && value.length <= 64 ? (/^\d+$/.test(value) ? Number(value) : Date.parse(value)) : Number.NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw new RuleError('INVALID_QUERY', `${path.slice(1)} must be an ISO-8601 time or epoch milliseconds`, [{ path, message: 'must be an ISO-8601 time or epoch milliseconds' }]);
   return ms;
 }
 
@@ -148,7 +151,7 @@ export class BacktestRules {
     const max = this.settings.maxDevices;
     const listed = raw.deviceIds;
     if (listed !== undefined) {
-      if (!Array.isArray(listed) || !listed.every((d) => typeof d === 'string' && d.length > 0)) {
+      if (!Array.isArray(listed) || !listed.every((d) => typeof d === 'string' && ID_PATTERN.test(d))) {
         throw new RuleError('INVALID_QUERY', 'deviceIds must be an array of device ids', [{ path: '/deviceIds', message: 'must be an array of device ids' }]);
       }
       if (listed.length > max) throw tooLarge('/deviceIds', 'RULES_BACKTEST_MAX_DEVICES', `more than ${max} devices (RULES_BACKTEST_MAX_DEVICES)`);
@@ -156,6 +159,11 @@ export class BacktestRules {
     }
     if (raw.target !== undefined && !isRecord(raw.target)) throw new RuleError('INVALID_QUERY', 'target must be an object', [{ path: '/target', message: 'must be an object with deviceIds and/or tags' }]);
     const target = (raw.target ?? compiled.rule.target) as RuleTarget;
+    const ids = target.deviceIds ?? [];
+    const tags = target.tags ?? [];
+    if (!Array.isArray(ids) || !ids.every((d) => typeof d === 'string' && ID_PATTERN.test(d)) || !Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)) {
+      throw new RuleError('INVALID_QUERY', 'target.deviceIds must be device ids and target.tags tags of 1-64 characters', [{ path: '/target', message: 'must be {"deviceIds": [ids], "tags": [tags]}' }]);
+    }
     if ((target.tags ?? []).length === 0 && (target.deviceIds ?? []).length > 0) {
       if ((target.deviceIds ?? []).length > max) throw tooLarge('/target/deviceIds', 'RULES_BACKTEST_MAX_DEVICES', `more than ${max} devices (RULES_BACKTEST_MAX_DEVICES)`);
       return [...new Set(target.deviceIds)];

@@ -4,7 +4,7 @@
  * time live evaluation last evaluated it, unless told another time).
  */
 import type { Rule } from '@geopulse/contracts';
-import { isRecord } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord } from '@geopulse/contracts';
 import type { AlertState } from '../domain/alert-lifecycle';
 import { replayDevice, type ReplayMoment, type ReplaySettings } from '../domain/backtest';
 import type { HistoryReading } from '../domain/device-history';
@@ -87,7 +87,7 @@ export class ExplainRules {
   /** "Why does / doesn't this rule fire for this device?" from the device's live state. */
   async rule(tenantId: string, ruleId: string, raw: unknown): Promise<RuleExplanation & { targeted: boolean }> {
     const body = isRecord(raw) ? raw : {};
-    if (typeof body.deviceId !== 'string' || body.deviceId.length === 0) throw new RuleError('INVALID_QUERY', 'deviceId is required', [{ path: '/deviceId', message: 'is required (a device id)' }]);
+    if (typeof body.deviceId !== 'string' || !ID_PATTERN.test(body.deviceId)) throw new RuleError('INVALID_QUERY', 'deviceId is required (a device id)', [{ path: '/deviceId', message: 'is required (a device id)' }]);
     const at = body.at === undefined ? undefined : parseInstant(body.at, '/at');
     const compiled = await this.compiled(tenantId, ruleId);
     const device = await this.directory.get(tenantId, body.deviceId);
@@ -113,6 +113,8 @@ export class ExplainRules {
 
   /** An alert's START, reproduced by replaying the stored readings before it through the rule. */
   async alert(tenantId: string, alertId: string): Promise<AlertExplanation> {
+    // Alert ids are `<tenant>:<rule>:<device>:<episode>`: anything else is no alert (and never reaches the table).
+    if (alertId.length > 512 || !/^[A-Za-z0-9._~:-]+$/.test(alertId)) throw new RuleError('ALERT_NOT_FOUND', `no alert ${alertId.slice(0, 64)}`);
     const record = await this.alerts.get(tenantId, alertId);
     if (!record) throw new RuleError('ALERT_NOT_FOUND', `no alert ${alertId}`);
     const compiled = await this.compiled(tenantId, record.ruleId);
