@@ -10,12 +10,16 @@ import { KAFKA_SETTINGS, PlatformModule, REDIS } from '@geopulse/service-runtime
 import { EvaluateDevice } from './application/evaluate-device';
 import { EvaluationErrorLog } from './application/evaluation-error-log';
 import { ListAlerts } from './application/list-alerts';
+import { BacktestRules } from './application/backtest-rules';
+import { ExplainRules } from './application/explain-rules';
 import { ManageRules } from './application/manage-rules';
-import type { Clock, DeviceStateStore, RuleChangePublisher, RuleRepository } from './application/ports';
+import type { AlertRepository, Clock, DeviceStateStore, RuleChangePublisher, RuleRepository } from './application/ports';
 import { RuleBook } from './application/rule-book';
 import { SyncRules } from './application/sync-rules';
 import { ALERT_REPOSITORY, CLOCK, DEVICE_STATE_STORE, DYNAMO, RULE_CHANGE_PUBLISHER, RULE_REPOSITORY, RULES_SETTINGS } from './application/tokens';
 import { DynamoAlertRepository } from './adapters/dynamo/alerts.repository';
+import { DynamoBacktestJobStore } from './adapters/dynamo/backtest-jobs.store';
+import { DynamoDeviceCatalog, DynamoReadingHistory } from './adapters/dynamo/history.reader';
 import { DynamoRuleRepository } from './adapters/dynamo/rules.repository';
 import { AlertsController, RulesController } from './adapters/http/rules.controller';
 import { JexlEngine } from './adapters/jexl/jexl-engine';
@@ -38,6 +42,8 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
   const log = logger.child('rules');
   const engine = new JexlEngine();
   const dynamo: RulesDynamo = { ...createDynamoClients(config.dynamo), tablePrefix: config.dynamo.tablePrefix };
+  const directory = new RegistryDeviceDirectory(dynamo.doc, dynamo.tablePrefix, settings.deviceCacheTtlMs, clock);
+  const replicaId = randomUUID();
   return PlatformModule.register({
     service: 'rules',
     logger,
@@ -83,7 +89,7 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
           new EvaluateDevice(
             book,
             states,
-            new RegistryDeviceDirectory(dynamo.doc, dynamo.tablePrefix, settings.deviceCacheTtlMs, clock),
+            directory,
             new KafkaAlertPublisher(producer),
             { minuteMs: settings.minuteMs, timerTickMs: settings.timerTickMs, timerHorizonMs: settings.timerHorizonMs },
             clock,
@@ -108,6 +114,32 @@ export function rulesModule(config: RulesConfig, logger: JsonLogger): DynamicMod
           new ManageRules(repository, publisher, book, engine, settings.expressionLimits, settings.minuteMs, clock, () => randomUUID(), settings.maxPerTenant),
       },
       { provide: ListAlerts, inject: [ALERT_REPOSITORY], useFactory: (alerts: DynamoAlertRepository) => new ListAlerts(alerts, settings.traceUrlTemplate ?? '') },
+      {
+        provide: BacktestRules,
+        useFactory: () =>
+          new BacktestRules(
+            engine,
+            settings.expressionLimits,
+            new DynamoReadingHistory(dynamo.doc, dynamo.tablePrefix),
+            directory,
+            new DynamoDeviceCatalog(dynamo.doc, dynamo.tablePrefix),
+            new DynamoBacktestJobStore(dynamo.doc, dynamo.tablePrefix, clock),
+            settings.backtest,
+            clock,
+            replicaId,
+            () => randomUUID(),
+            (jobId, err) => log.error('backtest job failed', { jobId, error: err.message }),
+          ),
+      },
+      {
+        provide: ExplainRules,
+        inject: [RULE_REPOSITORY, ALERT_REPOSITORY, DEVICE_STATE_STORE],
+        useFactory: (repository: RuleRepository, alerts: AlertRepository, states: DeviceStateStore) =>
+          new ExplainRules(engine, settings.expressionLimits, repository, alerts, new DynamoReadingHistory(dynamo.doc, dynamo.tablePrefix), states, directory, {
+            ...settings.backtest,
+            lookbackMinutes: settings.explainLookbackMinutes,
+          }, clock),
+      },
       RuleTimers,
       RulesStartUp,
     ],

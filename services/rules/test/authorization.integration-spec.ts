@@ -40,6 +40,13 @@ const recipes: Record<string, RouteRecipe> = {
   },
   'DELETE /v1/rules/{id}': { action: 'rule:write', call: async () => ({ path: `/v1/rules/${await existingRule()}` }) },
   'GET /v1/alerts': { action: 'alert:read', call: async () => ({ path: '/v1/alerts' }) },
+  'GET /v1/alerts/{alertId}/explain': { action: 'alert:read', call: async () => ({ path: `/v1/alerts/${s.tenant}:r:d:1/explain` }) },
+  'POST /v1/rules/{id}/explain': { action: 'rule:read', call: async () => ({ path: `/v1/rules/${await existingRule()}/explain`, body: { deviceId: 'd-1' } }) },
+  'POST /v1/rules/backtest': {
+    action: 'rule:read',
+    call: async () => ({ path: '/v1/rules/backtest', body: { rule: rule('bt'), deviceIds: ['d-1'], from: '2026-11-01T00:00:00Z', to: '2026-11-01T01:00:00Z' } }),
+  },
+  'GET /v1/rules/backtests/{jobId}': { action: 'rule:read', call: async () => ({ path: `/v1/rules/backtests/${randomUUID()}` }) },
 };
 
 describe('rules authorization (issue 18)', () => {

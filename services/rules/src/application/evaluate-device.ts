@@ -10,7 +10,7 @@
 import { inParallel } from './in-parallel';
 import type { AlertEventData, GeofenceTransitionData, Rule, TelemetryReading, TriggeringReading } from '@geopulse/contracts';
 import { advance, alertId, close, INITIAL_ALERT_STATE, type Transition } from '../domain/alert-lifecycle';
-import { applyGeofenceTransition, applyReading, type DeviceHistory } from '../domain/device-history';
+import { applyGeofenceTransition, applyReading, triggering, type DeviceHistory } from '../domain/device-history';
 import { evaluateIn, scopeOf, type DeviceInfo } from '../domain/evaluation';
 import { needsTimer, type CompiledRule } from '../domain/rule';
 import { needsDeviceTags, targets } from '../domain/targeting';
@@ -37,7 +37,6 @@ export interface EvaluationStats {
 export type EvaluationErrorSink = (rule: Rule, deviceId: string, message: string) => void;
 
 const MAX_ATTEMPTS = 8;
-const MAX_TRIGGERING = 10;
 
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   const match = traceparent ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent) : null;
@@ -174,7 +173,7 @@ export class EvaluateDevice {
       if (step.changed || before.ruleVersion !== rule.version) work.setAlert(rule.id, { ...step.state, ruleVersion: rule.version });
       if (step.transition) {
         stats.transitions += 1;
-        work.emit(rule, step.transition, traceparent, triggering(work.history, compiled, now, this.settings.minuteMs));
+        work.emit(rule, step.transition, traceparent, triggering(work.history, compiled.analysis.windowMinutes, now, this.settings.minuteMs));
         work.firing[rule.id] = step.transition.status === 'START';
       }
     }
@@ -300,20 +299,4 @@ class Work {
     if (traceId) data.traceId = traceId;
     this.outgoing.push(traceparent ? { data, traceparent } : { data });
   }
-}
-
-function triggering(history: DeviceHistory, compiled: CompiledRule, now: number, minuteMs: number): TriggeringReading[] {
-  const last = history.lastReading;
-  const toTriggering = (r: { id: string; ts: number; metrics?: TriggeringReading['metrics']; position?: TriggeringReading['position'] }): TriggeringReading => ({
-    id: r.id,
-    ts: new Date(r.ts).toISOString(),
-    ...(r.metrics ? { metrics: r.metrics } : {}),
-    ...(r.position ? { position: r.position } : {}),
-  });
-  if (compiled.analysis.windowMinutes > 0) {
-    const from = now - compiled.analysis.windowMinutes * minuteMs;
-    const inWindow = history.samples.filter((s) => s.ts > from && s.ts <= now).slice(-MAX_TRIGGERING).reverse();
-    if (inWindow.length > 0) return inWindow.map((s) => (last && s.id === last.id ? toTriggering(last) : toTriggering(s)));
-  }
-  return last ? [toTriggering(last)] : [];
 }

@@ -1,7 +1,8 @@
 /** What the use cases need from the outside; adapters/ implement these. */
 import type { AlertEventData, AlertTransition, Rule, Severity } from '@geopulse/contracts';
+import type { DeviceReplay, Episode } from '../domain/backtest';
 import type { AlertState } from '../domain/alert-lifecycle';
-import type { DeviceHistory } from '../domain/device-history';
+import type { DeviceHistory, HistoryReading } from '../domain/device-history';
 import type { DeviceInfo } from '../domain/evaluation';
 
 export type Clock = () => number;
@@ -57,6 +58,8 @@ export interface AlertRecord {
   stopReason?: string;
   triggeringReadings: AlertEventData['triggeringReadings'];
   traceId?: string;
+  /** The rule version that started the episode (absent on records written before it was kept). */
+  ruleVersion?: number;
 }
 
 export interface AlertFilter {
@@ -70,6 +73,7 @@ export interface AlertRepository {
   /** Idempotent: START creates the FIRING record, STOP resolves it; replays change nothing. */
   record(alerts: readonly AlertEventData[]): Promise<void>;
   list(tenantId: string, filter: AlertFilter): Promise<AlertRecord[]>;
+  get(tenantId: string, alertId: string): Promise<AlertRecord | undefined>;
 }
 
 /** Alert state of one (rule, device), with the rule version it was computed for. */
@@ -125,3 +129,59 @@ export interface DeviceDirectory {
 }
 
 export type { AlertTransition };
+
+/** The aggregator's stored readings (decision 0403: read-only, as the registry is). */
+export interface ReadingHistory {
+  /** Readings of a device with from <= event time <= to, ascending; at most `limit`, `truncated` when there were more. */
+  readings(tenantId: string, deviceId: string, from: number, to: number, limit: number): Promise<{ readings: HistoryReading[]; truncated: boolean }>;
+}
+
+/** Devices of a tenant in the registry (with tags), for targets that are not a list of ids. */
+export interface DeviceCatalog {
+  list(tenantId: string, limit: number): Promise<{ devices: DeviceInfo[]; truncated: boolean }>;
+}
+
+export type BacktestJobStatus = 'RUNNING' | 'DONE' | 'FAILED';
+
+export interface BacktestResult {
+  from: string;
+  to: string;
+  devices: Array<Pick<DeviceReplay, 'deviceId' | 'readings' | 'evaluations'> & { episodes: number; insufficientData: number }>;
+  episodes: Episode[];
+  /** True when more episodes happened than the result keeps (counts per device are complete). */
+  episodesTruncated: boolean;
+  totals: { devices: number; readings: number; evaluations: number; episodes: number };
+}
+
+export interface BacktestJob {
+  tenantId: string;
+  jobId: string;
+  status: BacktestJobStatus;
+  /** The request as accepted (rule, devices, range): enough to run it again. */
+  request: BacktestRequestRecord;
+  progress: { devicesDone: number; devicesTotal: number; readings: number };
+  /** Replica running it, and when it last said so. */
+  owner: string;
+  heartbeatAt: number;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  result?: BacktestResult;
+  error?: { code: string; message: string; bound?: string };
+}
+
+export interface BacktestRequestRecord {
+  rule: Record<string, unknown>;
+  deviceIds: string[];
+  from: number;
+  to: number;
+}
+
+export interface BacktestJobStore {
+  create(job: BacktestJob): Promise<void>;
+  get(tenantId: string, jobId: string): Promise<BacktestJob | undefined>;
+  /** Writes progress, the result or the failure while `owner` still owns the job; false when it does not. */
+  update(tenantId: string, jobId: string, owner: string, change: Partial<Pick<BacktestJob, 'status' | 'progress' | 'result' | 'error' | 'heartbeatAt'>>): Promise<boolean>;
+  /** Takes a job over from an owner that stopped heartbeating (compare-and-set on its heartbeat). */
+  takeOver(tenantId: string, jobId: string, staleHeartbeatAt: number, owner: string, now: number): Promise<boolean>;
+}

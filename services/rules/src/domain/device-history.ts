@@ -3,7 +3,7 @@
  * window any active rule needs), the latest value and the start of the current unchanged run
  * of every metric, the last reading time and the geofences the device is inside.
  */
-import type { MetricValue, Position } from '@geopulse/contracts';
+import type { MetricValue, Position, TriggeringReading } from '@geopulse/contracts';
 
 export interface Sample {
   id: string;
@@ -80,4 +80,23 @@ export function applyGeofenceTransition(history: DeviceHistory, geofenceId: stri
   if (transition === 'ENTER' || transition === 'DWELL') inside.add(geofenceId);
   else inside.delete(geofenceId);
   return { ...history, geofences: [...inside].sort() };
+}
+
+const MAX_TRIGGERING = 10;
+
+/** The readings an alert carries: the newest of the rule's window (newest first), else the last reading. */
+export function triggering(history: DeviceHistory, windowMinutes: number, now: number, minuteMs: number): TriggeringReading[] {
+  const last = history.lastReading;
+  const toTriggering = (r: { id: string; ts: number; metrics?: TriggeringReading['metrics']; position?: TriggeringReading['position'] }): TriggeringReading => ({
+    id: r.id,
+    ts: new Date(r.ts).toISOString(),
+    ...(r.metrics ? { metrics: r.metrics } : {}),
+    ...(r.position ? { position: r.position } : {}),
+  });
+  if (windowMinutes > 0) {
+    const from = now - windowMinutes * minuteMs;
+    const inWindow = history.samples.filter((s) => s.ts > from && s.ts <= now).slice(-MAX_TRIGGERING).reverse();
+    if (inWindow.length > 0) return inWindow.map((s) => (last && s.id === last.id ? toTriggering(last) : toTriggering(s)));
+  }
+  return last ? [toTriggering(last)] : [];
 }

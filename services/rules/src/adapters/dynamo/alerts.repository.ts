@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertEventData } from '@geopulse/contracts';
 import { conditionalWrite } from '@geopulse/dynamo';
 import { inParallel } from '../../application/in-parallel';
@@ -38,6 +38,7 @@ export class DynamoAlertRepository implements AlertRepository {
         startReason: alert.reason,
         triggeringReadings: alert.triggeringReadings,
         ...(alert.traceId ? { traceId: alert.traceId } : {}),
+        ruleVersion: alert.ruleVersion,
       };
       // The START is stored once; a replayed START leaves the stored episode as it is.
       await conditionalWrite(() => this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(alertId)' })));
@@ -56,6 +57,11 @@ export class DynamoAlertRepository implements AlertRepository {
         }),
       );
     }
+  }
+
+  async get(tenantId: string, alertId: string): Promise<AlertRecord | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: { tenantId, alertId } }));
+    return Item as AlertRecord | undefined;
   }
 
   async list(tenantId: string, filter: AlertFilter): Promise<AlertRecord[]> {

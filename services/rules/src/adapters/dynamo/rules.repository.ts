@@ -4,10 +4,12 @@ import { tableName, type Rule } from '@geopulse/contracts';
 import { conditionalWrite, ensureTable, readAllPages, versionCondition, type TableDefinition } from '@geopulse/dynamo';
 import { RuleVersionConflict, type RuleRepository, type StoredRule } from '../../application/ports';
 
-export function rulesTables(prefix: string): { rules: TableDefinition; alerts: TableDefinition } {
+export function rulesTables(prefix: string): { rules: TableDefinition; alerts: TableDefinition; backtests: TableDefinition } {
   return {
     rules: { name: tableName('rules', prefix), partitionKey: 'tenantId', sortKey: 'ruleId' },
     alerts: { name: tableName('alerts', prefix), partitionKey: 'tenantId', sortKey: 'alertId' },
+    // Backtest jobs belong to this service alone (not in the shared TABLES): expire a week after their last change.
+    backtests: { name: `${prefix}geopulse-rule-backtests`, partitionKey: 'tenantId', sortKey: 'jobId', ttlAttribute: 'expiresAt' },
   };
 }
 
@@ -15,6 +17,7 @@ export async function ensureRulesTables(client: DynamoDBClient, prefix: string):
   const tables = rulesTables(prefix);
   await ensureTable(client, tables.rules);
   await ensureTable(client, tables.alerts);
+  await ensureTable(client, tables.backtests);
 }
 
 type RuleItem = Omit<StoredRule, 'id'> & { ruleId: string };

@@ -39,7 +39,7 @@ export type CompiledJexl = (context: EvaluationContext, functions: RuleFunctions
 
 class Unsupported extends Error {}
 
-type Ast = Record<string, unknown>;
+export type Ast = Record<string, unknown>;
 
 function isAst(value: unknown): value is Ast {
   return typeof value === 'object' && value !== null && typeof (value as Ast).type === 'string';
@@ -151,10 +151,21 @@ function compareWithLiteral(operator: string, left: Node, value: unknown): Node 
   }
 }
 
+/** Wraps the closure of each node (tracing for explain); identity when not tracing. */
+type NodeWrap = (ast: Ast, node: Node) => Node;
+
 class Compiler {
-  constructor(private readonly track: ErrorTrack) {}
+  constructor(
+    private readonly track: ErrorTrack,
+    private readonly wrap?: NodeWrap,
+  ) {}
 
   node(ast: Ast): Node {
+    const built = this.build(ast);
+    return this.wrap ? this.wrap(ast, built) : built;
+  }
+
+  private build(ast: Ast): Node {
     switch (ast.type) {
       case 'Literal': {
         const value = ast.value;
@@ -316,11 +327,52 @@ class Compiler {
 
 /** The closures for a parse tree, or undefined when some part of it is not compiled (use jexl). */
 export function compileJexl(ast: unknown): CompiledJexl | undefined {
+  return compileWith(ast);
+}
+
+/** What one node produced in a traced evaluation (its last evaluation, inside a filter). */
+export type NodeOutcome = { value: unknown } | { error: unknown };
+
+export interface TracedJexl {
+  evaluate: CompiledJexl;
+  /** The outcome of every node evaluated by the last `evaluate` (absent: not evaluated). */
+  outcomes: Map<Ast, NodeOutcome>;
+}
+
+/**
+ * The same closures as `compileJexl`, each node wrapped to record what it produced: explain
+ * (domain/explain.ts) reads the value of every sub-expression from the very code that
+ * evaluates rules, so the two cannot disagree. Not used on the evaluation path.
+ */
+export function traceJexl(ast: unknown): TracedJexl | undefined {
+  const outcomes = new Map<Ast, NodeOutcome>();
+  const wrap: NodeWrap = (node, inner) => (c, r, f) => {
+    try {
+      const value = inner(c, r, f);
+      outcomes.set(node, { value });
+      return value;
+    } catch (err) {
+      outcomes.set(node, { error: err });
+      throw err;
+    }
+  };
+  const compiled = compileWith(ast, wrap);
+  if (!compiled) return undefined;
+  return {
+    outcomes,
+    evaluate: (context, functions) => {
+      outcomes.clear();
+      return compiled(context, functions);
+    },
+  };
+}
+
+function compileWith(ast: unknown, wrap?: NodeWrap): CompiledJexl | undefined {
   if (!isAst(ast)) return undefined;
   const track: ErrorTrack = { thrown: undefined };
   let root: Node;
   try {
-    root = new Compiler(track).node(ast);
+    root = new Compiler(track, wrap).node(ast);
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;

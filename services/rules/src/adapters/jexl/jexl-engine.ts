@@ -10,13 +10,15 @@
 import { Jexl, type JexlToken } from 'jexl/dist/Jexl';
 import Lexer from 'jexl/dist/Lexer';
 import Parser from 'jexl/dist/parser/Parser';
-import { compileJexl } from './jexl-compiler';
+import { compileJexl, traceJexl, type Ast, type TracedJexl } from './jexl-compiler';
+import { traceTree } from './jexl-trace';
+import type { TraceableExpression, TraceNode } from '../../domain/explain';
 import { RULE_FUNCTIONS, type RuleFunctionName } from '../../domain/expression';
 import { ExpressionSyntaxError, type CompiledExpression, type EvaluationContext, type ExpressionEngine } from '../../domain/evaluation';
 import type { RuleFunctions } from '../../domain/functions';
 
 /** A compiled expression, and whether it runs as closures (false: JEXL's own evaluator). */
-export interface JexlCompiledExpression extends CompiledExpression {
+export interface JexlCompiledExpression extends CompiledExpression, TraceableExpression {
   readonly closures: boolean;
 }
 
@@ -50,7 +52,7 @@ export class JexlEngine implements ExpressionEngine {
   compile(source: string): JexlCompiledExpression {
     const ast = this.parse(source);
     const compiled = this.closures ? compileJexl(ast) : undefined;
-    if (compiled) return { closures: true, evaluate: compiled };
+    if (compiled) return { closures: true, evaluate: compiled, trace: tracer(ast as Ast) };
     const expression = this.jexl.createExpression(source);
     expression._ast = ast;
     return {
@@ -108,4 +110,19 @@ export class JexlEngine implements ExpressionEngine {
       throw new ExpressionSyntaxError('unexpected end of expression', source.length);
     }
   }
+}
+
+/** Explain's traced twin of the closures, compiled on first use (explain is rare; evaluation never pays for it). */
+function tracer(ast: Ast): (context: EvaluationContext, functions: RuleFunctions) => TraceNode {
+  let traced: TracedJexl | undefined;
+  return (context, functions) => {
+    traced ??= traceJexl(ast);
+    if (!traced) throw new Error('a parse tree that compiles to closures must also trace');
+    try {
+      traced.evaluate(context, functions);
+    } catch {
+      // The error is recorded on the nodes that threw.
+    }
+    return traceTree(ast, traced.outcomes);
+  };
 }
