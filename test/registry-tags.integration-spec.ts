@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor, type ServiceProcess } from '@geopulse/testing';
+import { SmtpSinkClient, waitFor, type ServiceProcess } from '@geopulse/testing';
 import { get, newJwtSecret, operatorFor, post, startServices } from './support/platform';
 
 // The device registry (ingest) feeds the aggregator's tag-filtered geo queries, and its tags
@@ -10,7 +10,7 @@ let token: string;
 
 beforeAll(async () => {
   ({ token } = await operatorFor(secret));
-  services = await startServices(['ingest', 'aggregator', 'rules', 'geo'], { GEOPULSE_JWT_SECRET: secret, LOG_LEVEL: 'warn' });
+  services = await startServices(['ingest', 'aggregator', 'rules', 'geo', 'notifier'], { GEOPULSE_JWT_SECRET: secret, LOG_LEVEL: 'warn' });
   for (const service of Object.values(services)) {
     await waitFor(async () => (await fetch(`${service.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: `${service.name} ready` });
   }
@@ -59,6 +59,21 @@ describe('registry tags in geo queries', () => {
       JSON.stringify({ id: `yard-${suffix}`, name: 'Yard', geometry: { type: 'Circle', center: [yard.lon, yard.lat], radiusMeters: 500 }, target: { tags: { fleet: 'vans' } } }),
     );
     expect(fence.status).toBe(201);
+    // A subscription filtering on the tag as a key/value pair: the notifier reads the device's registry tags.
+    const mailbox = `vans-${suffix}@example.com`;
+    const subscription = await post(
+      `${services.notifier.baseUrl}/v1/subscriptions`,
+      token,
+      JSON.stringify({ id: `vans-${suffix}`, name: 'Vans', filter: { types: ['alert.start'], ruleIds: [`hot-vans-${suffix}`, `hot-all-${suffix}`], tags: { fleet: 'vans' } }, channel: { type: 'email', to: [mailbox] } }),
+    );
+    expect(subscription.status).toBe(201);
+    const all = await post(
+      `${services.notifier.baseUrl}/v1/subscriptions`,
+      token,
+      JSON.stringify({ id: `all-${suffix}`, name: 'All', filter: { types: ['alert.start'], ruleIds: [`hot-all-${suffix}`] }, channel: { type: 'email', to: [`all-${suffix}@example.com`] } }),
+    );
+    expect(all.status).toBe(201);
+    expect((await post(`${services.rules.baseUrl}/v1/rules`, token, JSON.stringify({ id: `hot-all-${suffix}`, name: 'Hot anything', expression: 'temperature > 30' }))).status).toBe(201);
     const keys: Record<string, string> = {};
     for (const [deviceId, tags] of [[`van-${suffix}`, ['fleet:vans', 'site:ldn']], [`cage-${suffix}`, ['fleet:cages']]] as const) {
       const created = await post(`${services.ingest.baseUrl}/v1/devices`, token, JSON.stringify({ deviceId, name: deviceId, tags }));
@@ -86,7 +101,14 @@ describe('registry tags in geo queries', () => {
     );
     // The cage sent the same readings all along and is in neither.
     expect(await firing(`cage-${suffix}`)).toBe(false);
-    expect(await insideYard(`cage-${suffix}`)).toBe(false);
+    // Both fire hot-all; only the van's STARTs reach the subscription that filters on fleet:vans. A
+    // subscription without the filter shows when the notifier has routed the cage's alert.
+    const routed = async (subscriptionId: string) =>
+      ((await get(`${services.notifier.baseUrl}/v1/notifications?subscriptionId=${subscriptionId}`, token)).body.items as Array<{ deviceId: string; eventId: string }>).map((n) => n.deviceId);
+    await waitFor(async () => (await routed(`all-${suffix}`)).includes(`cage-${suffix}`), { timeoutMs: 30_000, description: 'the cage\'s alert routed' });
+    await waitFor(async () => (await routed(`vans-${suffix}`)).length >= 2, { timeoutMs: 30_000, description: 'the van\'s two alerts routed' });
+    expect(new Set(await routed(`vans-${suffix}`))).toEqual(new Set([`van-${suffix}`]));
+    await waitFor(async () => (await new SmtpSinkClient().messages({ to: mailbox })).length >= 2, { timeoutMs: 30_000, description: 'the van\'s two alert mails' });
     const seen = await get(`${services.geo.baseUrl}/v1/devices/cage-${suffix}/geofences`, token);
     expect(seen.status).toBe(200);
 

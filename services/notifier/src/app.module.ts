@@ -16,7 +16,7 @@ import { DynamoDeliveryLog, notificationsTable } from './adapters/dynamo/deliver
 import { DynamoSubscriptionRepository, subscriptionsTable } from './adapters/dynamo/subscription.repository';
 import { SmtpEmailSender } from './adapters/email/smtp.email-sender';
 import { NotificationsController } from './adapters/http/notifications.controller';
-import { CACHE, CONFIG, DELIVERY_LOG, DYNAMO, EMAIL, QUEUE } from './application/tokens';
+import { CACHE, CONFIG, DELIVERY_LOG, DEVICE_DIRECTORY, DYNAMO, EMAIL, QUEUE } from './application/tokens';
 import { SubscriptionsController } from './adapters/http/subscriptions.controller';
 import { KafkaDeadLetterSink } from './adapters/kafka/dead-letter.sink';
 import { EVENTS_CONSUMER, NOTIFIER_GROUP_ID, NotificationEventsConsumer } from './adapters/kafka/notification-events.consumer';
@@ -116,8 +116,9 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
       },
       {
         provide: RouteEvents,
-        useFactory: (cache: SubscriptionCache, queue: DeliveryQueue, log: DeliveryLog) => new RouteEvents((tenantId) => cache.all(tenantId), queue, log, clock),
-        inject: [CACHE, QUEUE, DELIVERY_LOG],
+        useFactory: (cache: SubscriptionCache, queue: DeliveryQueue, log: DeliveryLog, directory: RegistryDeviceDirectory) =>
+          new RouteEvents((tenantId) => cache.all(tenantId), queue, log, clock, async (tenantId, deviceId) => (await directory.get(tenantId, deviceId)).tags),
+        inject: [CACHE, QUEUE, DELIVERY_LOG, DEVICE_DIRECTORY],
       },
       {
         provide: ManageSubscriptions,
@@ -126,11 +127,15 @@ export function notifierModule(config: NotifierConfig, logger: JsonLogger): Dyna
         inject: [DYNAMO, DeliverNotifications],
       },
       {
+        // Registry tags (subscription filters, stream filters) change rarely; a replica re-reads a device's tags after 30 s.
+        provide: DEVICE_DIRECTORY,
+        inject: [DYNAMO],
+        useFactory: (d: DynamoClients) => new RegistryDeviceDirectory(d.doc, prefix, 30_000, clock),
+      },
+      {
         provide: StreamHub,
-        inject: [DYNAMO, LOGGER],
-        useFactory: (d: DynamoClients, root: JsonLogger) => {
-          // Registry tags change rarely; a replica re-reads a device's tags after 30 s.
-          const directory = new RegistryDeviceDirectory(d.doc, prefix, 30_000, clock);
+        inject: [DEVICE_DIRECTORY, LOGGER],
+        useFactory: (directory: RegistryDeviceDirectory, root: JsonLogger) => {
           const clients = metric.gauge('geopulse_notifier_stream_clients', 'Open GET /v1/stream connections of this replica');
           const dropped = metric.counter('geopulse_notifier_stream_clients_closed_total', 'Stream clients the server closed, by reason (slow-consumer, shutdown)', ['reason']);
           return new StreamHub(

@@ -109,7 +109,7 @@ function sampleEvent(tenantId: string, now: number): NotificationEvent {
   };
   return {
     eventId, tenantId, type: 'alert.start', deviceId: 'sample-device', at, severity: 'WARNING', ruleId: 'sample-rule', ruleName: data.ruleName,
-    reason: data.reason, values: { temperature: 42 }, tags: {},
+    reason: data.reason, values: { temperature: 42 }, tags: [],
     cloudEvent: { specversion: '1.0', id: eventId, source: eventSource('notifier'), type: EVENT_TYPES.alert, time: at, subject: 'sample-device', datacontenttype: 'application/json', data },
   };
 }

@@ -1,7 +1,7 @@
 import { metric } from '@geopulse/observability';
 import { deliveryId } from '../domain/delivery';
 import type { NotificationEvent } from '../domain/notification-event';
-import { subscriptionMatches, type Subscription } from '../domain/subscription';
+import { filtersOnTags, subscriptionMatches, type Subscription } from '../domain/subscription';
 import { deliveryRecord } from './deliver-notifications';
 import type { Clock, DeliveryJob, DeliveryLog, DeliveryQueue } from './ports';
 
@@ -24,6 +24,8 @@ export class RouteEvents {
     private readonly queue: DeliveryQueue,
     private readonly log: DeliveryLog,
     private readonly clock: Clock,
+    /** The device's registry tags (cached by the adapter), read only for subscriptions that filter on tags. */
+    private readonly tagsOf: (tenantId: string, deviceId: string) => Promise<readonly string[]> = async () => [],
   ) {}
 
   async execute(events: readonly RoutableEvent[]): Promise<{ enqueued: number; duplicate: number; throttled: number }> {
@@ -36,8 +38,10 @@ export class RouteEvents {
         subs = await this.subscriptions(event.tenantId);
         byTenant.set(event.tenantId, subs);
       }
+      // A registry outage throws here: the batch is retried, nothing is routed on a guess.
+      const deviceTags = subs.some(filtersOnTags) ? await this.tagsOf(event.tenantId, event.deviceId) : [];
       for (const sub of subs) {
-        if (!subscriptionMatches(sub, event)) continue;
+        if (!subscriptionMatches(sub, event, deviceTags)) continue;
         pending.push({
           job: {
             id: deliveryId(event.eventId, sub.id), tenantId: event.tenantId, subscriptionId: sub.id, channel: sub.channel.type, event, recordKey,

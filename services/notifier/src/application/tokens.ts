@@ -5,3 +5,5 @@ export const CACHE = Symbol('CACHE');
 export const EMAIL = Symbol('EMAIL');
 export const CONFIG = Symbol('CONFIG');
 export const DELIVERY_LOG = Symbol('DELIVERY_LOG');
+/** The device registry, read only (docs/decisions/0104): tags for subscription and stream filters. */
+export const DEVICE_DIRECTORY = Symbol('DEVICE_DIRECTORY');

@@ -4,6 +4,7 @@ import {
   isRecord,
   parseAlertEventData,
   parseGeofenceTransitionData,
+  tagStrings,
   type AlertEventData,
   type CloudEvent,
   type GeofenceTransitionData,
@@ -35,7 +36,8 @@ export interface NotificationEvent {
   /** Metric values (alerts) or the position (geofences) that triggered it, flat. */
   values: Record<string, string | number | boolean>;
   traceId?: string;
-  tags: Record<string, string>;
+  /** Tags the event itself carries (a list, or a key/value map read as `key:value`; docs/decisions/0107). */
+  tags: string[];
   /** The CloudEvent as consumed (attributes + data). */
   cloudEvent: CloudEvent<unknown>;
 }
@@ -47,10 +49,11 @@ export class InvalidNotificationEvent extends Error {
   }
 }
 
-/** Tags an event may carry (string values only): what subscription filters on `tags` compare. */
-function stringMap(value: unknown): Record<string, string> {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+/** Tags an event may carry (string values only), as tag strings: a map `{k: v}` is `k:v`. */
+function tagList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((t): t is string => typeof t === 'string');
+  if (!isRecord(value)) return [];
+  return tagStrings(Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string')));
 }
 
 function scalar(v: unknown): v is string | number | boolean {
@@ -75,7 +78,7 @@ const TRANSITION_TYPES: Record<GeofenceTransitionData['transition'], Notificatio
  * Throws InvalidNotificationEvent with the dead-letter reason.
  */
 export function parseNotificationEvent(cloudEvent: CloudEvent<unknown>, recordKey: string | null): NotificationEvent {
-  const tags = stringMap(isRecord(cloudEvent.data) ? cloudEvent.data.tags : undefined);
+  const tags = tagList(isRecord(cloudEvent.data) ? cloudEvent.data.tags : undefined);
   const own = { eventId: cloudEvent.id, tags, cloudEvent };
   if (cloudEvent.type === EVENT_TYPES.alert) {
     const alert = parsed('invalid-alert', () => parseAlertEventData(cloudEvent.data));

@@ -60,8 +60,11 @@ describe('subscriptionMatches', () => {
     expect(subscriptionMatches(sub({ filter: { ...f, ruleIds: [] } }), alertEvent())).toBe(true);
     expect(subscriptionMatches(sub({ filter: { ...f, deviceIds: ['dev-1'] } }), alertEvent())).toBe(true);
     expect(subscriptionMatches(sub({ filter: { ...f, deviceIds: ['dev-2'] } }), alertEvent())).toBe(false);
-    expect(subscriptionMatches(sub({ filter: { ...f, tags: { site: 'ams' } } }), alertEvent({ tags: { site: 'ams', x: 'y' } }))).toBe(true);
+    expect(subscriptionMatches(sub({ filter: { ...f, tags: { site: 'ams' } } }), alertEvent({ tags: ['site:ams', 'x:y'] }))).toBe(true);
     expect(subscriptionMatches(sub({ filter: { ...f, tags: { site: 'ams' } } }), alertEvent())).toBe(false);
+    // The device's registry tags decide when the event carries none (docs/decisions/0107).
+    expect(subscriptionMatches(sub({ filter: { ...f, tags: { site: 'ams' } } }), alertEvent(), ['fleet-a', 'site:ams'])).toBe(true);
+    expect(subscriptionMatches(sub({ filter: { ...f, tags: { site: 'ams' } } }), alertEvent(), ['site:rtm'])).toBe(false);
   });
 
   it('applies geofence ids to geofence events only', () => {

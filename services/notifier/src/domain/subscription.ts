@@ -1,4 +1,4 @@
-import { isRecord, schemaCheck, SEVERITIES, type JsonSchema, type Severity } from '@geopulse/contracts';
+import { isRecord, schemaCheck, SEVERITIES, tagStrings, type JsonSchema, type Severity } from '@geopulse/contracts';
 import { NOTIFICATION_TYPES, type NotificationEvent, type NotificationType } from './notification-event';
 
 export interface SubscriptionFilter {
@@ -9,7 +9,7 @@ export interface SubscriptionFilter {
   ruleIds?: string[];
   geofenceIds?: string[];
   deviceIds?: string[];
-  /** Every pair must be among the event's tags. */
+  /** Every pair, as the tag `key:value`, must be among the device's registry tags or the event's own (docs/decisions/0107). */
   tags?: Record<string, string>;
 }
 
@@ -164,8 +164,11 @@ const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 const listMatches = (list: string[] | undefined, value: string | undefined): boolean =>
   !list || list.length === 0 || (value !== undefined && list.includes(value));
 
-/** Whether an event goes to this subscription. */
-export function subscriptionMatches(sub: Subscription, event: NotificationEvent): boolean {
+/** Whether a subscription's filter can only be decided with the device's registry tags. */
+export const filtersOnTags = (sub: Subscription): boolean => Object.keys(sub.filter.tags ?? {}).length > 0;
+
+/** Whether an event goes to this subscription; `deviceTags` are the device's registry tags, needed when it filters on tags. */
+export function subscriptionMatches(sub: Subscription, event: NotificationEvent, deviceTags: readonly string[] = []): boolean {
   if (!sub.enabled || sub.tenantId !== event.tenantId) return false;
   const f = sub.filter;
   if (!f.types.includes(event.type)) return false;
@@ -174,7 +177,8 @@ export function subscriptionMatches(sub: Subscription, event: NotificationEvent)
     if (!listMatches(f.ruleIds, event.ruleId)) return false;
   } else if (!listMatches(f.geofenceIds, event.geofenceId)) return false;
   if (!listMatches(f.deviceIds, event.deviceId)) return false;
-  for (const [k, v] of Object.entries(f.tags ?? {})) if (event.tags[k] !== v) return false;
+  const have = new Set([...event.tags, ...deviceTags]);
+  if (!tagStrings(f.tags).every((tag) => have.has(tag))) return false;
   return true;
 }
 
