@@ -69,3 +69,20 @@ export interface OutgoingTransition {
 export interface TransitionPublisher {
   publish(transitions: readonly OutgoingTransition[]): Promise<void>;
 }
+
+/** A visit read back from the transition log: ENTER time, EXIT time once it closed. */
+export interface LoggedVisit {
+  deviceId: string;
+  enteredAt: number;
+  exitedAt?: number;
+}
+
+/**
+ * Geo's own record of ENTER and EXIT per fence (`geopulse-geofence-transitions`), for reports.
+ * Writes are idempotent (a replay writes the same items).
+ */
+export interface TransitionLog {
+  record(transitions: readonly OutgoingTransition[]): Promise<void>;
+  /** Visits of a fence that started in [enteredFrom, enteredTo); throws REPORT_TOO_LARGE past `limit` items. */
+  visits(tenantId: string, fenceId: string, enteredFrom: number, enteredTo: number, limit: number): Promise<LoggedVisit[]>;
+}

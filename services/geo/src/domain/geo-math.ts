@@ -63,3 +63,35 @@ export function distanceToRingsMeters(p: Point, rings: ReadonlyArray<ReadonlyArr
   }
   return best;
 }
+
+/** Longitude folded into [-180, 180). */
+export function wrapLongitude(lon: number): number {
+  return ((((lon + 180) % 360) + 360) % 360) - 180;
+}
+
+/** Initial bearing (degrees clockwise from north, [0, 360)) of the great circle from `a` to `b`. */
+export function initialBearingDegrees(a: Point, b: Point): number {
+  const phi1 = a.lat * RAD;
+  const phi2 = b.lat * RAD;
+  const dLam = (b.lon - a.lon) * RAD;
+  const y = Math.sin(dLam) * Math.cos(phi2);
+  const x = Math.cos(phi1) * Math.sin(phi2) - Math.sin(phi1) * Math.cos(phi2) * Math.cos(dLam);
+  return ((Math.atan2(y, x) / RAD) % 360 + 360) % 360;
+}
+
+/** Bearing on arrival at `b` along the great circle from `a` (the heading a device keeps going on). */
+export function finalBearingDegrees(a: Point, b: Point): number {
+  return (initialBearingDegrees(b, a) + 180) % 360;
+}
+
+/** The point `meters` along the great circle leaving `p` at `bearing` degrees. */
+export function destination(p: Point, bearing: number, meters: number): Point {
+  const delta = meters / EARTH_RADIUS_METERS;
+  const theta = bearing * RAD;
+  const phi1 = p.lat * RAD;
+  const lam1 = p.lon * RAD;
+  const sinPhi2 = Math.sin(phi1) * Math.cos(delta) + Math.cos(phi1) * Math.sin(delta) * Math.cos(theta);
+  const phi2 = Math.asin(Math.max(-1, Math.min(1, sinPhi2)));
+  const lam2 = lam1 + Math.atan2(Math.sin(theta) * Math.sin(delta) * Math.cos(phi1), Math.cos(delta) - Math.sin(phi1) * sinPhi2);
+  return { lat: phi2 / RAD, lon: wrapLongitude(lam2 / RAD) };
+}
