@@ -12,10 +12,16 @@ import { ReconsiderVisitors } from './application/reconsider-visitors';
 import { FireDwells } from './application/fire-dwells';
 import { GeofenceCatalog } from './application/geofence-catalog';
 import { ManageGeofences } from './application/manage-geofences';
-import type { Clock, MembershipStore, TransitionPublisher } from './application/ports';
+import type { Clock, MembershipStore, TransitionLog, TransitionPublisher } from './application/ports';
+import { ForecastGeofences } from './application/forecast-geofences';
+import { RecordingTransitionPublisher } from './application/recording-publisher';
+import { ReportZoneDays } from './application/report-zone-days';
+import { DEFAULT_FORECAST_SETTINGS } from './domain/forecast';
 import { SerialQueue } from './application/serial-queue';
-import { CLOCK, MEMBERSHIP_STORE, TRANSITION_PUBLISHER } from './application/tokens';
+import { CLOCK, MEMBERSHIP_STORE, TRANSITION_LOG, TRANSITION_PUBLISHER } from './application/tokens';
 import { DynamoGeofenceRepository } from './adapters/dynamo/geofence.repository';
+import { DynamoTransitionLog } from './adapters/dynamo/transition-log.repository';
+import { GeofenceAnalyticsController } from './adapters/http/geofence-analytics.controller';
 import { GeoRuntime, GeoStartUp } from './adapters/geo-runtime';
 import { DeviceGeofencesController } from './adapters/http/device-geofences.controller';
 import { GeofencesController } from './adapters/http/geofences.controller';
@@ -34,6 +40,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
   const catalog = new GeofenceCatalog(repository, clock);
   const log = logger.child('geo');
   const startUp = new GeoStartUp();
+  const transitionLog = new DynamoTransitionLog(dynamo.doc, config.dynamo.tablePrefix, config.geo.report.retentionMs);
   const telemetryTopic = topicName('telemetry', config.kafka.topicPrefix);
   return PlatformModule.register({
     service: 'geo',
@@ -41,7 +48,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [GeofencesController, DeviceGeofencesController, GeofenceChangesConsumer, ReadingsConsumer],
+    controllers: [GeofenceAnalyticsController, GeofencesController, DeviceGeofencesController, GeofenceChangesConsumer, ReadingsConsumer],
     consumers: {
       useFactory: () => ({
         [FENCES_CONSUMER]: { groupId: broadcastGroupId('geopulse-geo-fences'), fromBeginning: true, startAfter: () => startUp.loaded.opened },
@@ -54,7 +61,19 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
       FenceReplay,
       { provide: GeofenceCatalog, useValue: catalog },
       { provide: MEMBERSHIP_STORE, inject: [REDIS], useFactory: (redis: RedisClient) => new RedisMembershipStore(redis, telemetryTopic) },
-      { provide: TRANSITION_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new KafkaTransitionPublisher(producer) },
+      { provide: TRANSITION_LOG, useValue: transitionLog },
+      { provide: TRANSITION_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new RecordingTransitionPublisher(transitionLog, new KafkaTransitionPublisher(producer)) },
+      {
+        provide: ForecastGeofences,
+        inject: [MEMBERSHIP_STORE],
+        useFactory: (store: MembershipStore) =>
+          new ForecastGeofences(catalog, store, config.geo.forecast, { ...DEFAULT_FORECAST_SETTINGS, idleSpeedMps: config.geo.forecast.idleSpeedMps, trackWindowMs: config.geo.forecast.trackWindowMs }),
+      },
+      {
+        provide: ReportZoneDays,
+        inject: [TRANSITION_LOG, MEMBERSHIP_STORE],
+        useFactory: (log: TransitionLog, store: MembershipStore) => new ReportZoneDays(catalog, log, store, config.geo.report, clock),
+      },
       {
         provide: ManageGeofences,
         inject: [EventProducer],
