@@ -39,17 +39,22 @@ export function expandBox(box: BBox, meters: number): BBox {
 /**
  * Shortest distance in metres from a point to the segments of rings ([lon, lat] positions),
  * in a local equirectangular projection around the point: exact enough (well under 0.1 %)
- * for the few-metre bands hysteresis needs on fences up to tens of kilometres.
+ * for the few-metre bands hysteresis needs on fences up to tens of kilometres. Longitude
+ * differences wrap (an edge at 179.9999° is metres from a point at -179.9999°). With
+ * `skipSeam`, edges lying on the antimeridian are not boundary: they are the cut of a shape
+ * split there (RFC 7946), which continues on the other side.
  */
-export function distanceToRingsMeters(p: Point, rings: ReadonlyArray<ReadonlyArray<readonly [number, number]>>): number {
+export function distanceToRingsMeters(p: Point, rings: ReadonlyArray<ReadonlyArray<readonly [number, number]>>, skipSeam = false): number {
   const kx = Math.cos(p.lat * RAD) * EARTH_RADIUS_METERS * RAD;
   const ky = EARTH_RADIUS_METERS * RAD;
   let best = Infinity;
   for (const ring of rings) {
     for (let i = 0; i + 1 < ring.length; i++) {
-      const ax = (ring[i][0] - p.lon) * kx;
+      if (skipSeam && Math.abs(ring[i][0]) === 180 && ring[i][0] === ring[i + 1][0]) continue;
+      // The edge as it is (edges never cross the antimeridian), moved by whole turns next to the point.
+      const ax = wrapLongitude(ring[i][0] - p.lon) * kx;
       const ay = (ring[i][1] - p.lat) * ky;
-      const bx = (ring[i + 1][0] - p.lon) * kx;
+      const bx = ax + (ring[i + 1][0] - ring[i][0]) * kx;
       const by = (ring[i + 1][1] - p.lat) * ky;
       const dx = bx - ax;
       const dy = by - ay;
