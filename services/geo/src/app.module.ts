@@ -29,6 +29,7 @@ import { FENCES_CONSUMER, FenceReplay, GeofenceChangesConsumer } from './adapter
 import { KafkaGeofenceChangePublisher } from './adapters/kafka/geofence-changes.publisher';
 import { GEO_GROUP_ID, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { KafkaTransitionPublisher } from './adapters/kafka/transitions.publisher';
+import { KafkaApproachPublisher } from './adapters/kafka/approaches.publisher';
 import { RedisMembershipStore } from './adapters/redis/membership.store';
 import type { GeoConfig } from './config';
 
@@ -40,6 +41,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
   const catalog = new GeofenceCatalog(repository, clock);
   const log = logger.child('geo');
   const startUp = new GeoStartUp();
+  const forecastSettings = { ...DEFAULT_FORECAST_SETTINGS, idleSpeedMps: config.geo.forecast.idleSpeedMps, trackWindowMs: config.geo.forecast.trackWindowMs };
   const transitionLog = new DynamoTransitionLog(dynamo.doc, config.dynamo.tablePrefix, config.geo.report.retentionMs);
   const telemetryTopic = topicName('telemetry', config.kafka.topicPrefix);
   return PlatformModule.register({
@@ -67,7 +69,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
         provide: ForecastGeofences,
         inject: [MEMBERSHIP_STORE],
         useFactory: (store: MembershipStore) =>
-          new ForecastGeofences(catalog, store, config.geo.forecast, { ...DEFAULT_FORECAST_SETTINGS, idleSpeedMps: config.geo.forecast.idleSpeedMps, trackWindowMs: config.geo.forecast.trackWindowMs }),
+          new ForecastGeofences(catalog, store, config.geo.forecast, forecastSettings),
       },
       {
         provide: ReportZoneDays,
@@ -79,7 +81,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
         inject: [EventProducer],
         useFactory: (producer: EventProducer) =>
           new ManageGeofences(repository, new KafkaGeofenceChangePublisher(producer), catalog, clock, {
-            limits: { ...DEFAULT_GEOFENCE_LIMITS, maxVertices: config.geo.maxVertices },
+            limits: { ...DEFAULT_GEOFENCE_LIMITS, maxVertices: config.geo.maxVertices, maxForecastMinutes: config.geo.forecast.maxHorizonMinutes },
             maxImportFeatures: config.geo.maxImportFeatures,
             maxPerTenant: config.geo.maxFencesPerTenant,
             newId: () => randomUUID(),
@@ -88,8 +90,9 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
       },
       {
         provide: EvaluatePositions,
-        inject: [MEMBERSHIP_STORE, TRANSITION_PUBLISHER],
-        useFactory: (store: MembershipStore, publisher: TransitionPublisher) => new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock),
+        inject: [MEMBERSHIP_STORE, TRANSITION_PUBLISHER, EventProducer],
+        useFactory: (store: MembershipStore, publisher: TransitionPublisher, producer: EventProducer) =>
+          new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock, { publisher: new KafkaApproachPublisher(producer), settings: forecastSettings }),
       },
       {
         provide: GeoRuntime,

@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '@geopulse/contracts';
 import { waitFor, type ServiceProcess } from '@geopulse/testing';
 import { EARTH_RADIUS_METERS } from '../src/domain/geo-math';
 import { GeoWorld, type Operator } from './support/geo-harness';
@@ -75,6 +76,41 @@ describe('forecast', () => {
       ['van-1', 'MOVING', ['ENTER:zone:60']],
       ['parked', 'STATIONARY', ['IDLE:zone:0']],
     ]);
+  });
+
+  it('publishes one geofence.forecast per approach to a fence with forecastMinutes, with the hand-computed ETA, and none for a device too far away', async () => {
+    const op = await tenantWith({ id: 'gate', name: 'Gate', forecastMinutes: 2, geometry: box(0.01, -0.01, 0.02, 0.01) });
+    const t0 = Date.now() - 120_000;
+    // van-2 as van-1 above (ENTER in 60 s, within 2 minutes); van-3 on the same line 0.0682° away (ENTER in 620 s).
+    await world.send([...[0, 1, 2, 3, 4].map((i) => op.reading('van-2', t0 + i * 10_000, i * 0.001, 0)), ...[0, 1, 2, 3, 4].map((i) => op.reading('van-3', t0 + i * 10_000, -0.0626 + i * 0.0011, 1e-4))]);
+    await applied(op, 'van-2', t0 + 40_000);
+    await applied(op, 'van-3', t0 + 40_000);
+    // Still approaching: no second announcement. Then inside: ENTER.
+    await world.send([op.reading('van-2', t0 + 50_000, 0.005, 0), op.reading('van-2', t0 + 60_000, 0.006, 0)]);
+    await applied(op, 'van-2', t0 + 60_000);
+    await world.send([op.reading('van-2', t0 + 100_000, 0.011, 0)]);
+    const events = await waitFor(
+      async () => {
+        const all = await world.geofenceEvents(op.tenant);
+        return all.some((e) => e.type === EVENT_TYPES.geofenceTransition && e.deviceId === 'van-2') ? all : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300, description: 'the ENTER of van-2' },
+    );
+    const forecasts = events.filter((e) => e.type === EVENT_TYPES.geofenceForecast);
+    expect(forecasts).toHaveLength(1);
+    expect(forecasts[0]).toMatchObject({
+      deviceId: 'van-2',
+      geofenceId: 'gate',
+      geofenceName: 'Gate',
+      transition: 'ENTER',
+      at: new Date(t0 + 40_000).toISOString(),
+      etaSeconds: 60,
+      distanceMeters: Math.round(0.006 * M_PER_DEG * 10) / 10,
+      headingDegrees: 90,
+      position: { lat: 0, lon: 0.004 },
+    });
+    expect(Math.abs(Date.parse(forecasts[0].predictedAt as string) - (t0 + 100_000))).toBeLessThanOrEqual(2);
+    expect(events.filter((e) => e.type === EVENT_TYPES.geofenceTransition).map((e) => `${e.deviceId}:${e.transition}`)).toEqual(['van-2:ENTER']);
   });
 
   it('answers precise 4xx for bad forecast requests and 404 for a device never seen', async () => {

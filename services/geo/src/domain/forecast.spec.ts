@@ -1,6 +1,6 @@
 import type { Geofence, GeofenceGeometry } from '@geopulse/contracts';
 import { FenceShape } from './fence-shape';
-import { estimateMotion, forecast, type CandidateFence } from './forecast';
+import { approachAlerts, estimateMotion, forecast, type CandidateFence } from './forecast';
 import { EARTH_RADIUS_METERS } from './geo-math';
 import type { TrackPoint } from './membership';
 
@@ -97,5 +97,26 @@ describe('forecast', () => {
     const events = forecast(track([179.5, 11], [0.01, 0]), [pacific, west], 3 * 3600).events;
     expect(events.map((e) => `${e.type}:${e.geofenceId}`)).toEqual(['EXIT:pacific', 'ENTER:west', 'EXIT:west']);
     expect(events[0].position.lon).toBeCloseTo(-179, 3);
+  });
+});
+
+describe('approachAlerts', () => {
+  const zone = fence('zone', box(0.01, -0.01, 0.02, 0.01));
+  zone.fence.forecastMinutes = 2;
+  const plain = fence('plain', box(0.03, -0.01, 0.04, 0.01));
+
+  it('announces an ENTER predicted within the fence’s forecastMinutes once per approach, again after it lapsed', () => {
+    // ENTER in 60 s at lon 0.004 (within 2 minutes); the fence without forecastMinutes is never announced.
+    const fixes = track([0, 0], [0.001, 0]);
+    const first = approachAlerts(fixes, [zone, plain], {});
+    expect(first.alerts.map((a) => [a.fence.id, Math.round(a.event.etaSeconds), a.since])).toEqual([['zone', 60, fixes[4].ts]]);
+    expect(first.approaches).toEqual({ zone: fixes[4].ts });
+    // The next fix, still approaching: nothing new, the approach keeps its identity.
+    const next = [...fixes.slice(1), { ts: fixes[4].ts + 10_000, lon: 0.005, lat: 0 }];
+    expect(approachAlerts(next, [zone, plain], first.approaches)).toEqual({ approaches: { zone: fixes[4].ts }, alerts: [] });
+    // Turned back: the approach lapses; approaching again is announced again.
+    expect(approachAlerts(track([0.005, 0], [-0.001, 0]), [zone], first.approaches)).toEqual({ approaches: {}, alerts: [] });
+    // Too far to enter within 2 minutes (ENTER in 10 minutes).
+    expect(approachAlerts(track([-0.0626, 0], [0.0011, 0]), [zone], {}).alerts).toEqual([]);
   });
 });

@@ -144,3 +144,39 @@ function overlaps(a: Box, b: Box): boolean {
   if (b.minX < -180 || b.maxX > 180) return true;
   return a.minX <= b.maxX && b.minX <= a.maxX && a.minY <= b.maxY && b.minY <= a.maxY;
 }
+
+/** Approaches already announced, by fence id: the event time of the fix they were first predicted from. */
+export type Approaches = Record<string, number>;
+
+export interface ApproachAlert {
+  fence: Geofence;
+  event: ForecastEvent;
+  motion: Motion;
+  /** Event time of the fix the approach was first predicted from (the alert's identity). */
+  since: number;
+}
+
+/**
+ * The `geofence.forecast` decision at a device's newest fix: among `fences` (those with
+ * `forecastMinutes` that target the device), the ones it is predicted to ENTER within their
+ * `forecastMinutes`. Each approach is announced once: again only after a fix at which it is no
+ * longer predicted (it turned away, stopped, or entered).
+ */
+export function approachAlerts(track: readonly TrackPoint[], fences: readonly CandidateFence[], announced: Approaches, settings: ForecastSettings = DEFAULT_FORECAST_SETTINGS): { approaches: Approaches; alerts: ApproachAlert[] } {
+  const withinMinutes = fences.filter((c) => c.fence.forecastMinutes !== undefined);
+  if (withinMinutes.length === 0 || track.length === 0) return { approaches: {}, alerts: [] };
+  const horizon = Math.max(...withinMinutes.map((c) => c.fence.forecastMinutes!)) * 60;
+  const { motion, events } = forecast(track, withinMinutes, horizon, settings);
+  const byId = new Map(withinMinutes.map((c) => [c.fence.id, c.fence]));
+  const newest = track[track.length - 1].ts;
+  const approaches: Approaches = {};
+  const alerts: ApproachAlert[] = [];
+  for (const event of events) {
+    const fence = byId.get(event.geofenceId)!;
+    if (event.type !== 'ENTER' || approaches[fence.id] !== undefined || event.etaSeconds > fence.forecastMinutes! * 60) continue;
+    const since = announced[fence.id] ?? newest;
+    approaches[fence.id] = since;
+    if (announced[fence.id] === undefined) alerts.push({ fence, event, motion, since });
+  }
+  return { approaches, alerts };
+}

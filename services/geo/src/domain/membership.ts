@@ -31,6 +31,8 @@ export interface DeviceGeoState {
   visits: Record<string, Visit>;
   /** The last applied positions, oldest first (at most TRACK_LENGTH): the forecast's input. */
   track?: TrackPoint[];
+  /** Approaches to fences already announced as `geofence.forecast` (fence id -> first predicted at). */
+  approaches?: Record<string, number>;
   /** Tags of the last applied reading, when it carried any (the forecast's fence targeting). */
   tags?: Record<string, string>;
 }
