@@ -14,6 +14,7 @@ const ingestEnv = {
   INGEST_KEY_ROTATION_GRACE_SECONDS: env.int('how long the previous device key works after a rotation', { default: 86_400, min: 0 }),
   INGEST_KEY_CACHE_TTL_MS: env.int('how long a device key verification is cached (revocation delay)', { default: 5000, min: 0, max: 60_000 }),
   INGEST_MAX_DEVICES_PER_TENANT: env.int('devices one tenant may register (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100_000, min: 1 }),
+  INGEST_DEVICE_TAGS_TTL_MS: env.int('how long a device\'s registry tags are cached for the readings that carry them (tag change delay)', { default: 10_000, min: 0, max: 300_000 }),
   INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
   MQTT_URL: env.optionalUrl('MQTT broker of the bridge (mqtt://, mqtts://); bridge off when unset', ['mqtt', 'mqtts', 'ws', 'wss']),
   MQTT_SHARE_GROUP: env.string('shared subscription group of the bridge', { default: 'geopulse-ingest', pattern: /^[A-Za-z0-9._-]+$/ }),
@@ -42,6 +43,8 @@ export interface IngestSettings {
   maxDevicesPerTenant: number;
   keyCacheTtlMs: number;
   keyCacheSize: number;
+  /** How long a device's registry tags are cached for readings (docs/decisions/0107). */
+  deviceTagsTtlMs: number;
 }
 
 export interface MqttSettings {
@@ -107,6 +110,7 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         maxDevicesPerTenant: c.INGEST_MAX_DEVICES_PER_TENANT,
         keyCacheTtlMs: c.INGEST_KEY_CACHE_TTL_MS,
         keyCacheSize: c.INGEST_KEY_CACHE_SIZE,
+        deviceTagsTtlMs: c.INGEST_DEVICE_TAGS_TTL_MS,
       };
     },
   });

@@ -34,7 +34,7 @@ export interface DeviceGeoState {
   /** Approaches to fences already announced as `geofence.forecast` (fence id -> first predicted at). */
   approaches?: Record<string, number>;
   /** Tags of the last applied reading, when it carried any (the forecast's fence targeting). */
-  tags?: Record<string, string>;
+  tags?: string[];
 }
 
 /** One applied position of a device's recent track. */
@@ -64,8 +64,8 @@ export interface PositionReading {
   id: string;
   ts: number;
   position: GeoPosition;
-  /** Tags the reading carries, when any (used by fences targeting tags). */
-  tags?: Record<string, string>;
+  /** The device's registry tags the reading carries (docs/decisions/0107), for fences targeting tags. */
+  tags?: readonly string[];
 }
 
 export type ApplyResult = { applied: false; state: DeviceGeoState | undefined } | { applied: true; state: DeviceGeoState; transitions: Transition[] };
@@ -136,7 +136,7 @@ export function applyReading(
   }
 
   const track = [...(state?.track ?? []), { ts: reading.ts, lat: reading.position.lat, lon: reading.position.lon }].slice(-TRACK_LENGTH);
-  return { applied: true, state: { lastTs: reading.ts, appliedAt: now, position: reading.position, readingId: reading.id, visits, track, ...(reading.tags ? { tags: reading.tags } : {}) }, transitions };
+  return { applied: true, state: { lastTs: reading.ts, appliedAt: now, position: reading.position, readingId: reading.id, visits, track, ...(reading.tags ? { tags: [...reading.tags] } : {}) }, transitions };
 }
 
 /**
