@@ -36,7 +36,7 @@ export class ReportZoneDays {
   async execute(tenantId: string, fenceId: string, params: Record<string, string | undefined>): Promise<ZoneReport> {
     const fence = this.catalog.index.get(tenantId, fenceId);
     if (!fence) throw new GeofenceError('GEOFENCE_NOT_FOUND', `geofence ${fenceId} not found`);
-    const parsed = parseReportQuery(params, this.limits.maxRangeDays);
+    const parsed = parseReportQuery(params, this.limits.maxRangeDays, this.clock());
     if (!parsed.ok) throw new GeofenceError('INVALID_QUERY', `${parsed.issues.length} problem(s) in the report query`, parsed.issues);
     const { query } = parsed;
     const since = query.from - this.limits.lookbackDays * 86_400_000;

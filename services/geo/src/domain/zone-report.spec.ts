@@ -13,7 +13,7 @@ const VISITS: VisitRecord[] = [
 ];
 const LATER = t('2026-12-01T00:00:00Z');
 const query = (from: string, to: string, tz?: string) => {
-  const r = parseReportQuery({ from, to, tz }, 366);
+  const r = parseReportQuery({ from, to, tz }, 366, LATER);
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.query;
 };
@@ -62,9 +62,22 @@ describe('parseReportQuery', () => {
     expect(query('2026-11-02T10:00:00+01:00', '2026-11-02T12:00:00Z').from).toBe(t('2026-11-02T09:00:00Z'));
   });
 
+  it('defaults to the last 7 local days, today included', () => {
+    const now = t('2026-11-30T12:00:00Z');
+    const range = (p: Record<string, string>) => {
+      const r = parseReportQuery(p, 366, now);
+      return r.ok ? [new Date(r.query.from).toISOString(), new Date(r.query.to).toISOString()] : r.issues;
+    };
+    expect(range({})).toEqual(['2026-11-24T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
+    // 21:00 on 30 Nov in Tokyo: 24 Nov 00:00 JST to 1 Dec 00:00 JST.
+    expect(range({ tz: 'Asia/Tokyo' })).toEqual(['2026-11-23T15:00:00.000Z', '2026-11-30T15:00:00.000Z']);
+    expect(range({ to: '2026-11-05' })).toEqual(['2026-10-29T00:00:00.000Z', '2026-11-05T00:00:00.000Z']);
+    expect(range({ from: '2026-11-02' })).toEqual(['2026-11-02T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
+  });
+
   it('names every bad parameter', () => {
     const issues = (p: Record<string, string | undefined>, maxDays = 31) => {
-      const r = parseReportQuery(p, maxDays);
+      const r = parseReportQuery(p, maxDays, LATER);
       return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`);
     };
     expect(issues({ from: '2026-11-02', to: '2026-11-05', tz: 'Mars/Olympus' })).toEqual([
@@ -75,7 +88,6 @@ describe('parseReportQuery', () => {
       'to: not a date: "yesterday" (YYYY-MM-DD, or an ISO 8601 time with Z or an offset)',
     ]);
     expect(issues({ from: '2026-11-02T10:00:00', to: '2026-11-05' })[0]).toMatch(/^from: not a date/);
-    expect(issues({ to: '2026-11-05' })[0]).toMatch(/^from: required/);
     expect(issues({ from: '2026-11-05', to: '2026-11-02' })).toEqual(['to: must be after from']);
     expect(issues({ from: '2026-01-01', to: '2026-03-01' })).toEqual(['to: the range is at most 31 days; ask for several reports']);
   });

@@ -75,21 +75,29 @@ export function localMidnight(year: number, month: number, day: number, timeZone
   return guess - (wallClock(first, timeZone) - first);
 }
 
+/** Default range: the last DEFAULT_DAYS local days, today included. */
+export const DEFAULT_DAYS = 7;
+
+/** Local midnight `days` after the local date of `ms` (negative: before). */
+function midnightAfter(ms: number, days: number, timeZone: string): number {
+  const [y, m, d] = localDate(ms, timeZone).split('-').map(Number);
+  return localMidnight(y, m, d + days, timeZone);
+}
+
 /**
  * Parses `from`, `to` (ISO 8601 instants with a zone, or dates meaning local midnight in `tz`)
  * and `tz` (IANA, default UTC); every problem at once; the range at most `maxDays` long.
+ * Without `to`: the end of today (next local midnight after `now`); without `from`:
+ * DEFAULT_DAYS local days before `to`'s date.
  */
-export function parseReportQuery(params: Record<string, string | undefined>, maxDays: number): { ok: true; query: ZoneReportQuery } | { ok: false; issues: GeofenceIssue[] } {
+export function parseReportQuery(params: Record<string, string | undefined>, maxDays: number, now: number): { ok: true; query: ZoneReportQuery } | { ok: false; issues: GeofenceIssue[] } {
   const issues: GeofenceIssue[] = [];
   const timeZone = params.tz ?? 'UTC';
   const zoneOk = isTimeZone(timeZone);
   if (!zoneOk) issues.push({ path: 'tz', message: `unknown time zone ${JSON.stringify(timeZone.slice(0, 64))}: an IANA name such as Europe/London or UTC` });
   const instant = (name: 'from' | 'to'): number => {
     const raw = params[name];
-    if (raw === undefined || raw === '') {
-      issues.push({ path: name, message: 'required: a date (YYYY-MM-DD, local midnight in tz) or an ISO 8601 time with Z or an offset' });
-      return NaN;
-    }
+    if (raw === undefined || raw === '') return NaN;
     const date = DATE_ONLY.exec(raw);
     if (date) {
       const [y, m, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
@@ -99,8 +107,11 @@ export function parseReportQuery(params: Record<string, string | undefined>, max
     issues.push({ path: name, message: `not a date: ${JSON.stringify(raw.slice(0, 40))} (YYYY-MM-DD, or an ISO 8601 time with Z or an offset)` });
     return NaN;
   };
-  const from = instant('from');
-  const to = instant('to');
+  const given = (name: 'from' | 'to') => params[name] !== undefined && params[name] !== '';
+  const parsedFrom = instant('from');
+  const parsedTo = instant('to');
+  const to = given('to') || !zoneOk ? parsedTo : midnightAfter(now, 1, timeZone);
+  const from = given('from') || !zoneOk || !Number.isFinite(to) ? parsedFrom : midnightAfter(to - 1, -(DEFAULT_DAYS - 1), timeZone);
   if (Number.isFinite(from) && Number.isFinite(to)) {
     if (to <= from) issues.push({ path: 'to', message: 'must be after from' });
     else if (to - from > maxDays * 86_400_000) issues.push({ path: 'to', message: `the range is at most ${maxDays} days; ask for several reports` });

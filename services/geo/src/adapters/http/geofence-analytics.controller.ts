@@ -70,11 +70,11 @@ export class GeofenceAnalyticsController {
     summary: 'Days in zone: per device, the distinct local days with presence inside the fence, time inside and visits',
     description:
       'From geo’s transition log. A visit open at `from`, or still open at `to` (or now), is clipped to the range; a visit across local midnight counts both days. ' +
-      '`from` / `to` are dates (local midnight in `tz`) or ISO 8601 times with Z or an offset; `to` is exclusive; the range is at most GEO_REPORT_MAX_DAYS. ' +
+      '`from` / `to` are dates (local midnight in `tz`) or ISO 8601 times with Z or an offset; `to` is exclusive (default: the end of today), `from` defaults to 7 local days before it; the range is at most GEO_REPORT_MAX_DAYS. ' +
       'CSV with `Accept: text/csv` or `format=csv`.',
   })
-  @ApiQuery({ name: 'from', example: '2026-11-02' })
-  @ApiQuery({ name: 'to', example: '2026-11-05' })
+  @ApiQuery({ name: 'from', required: false, example: '2026-11-02', description: 'default: 7 local days before `to`' })
+  @ApiQuery({ name: 'to', required: false, example: '2026-11-05', description: 'exclusive; default: the end of today in `tz`' })
   @ApiQuery({ name: 'tz', required: false, example: 'Europe/London', description: 'IANA time zone of the days (default UTC)' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
