@@ -5,6 +5,7 @@ export const EVENT_TYPES = {
   ruleChanged: 'io.geopulse.rule.changed.v1',
   geofenceChanged: 'io.geopulse.geofence.changed.v1',
   geofenceTransition: 'io.geopulse.geofence.transition.v1',
+  geofenceForecast: 'io.geopulse.geofence.forecast.v1',
   alert: 'io.geopulse.alert.v1',
   policySetChanged: 'io.geopulse.policy-set.changed.v1',
 } as const;

@@ -47,6 +47,8 @@ export interface GeofenceInput {
   /** The fence's own labels. */
   tags?: Record<string, string>;
   target?: GeofenceTarget;
+  /** Publish `io.geopulse.geofence.forecast.v1` when a device is predicted to enter within this many minutes; absent: never. */
+  forecastMinutes?: number;
 }
 
 /** A stored fence. */
@@ -111,17 +113,23 @@ export class InvalidGeofenceTransition extends Error {
 
 const TRANSITIONS: readonly GeofenceTransition[] = ['ENTER', 'EXIT', 'DWELL'];
 
+/** An object whose tenantId and deviceId are valid ids; throws naming the one that is not. */
+function isDeviceEventData(data: unknown): data is Record<string, unknown> {
+  if (!isRecord(data)) return false;
+  for (const field of ['tenantId', 'deviceId'] as const) {
+    const value = data[field];
+    if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new InvalidGeofenceTransition(`/${field} must be a valid id`);
+  }
+  return true;
+}
+
 /**
  * The data of an `io.geopulse.geofence.transition.v1` record as geo publishes it; the one
  * parser of every consumer (rules, notifier). Throws InvalidGeofenceTransition naming the
  * first field that is wrong.
  */
 export function parseGeofenceTransitionData(data: unknown): GeofenceTransitionData {
-  if (!isRecord(data)) throw new InvalidGeofenceTransition('data must be an object');
-  for (const field of ['tenantId', 'deviceId'] as const) {
-    const value = data[field];
-    if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new InvalidGeofenceTransition(`/${field} must be a valid id`);
-  }
+  if (!isDeviceEventData(data)) throw new InvalidGeofenceTransition('data must be an object');
   for (const field of ['geofenceId', 'at'] as const) {
     if (typeof data[field] !== 'string' || data[field] === '') throw new InvalidGeofenceTransition(`/${field} must be a non-empty string`);
   }
@@ -135,4 +143,51 @@ export function parseGeofenceTransitionData(data: unknown): GeofenceTransitionDa
     if (data[field] !== undefined && typeof data[field] !== 'string') throw new InvalidGeofenceTransition(`/${field} must be a string`);
   }
   return data as unknown as GeofenceTransitionData;
+}
+
+/**
+ * Data of `io.geopulse.geofence.forecast.v1` (on `geopulse.geofence-events.v1`, key
+ * `<tenantId>:<deviceId>`): a device is predicted to ENTER a fence that has `forecastMinutes`
+ * within that many minutes. Once per approach: again only after the prediction lapsed or the
+ * device entered.
+ */
+export interface GeofenceForecastData {
+  tenantId: string;
+  deviceId: string;
+  geofenceId: string;
+  geofenceName: string;
+  transition: 'ENTER';
+  /** Event time of the reading the prediction was made from. */
+  at: string;
+  /** When the device is predicted to enter. */
+  predictedAt: string;
+  etaSeconds: number;
+  distanceMeters: number;
+  speedMps: number;
+  headingDegrees: number;
+  /** The position predicted from. */
+  position: { lat: number; lon: number };
+  /** Where it is predicted to cross the boundary. */
+  predictedPosition: { lat: number; lon: number };
+}
+
+/**
+ * The data of an `io.geopulse.geofence.forecast.v1` record; the one parser of every consumer.
+ * Throws InvalidGeofenceTransition naming the first field that is wrong.
+ */
+export function parseGeofenceForecastData(data: unknown): GeofenceForecastData {
+  if (!isDeviceEventData(data)) throw new InvalidGeofenceTransition('data must be an object');
+  for (const field of ['geofenceId', 'geofenceName', 'at', 'predictedAt'] as const) {
+    if (typeof data[field] !== 'string' || data[field] === '') throw new InvalidGeofenceTransition(`/${field} must be a non-empty string`);
+  }
+  if (data.transition !== 'ENTER') throw new InvalidGeofenceTransition('/transition must be ENTER');
+  for (const field of ['at', 'predictedAt'] as const) if (Number.isNaN(Date.parse(data[field] as string))) throw new InvalidGeofenceTransition(`/${field} must be an RFC 3339 time`);
+  for (const field of ['etaSeconds', 'distanceMeters', 'speedMps', 'headingDegrees'] as const) {
+    if (typeof data[field] !== 'number' || !Number.isFinite(data[field])) throw new InvalidGeofenceTransition(`/${field} must be a number`);
+  }
+  for (const field of ['position', 'predictedPosition'] as const) {
+    const p = data[field];
+    if (!isRecord(p) || typeof p.lat !== 'number' || typeof p.lon !== 'number') throw new InvalidGeofenceTransition(`/${field} must have numeric lat and lon`);
+  }
+  return data as unknown as GeofenceForecastData;
 }

@@ -7,6 +7,7 @@ export const TABLES = {
   rules: 'geopulse-rules',
   alerts: 'geopulse-alerts',
   geofences: 'geopulse-geofences',
+  geofenceTransitions: 'geopulse-geofence-transitions',
   subscriptions: 'geopulse-subscriptions',
   notifications: 'geopulse-notifications',
   policies: 'geopulse-policies',

@@ -12,10 +12,16 @@ import { ReconsiderVisitors } from './application/reconsider-visitors';
 import { FireDwells } from './application/fire-dwells';
 import { GeofenceCatalog } from './application/geofence-catalog';
 import { ManageGeofences } from './application/manage-geofences';
-import type { Clock, MembershipStore, TransitionPublisher } from './application/ports';
+import type { Clock, MembershipStore, TransitionLog, TransitionPublisher } from './application/ports';
+import { ForecastGeofences } from './application/forecast-geofences';
+import { RecordingTransitionPublisher } from './application/recording-publisher';
+import { ReportZoneDays } from './application/report-zone-days';
+import { DEFAULT_FORECAST_SETTINGS } from './domain/forecast';
 import { SerialQueue } from './application/serial-queue';
-import { CLOCK, MEMBERSHIP_STORE, TRANSITION_PUBLISHER } from './application/tokens';
+import { CLOCK, MEMBERSHIP_STORE, TRANSITION_LOG, TRANSITION_PUBLISHER } from './application/tokens';
 import { DynamoGeofenceRepository } from './adapters/dynamo/geofence.repository';
+import { DynamoTransitionLog } from './adapters/dynamo/transition-log.repository';
+import { GeofenceAnalyticsController } from './adapters/http/geofence-analytics.controller';
 import { GeoRuntime, GeoStartUp } from './adapters/geo-runtime';
 import { DeviceGeofencesController } from './adapters/http/device-geofences.controller';
 import { GeofencesController } from './adapters/http/geofences.controller';
@@ -23,6 +29,7 @@ import { FENCES_CONSUMER, FenceReplay, GeofenceChangesConsumer } from './adapter
 import { KafkaGeofenceChangePublisher } from './adapters/kafka/geofence-changes.publisher';
 import { GEO_GROUP_ID, ReadingsConsumer, TELEMETRY_CONSUMER } from './adapters/kafka/readings.consumer';
 import { KafkaTransitionPublisher } from './adapters/kafka/transitions.publisher';
+import { KafkaApproachPublisher } from './adapters/kafka/approaches.publisher';
 import { RedisMembershipStore } from './adapters/redis/membership.store';
 import type { GeoConfig } from './config';
 
@@ -34,6 +41,8 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
   const catalog = new GeofenceCatalog(repository, clock);
   const log = logger.child('geo');
   const startUp = new GeoStartUp();
+  const forecastSettings = { ...DEFAULT_FORECAST_SETTINGS, idleSpeedMps: config.geo.forecast.idleSpeedMps, trackWindowMs: config.geo.forecast.trackWindowMs };
+  const transitionLog = new DynamoTransitionLog(dynamo.doc, config.dynamo.tablePrefix, config.geo.report.retentionMs);
   const telemetryTopic = topicName('telemetry', config.kafka.topicPrefix);
   return PlatformModule.register({
     service: 'geo',
@@ -41,7 +50,7 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
     kafka: config.kafka,
     auth: config.auth,
     redisUrl: config.redisUrl,
-    controllers: [GeofencesController, DeviceGeofencesController, GeofenceChangesConsumer, ReadingsConsumer],
+    controllers: [GeofenceAnalyticsController, GeofencesController, DeviceGeofencesController, GeofenceChangesConsumer, ReadingsConsumer],
     consumers: {
       useFactory: () => ({
         [FENCES_CONSUMER]: { groupId: broadcastGroupId('geopulse-geo-fences'), fromBeginning: true, startAfter: () => startUp.loaded.opened },
@@ -54,13 +63,25 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
       FenceReplay,
       { provide: GeofenceCatalog, useValue: catalog },
       { provide: MEMBERSHIP_STORE, inject: [REDIS], useFactory: (redis: RedisClient) => new RedisMembershipStore(redis, telemetryTopic) },
-      { provide: TRANSITION_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new KafkaTransitionPublisher(producer) },
+      { provide: TRANSITION_LOG, useValue: transitionLog },
+      { provide: TRANSITION_PUBLISHER, inject: [EventProducer], useFactory: (producer: EventProducer) => new RecordingTransitionPublisher(transitionLog, new KafkaTransitionPublisher(producer)) },
+      {
+        provide: ForecastGeofences,
+        inject: [MEMBERSHIP_STORE],
+        useFactory: (store: MembershipStore) =>
+          new ForecastGeofences(catalog, store, config.geo.forecast, forecastSettings),
+      },
+      {
+        provide: ReportZoneDays,
+        inject: [TRANSITION_LOG, MEMBERSHIP_STORE],
+        useFactory: (log: TransitionLog, store: MembershipStore) => new ReportZoneDays(catalog, log, store, config.geo.report, clock),
+      },
       {
         provide: ManageGeofences,
         inject: [EventProducer],
         useFactory: (producer: EventProducer) =>
           new ManageGeofences(repository, new KafkaGeofenceChangePublisher(producer), catalog, clock, {
-            limits: { ...DEFAULT_GEOFENCE_LIMITS, maxVertices: config.geo.maxVertices },
+            limits: { ...DEFAULT_GEOFENCE_LIMITS, maxVertices: config.geo.maxVertices, maxForecastMinutes: config.geo.forecast.maxHorizonMinutes },
             maxImportFeatures: config.geo.maxImportFeatures,
             maxPerTenant: config.geo.maxFencesPerTenant,
             newId: () => randomUUID(),
@@ -69,8 +90,9 @@ export function geoModule(config: GeoConfig, logger: JsonLogger): DynamicModule 
       },
       {
         provide: EvaluatePositions,
-        inject: [MEMBERSHIP_STORE, TRANSITION_PUBLISHER],
-        useFactory: (store: MembershipStore, publisher: TransitionPublisher) => new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock),
+        inject: [MEMBERSHIP_STORE, TRANSITION_PUBLISHER, EventProducer],
+        useFactory: (store: MembershipStore, publisher: TransitionPublisher, producer: EventProducer) =>
+          new EvaluatePositions(catalog, store, publisher, config.geo.minHysteresisMeters, clock, { publisher: new KafkaApproachPublisher(producer), settings: forecastSettings }),
       },
       {
         provide: GeoRuntime,

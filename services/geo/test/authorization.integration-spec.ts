@@ -46,6 +46,8 @@ const recipes: Record<string, RouteRecipe> = {
     },
   },
   'DELETE /v1/geofences/{id}': { action: 'geofence:write', call: async () => ({ path: `/v1/geofences/${await existingFence()}` }) },
+  'POST /v1/geofences/forecast': { action: 'geofence:read', call: async () => ({ path: '/v1/geofences/forecast', body: { deviceIds: ['van-1'], horizonMinutes: 10 } }) },
+  'GET /v1/geofences/{id}/report': { action: 'geofence:read', call: async () => ({ path: `/v1/geofences/${await existingFence()}/report?from=2026-11-02&to=2026-11-05&tz=Europe/London` }) },
   'GET /v1/devices/{id}/geofences': { action: 'geofence:read', call: async () => ({ path: '/v1/devices/van-1/geofences' }) },
 };
 

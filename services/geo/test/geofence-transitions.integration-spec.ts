@@ -242,15 +242,21 @@ describe('geofence API', () => {
     };
     const circle = { id: 'dateline', name: 'dateline', geometry: { type: 'Circle', center: [179.99, -20], radiusMeters: 5000 } };
     for (const fence of [split, circle]) expect((await op.call(url(), 'POST', '/v1/geofences', fence)).status).toBe(201);
-    const containing = await op.call<{ items: Array<{ id: string }> }>(url(), 'GET', '/v1/geofences/containing?lat=11&lon=0');
-    expect(containing.body.items).toEqual([]);
+    const containing = (lon: number) => op.call<{ items: Array<{ id: string }> }>(url(), 'GET', `/v1/geofences/containing?lat=11&lon=${lon}`);
+    expect((await containing(0)).body.items).toEqual([]);
+    for (const lon of [179.5, -179.5, 180, -180]) expect((await containing(lon)).body.items.map((f) => f.id)).toEqual(['pacific']);
     const t0 = Date.now() - 10 * 60_000;
     // East to west across 180°: inside both parts, then out; the circle from its east side.
     await world.send([
       op.reading('ship', t0, 178.5, 11),
       op.reading('ship', t0 + 10_000, 179.5, 11),
+      // Metres either side of the cut: inside all along, no flapping at the seam.
+      op.reading('ship', t0 + 15_000, 179.99999, 11),
+      op.reading('ship', t0 + 17_000, -179.99999, 11),
       op.reading('ship', t0 + 20_000, -179.5, 11),
       op.reading('ship', t0 + 30_000, -178.5, 11),
+      // First seen metres from the cut: inside (the seam is no boundary, so not uncertain).
+      op.reading('raft', t0, -179.99999, 11),
       op.reading('buoy', t0, -179.8, -20),
       op.reading('buoy', t0 + 10_000, -179.99, -20),
     ]);
@@ -258,6 +264,7 @@ describe('geofence API', () => {
     const all = await until(op, 'buoy', 1);
     expect(sequence(all, 'ship')).toEqual(['ENTER:pacific', 'EXIT:pacific']);
     expect(sequence(all, 'buoy')).toEqual(['ENTER:dateline']);
+    expect(sequence(await until(op, 'raft', 1), 'raft')).toEqual(['ENTER:pacific']);
   });
 
   it('creates, reads, replaces, lists, imports and deletes fences within the tenant only', async () => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signDevelopmentToken } from '@geopulse/auth';
 import { kafkaSettings } from '@geopulse/config';
-import { alertEventId, deviceRecordKey, encodeCloudEvent, EVENT_TYPES, eventSource, topicName, type AlertEventData, type CloudEvent, type GeofenceTransitionData } from '@geopulse/contracts';
+import { alertEventId, deviceRecordKey, encodeCloudEvent, EVENT_TYPES, eventSource, topicName, type AlertEventData, type CloudEvent, type GeofenceForecastData, type GeofenceTransitionData } from '@geopulse/contracts';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
 import { readTopic, ServiceProcess, waitFor, type TopicRecord } from '@geopulse/testing';
@@ -142,9 +142,23 @@ export class NotifierFixture {
       tenantId: this.tenant, deviceId, geofenceId: 'depot-1', geofenceName: 'Depot', transition: 'ENTER', reason: 'position', at,
       position: { lat: 52.37, lon: 4.89 }, visitStartedAt: at, ...fields,
     };
+    return this.geoEvent(deviceId, EVENT_TYPES.geofenceTransition, data);
+  }
+
+  /** A `geofence.forecast` as geo publishes it: predicted to enter `ulez` in 60 s. */
+  async forecast(deviceId: string): Promise<string> {
+    const at = new Date().toISOString();
+    const data: GeofenceForecastData = {
+      tenantId: this.tenant, deviceId, geofenceId: 'ulez', geofenceName: 'ULEZ', transition: 'ENTER', at, predictedAt: new Date(Date.parse(at) + 60_000).toISOString(),
+      etaSeconds: 60, distanceMeters: 667.2, speedMps: 11.12, headingDegrees: 90, position: { lat: 51.5, lon: -0.2 }, predictedPosition: { lat: 51.5, lon: -0.19 },
+    };
+    return this.geoEvent(deviceId, EVENT_TYPES.geofenceForecast, data);
+  }
+
+  private async geoEvent(deviceId: string, type: string, data: GeofenceTransitionData | GeofenceForecastData): Promise<string> {
     const id = randomUUID();
     await this.producer!.publish('geofenceEvents', [
-      { key: deviceRecordKey(this.tenant, deviceId), event: { specversion: '1.0', id, source: eventSource('geo'), type: EVENT_TYPES.geofenceTransition, time: at, subject: deviceId, datacontenttype: 'application/json', data } },
+      { key: deviceRecordKey(this.tenant, deviceId), event: { specversion: '1.0', id, source: eventSource('geo'), type, time: data.at, subject: deviceId, datacontenttype: 'application/json', data } },
     ]);
     return id;
   }

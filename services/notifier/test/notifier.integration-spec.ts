@@ -146,6 +146,20 @@ describe('notifier', () => {
     expect(await mailsTo(other)).toHaveLength(0);
   });
 
+  it('delivers a geofence.forecast (predicted ENTER) to subscriptions of that type only', async () => {
+    const to = `forecast-${randomUUID().slice(0, 6)}@example.com`;
+    const enters = `enter-${randomUUID().slice(0, 6)}@example.com`;
+    const dev = device();
+    await fx.subscribe({ name: 'approaching', filter: { types: ['geofence.forecast'], geofenceIds: ['ulez'], deviceIds: [dev] }, channel: { type: 'email', to: [to] } });
+    await fx.subscribe({ name: 'entered', filter: { types: ['geofence.enter'], deviceIds: [dev] }, channel: { type: 'email', to: [enters] } });
+    await fx.forecast(dev);
+    const [mail] = await waitFor(async () => ((await mailsTo(to)).length > 0 ? mailsTo(to) : undefined), { timeoutMs: 30_000, description: 'forecast email' });
+    expect(mail.subject).toBe(`[geopulse] Device predicted to enter geofence: ULEZ (ulez) on ${dev}`);
+    expect(mail.text).toContain('etaSeconds=60');
+    await settle(500);
+    expect(await mailsTo(enters)).toHaveLength(0);
+  });
+
   it('refuses a webhook at a metadata address when the subscription is created, naming the address', async () => {
     const res = await fx.call('POST', '/v1/subscriptions', {
       name: 'steal credentials', filter: { types: ['alert.start'] }, channel: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data/iam', secret, mode: 'binary' },

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { deviceRecordKey, EVENT_TYPES, eventSource, topicName, type GeofenceTransitionData } from '@geopulse/contracts';
+import { deviceRecordKey, EVENT_TYPES, eventSource, topicName, type GeofenceForecastData, type GeofenceTransitionData } from '@geopulse/contracts';
 import { kafkaSettings } from '@geopulse/config';
 import { createKafkaClient, EventProducer } from '@geopulse/kafka';
 import { JsonLogger } from '@geopulse/observability';
-import { JaegerClient, ServiceProcess, waitFor } from '@geopulse/testing';
+import { JaegerClient, readTopic, ServiceProcess, waitFor } from '@geopulse/testing';
 import { AlertCollector, api, newRulesStack, settled, startRules, type RulesStack } from './support/rules-harness';
 
 let s: RulesStack;
@@ -77,11 +77,24 @@ describe('rules end to end', () => {
       expect(
         (await fetch(`${ingest.baseUrl}/v1/telemetry`, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ deviceId: device, ts: new Date().toISOString(), metrics: { temperature } }) })).status,
       ).toBe(202);
+    // A forecast (predicted ENTER) on the same topic is no ENTER, and no poison record either.
+    const forecastId = randomUUID();
+    const forecast = async () => {
+      const at = new Date().toISOString();
+      const data: GeofenceForecastData = {
+        tenantId: s.tenant, deviceId: device, geofenceId: 'depot', geofenceName: 'Depot', transition: 'ENTER', at, predictedAt: at, etaSeconds: 30, distanceMeters: 300,
+        speedMps: 10, headingDegrees: 0, position: { lat: 52.36, lon: 4.89 }, predictedPosition: { lat: 52.37, lon: 4.89 },
+      };
+      await producer.publish('geofenceEvents', [{ key: deviceRecordKey(s.tenant, device), event: { specversion: '1.0' as const, id: forecastId, source: eventSource('geo'), type: EVENT_TYPES.geofenceForecast, time: at, subject: device, datacontenttype: 'application/json' as const, data } }]);
+    };
     try {
       await post(20);
+      await forecast();
       // Evaluated (not just waited for): outside the depot, a warm reading fires nothing.
       await settled(s.prefix, collector);
       expect(collector.of((d) => d.deviceId === device)).toEqual([]);
+      const dead = await readTopic({ brokers: env().KAFKA_BROKERS, topic: topicName('deadLetter', s.prefix), timeoutMs: 15_000 });
+      expect(dead.filter((r) => r.headers.ce_id === forecastId)).toEqual([]);
       await transition('ENTER');
       await waitFor(async () => collector.of((d) => d.deviceId === device && d.status === 'START').length === 1, { timeoutMs: 10_000, description: 'START on ENTER' });
       await transition('EXIT');

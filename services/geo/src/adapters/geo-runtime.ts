@@ -8,6 +8,7 @@ import type { GeofenceCatalog } from '../application/geofence-catalog';
 import type { SerialQueue } from '../application/serial-queue';
 import type { GeoSettings } from '../config';
 import { geofenceTable } from './dynamo/geofence.repository';
+import { transitionLogTable } from './dynamo/transition-log.repository';
 import type { FenceReplay } from './kafka/geofence-changes.consumer';
 
 const indexSize = metric.gauge('geopulse_geo_index_fences', 'Geofences in this replica’s spatial index');
@@ -79,6 +80,7 @@ export class GeoRuntime {
     const stopped = (): boolean => this.stopped;
     const loaded = await retryStartUp(log, 'could not load geofences', async () => {
       await ensureTable(dynamo, geofenceTable(tablePrefix));
+      await ensureTable(dynamo, transitionLogTable(tablePrefix));
       log.info('geofences loaded', { fences: await catalog.load() });
     }, stopped);
     if (!loaded) return;

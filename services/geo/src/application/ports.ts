@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { Geofence } from '@geopulse/contracts';
+import type { ApproachAlert } from '../domain/forecast';
 import type { DeviceGeoState, Transition } from '../domain/membership';
 
 /** Wall-clock time in epoch ms; a port so that tests control it. */
@@ -68,4 +69,36 @@ export interface OutgoingTransition {
 /** `geopulse.geofence-events.v1`: deterministic event ids, so a replay writes the same ids. */
 export interface TransitionPublisher {
   publish(transitions: readonly OutgoingTransition[]): Promise<void>;
+}
+
+/** A visit read back from the transition log: ENTER time, EXIT time once it closed. */
+export interface LoggedVisit {
+  deviceId: string;
+  enteredAt: number;
+  exitedAt?: number;
+}
+
+/**
+ * Geo's own record of ENTER and EXIT per fence (`geopulse-geofence-transitions`), for reports.
+ * Writes are idempotent (a replay writes the same items).
+ */
+export interface TransitionLog {
+  record(transitions: readonly OutgoingTransition[]): Promise<void>;
+  /** Visits of a fence that started in [enteredFrom, enteredTo); throws REPORT_TOO_LARGE past `limit` items. */
+  visits(tenantId: string, fenceId: string, enteredFrom: number, enteredTo: number, limit: number): Promise<LoggedVisit[]>;
+}
+
+/** A predicted ENTER to announce, with the trace of the reading it was predicted from. */
+export interface OutgoingApproach {
+  tenantId: string;
+  deviceId: string;
+  alert: ApproachAlert;
+  /** The fix predicted from. */
+  from: { ts: number; lat: number; lon: number };
+  traceContext?: Context;
+}
+
+/** `io.geopulse.geofence.forecast.v1` on the geofence-events topic; ids deterministic per approach. */
+export interface ApproachPublisher {
+  publish(approaches: readonly OutgoingApproach[]): Promise<void>;
 }

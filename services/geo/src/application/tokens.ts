@@ -2,3 +2,4 @@
 export const MEMBERSHIP_STORE = Symbol('MEMBERSHIP_STORE');
 export const CLOCK = Symbol('CLOCK');
 export const TRANSITION_PUBLISHER = Symbol('TRANSITION_PUBLISHER');
+export const TRANSITION_LOG = Symbol('TRANSITION_LOG');

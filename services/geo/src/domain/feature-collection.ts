@@ -1,6 +1,6 @@
 /**
  * A GeoJSON FeatureCollection as geofence inputs: `id` from the feature's id or
- * `properties.id`; `name`, `dwellSeconds`, `tags`, `target` from `properties`; a Point with
+ * `properties.id`; `name`, `dwellSeconds`, `forecastMinutes`, `tags`, `target` from `properties`; a Point with
  * `properties.radiusMeters` becomes a Circle. Paths of later problems point into the feature.
  */
 import { isRecord } from '@geopulse/contracts';
@@ -32,7 +32,7 @@ export function featureCollectionToInputs(raw: unknown, maxFeatures: number): Fe
     const id = feature.id ?? props.id;
     const input: Record<string, unknown> = { name: props.name ?? (typeof id === 'string' ? id : undefined) };
     if (id !== undefined) input.id = typeof id === 'number' ? String(id) : id;
-    for (const key of ['dwellSeconds', 'tags', 'target'] as const) if (props[key] !== undefined) input[key] = props[key];
+    for (const key of ['dwellSeconds', 'forecastMinutes', 'tags', 'target'] as const) if (props[key] !== undefined) input[key] = props[key];
     const geometry = feature.geometry;
     const circle = geometry.type === 'Point' && props.radiusMeters !== undefined;
     input.geometry = circle ? { type: 'Circle', center: geometry.coordinates, radiusMeters: props.radiusMeters } : geometry;

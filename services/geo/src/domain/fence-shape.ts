@@ -19,12 +19,15 @@ export class FenceShape {
   readonly box: BBox;
   private readonly feature?: Feature<Polygon | MultiPolygon>;
   private readonly rings: Array<Array<[number, number]>>;
+  /** A MultiPolygon cut at the antimeridian (vertices on both +180 and -180): its seam edges are no boundary. */
+  private readonly splitAtAntimeridian: boolean;
 
   constructor(readonly geometry: GeofenceGeometry) {
     if (geometry.type === 'Circle') {
       const [lon, lat] = geometry.center;
       this.box = expandBox({ minX: lon, minY: lat, maxX: lon, maxY: lat }, geometry.radiusMeters);
       this.rings = [];
+      this.splitAtAntimeridian = false;
     } else {
       this.rings = geometry.type === 'Polygon' ? geometry.coordinates : geometry.coordinates.flat();
       let minX = Infinity;
@@ -41,6 +44,7 @@ export class FenceShape {
         }
       }
       this.box = { minX, minY, maxX, maxY };
+      this.splitAtAntimeridian = geometry.type === 'MultiPolygon' && minX === -180 && maxX === 180;
       this.feature = { type: 'Feature', bbox: [minX, minY, maxX, maxY], properties: {}, geometry: geometry as Polygon | MultiPolygon };
     }
   }
@@ -59,7 +63,7 @@ export class FenceShape {
       const [lon, lat] = this.geometry.center;
       return Math.abs(haversineMeters({ lat, lon }, p) - this.geometry.radiusMeters);
     }
-    return distanceToRingsMeters(p, this.rings);
+    return distanceToRingsMeters(p, this.rings, this.splitAtAntimeridian);
   }
 
   /** `uncertain` when the boundary lies within `bandMeters` of the point (the accuracy circle straddles it). */

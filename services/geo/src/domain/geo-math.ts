@@ -39,17 +39,22 @@ export function expandBox(box: BBox, meters: number): BBox {
 /**
  * Shortest distance in metres from a point to the segments of rings ([lon, lat] positions),
  * in a local equirectangular projection around the point: exact enough (well under 0.1 %)
- * for the few-metre bands hysteresis needs on fences up to tens of kilometres.
+ * for the few-metre bands hysteresis needs on fences up to tens of kilometres. Longitude
+ * differences wrap (an edge at 179.9999° is metres from a point at -179.9999°). With
+ * `skipSeam`, edges lying on the antimeridian are not boundary: they are the cut of a shape
+ * split there (RFC 7946), which continues on the other side.
  */
-export function distanceToRingsMeters(p: Point, rings: ReadonlyArray<ReadonlyArray<readonly [number, number]>>): number {
+export function distanceToRingsMeters(p: Point, rings: ReadonlyArray<ReadonlyArray<readonly [number, number]>>, skipSeam = false): number {
   const kx = Math.cos(p.lat * RAD) * EARTH_RADIUS_METERS * RAD;
   const ky = EARTH_RADIUS_METERS * RAD;
   let best = Infinity;
   for (const ring of rings) {
     for (let i = 0; i + 1 < ring.length; i++) {
-      const ax = (ring[i][0] - p.lon) * kx;
+      if (skipSeam && Math.abs(ring[i][0]) === 180 && ring[i][0] === ring[i + 1][0]) continue;
+      // The edge as it is (edges never cross the antimeridian), moved by whole turns next to the point.
+      const ax = wrapLongitude(ring[i][0] - p.lon) * kx;
       const ay = (ring[i][1] - p.lat) * ky;
-      const bx = (ring[i + 1][0] - p.lon) * kx;
+      const bx = ax + (ring[i + 1][0] - ring[i][0]) * kx;
       const by = (ring[i + 1][1] - p.lat) * ky;
       const dx = bx - ax;
       const dy = by - ay;
@@ -62,4 +67,36 @@ export function distanceToRingsMeters(p: Point, rings: ReadonlyArray<ReadonlyArr
     }
   }
   return best;
+}
+
+/** Longitude folded into [-180, 180). */
+export function wrapLongitude(lon: number): number {
+  return ((((lon + 180) % 360) + 360) % 360) - 180;
+}
+
+/** Initial bearing (degrees clockwise from north, [0, 360)) of the great circle from `a` to `b`. */
+export function initialBearingDegrees(a: Point, b: Point): number {
+  const phi1 = a.lat * RAD;
+  const phi2 = b.lat * RAD;
+  const dLam = (b.lon - a.lon) * RAD;
+  const y = Math.sin(dLam) * Math.cos(phi2);
+  const x = Math.cos(phi1) * Math.sin(phi2) - Math.sin(phi1) * Math.cos(phi2) * Math.cos(dLam);
+  return ((Math.atan2(y, x) / RAD) % 360 + 360) % 360;
+}
+
+/** Bearing on arrival at `b` along the great circle from `a` (the heading a device keeps going on). */
+export function finalBearingDegrees(a: Point, b: Point): number {
+  return (initialBearingDegrees(b, a) + 180) % 360;
+}
+
+/** The point `meters` along the great circle leaving `p` at `bearing` degrees. */
+export function destination(p: Point, bearing: number, meters: number): Point {
+  const delta = meters / EARTH_RADIUS_METERS;
+  const theta = bearing * RAD;
+  const phi1 = p.lat * RAD;
+  const lam1 = p.lon * RAD;
+  const sinPhi2 = Math.sin(phi1) * Math.cos(delta) + Math.cos(phi1) * Math.sin(delta) * Math.cos(theta);
+  const phi2 = Math.asin(Math.max(-1, Math.min(1, sinPhi2)));
+  const lam2 = lam1 + Math.atan2(Math.sin(theta) * Math.sin(delta) * Math.cos(phi1), Math.cos(delta) - Math.sin(phi1) * sinPhi2);
+  return { lat: phi2 / RAD, lon: wrapLongitude(lam2 / RAD) };
 }

@@ -70,6 +70,11 @@ describe('GeofenceIndex', () => {
     expect(ids(-179.5, 11)).toEqual(['pacific']);
     expect(ids(0, 11)).toEqual([]);
     expect(ids(178.5, 11)).toEqual([]);
+    // Metres from the cut at 180° on either side: inside, not uncertain (the seam is no boundary);
+    // metres from a real edge, across 180°: uncertain.
+    expect(index.observe('t1', { lon: 179.99999, lat: 11 }, 5).map((o) => o.observation)).toEqual(['inside']);
+    expect(index.observe('t1', { lon: -179.99999, lat: 11 }, 5).map((o) => o.observation)).toEqual(['inside']);
+    expect(index.observe('t1', { lon: -179.99999, lat: 10.00001 }, 5).map((o) => o.observation)).toEqual(['uncertain']);
     // 0.02° east of the centre across 180° is about 2.1 km away: inside; 0.1° (10.5 km) is not.
     expect(ids(-179.99, -20)).toEqual(['dateline-circle']);
     expect(ids(-179.9, -20)).toEqual([]);

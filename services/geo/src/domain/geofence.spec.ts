@@ -69,6 +69,12 @@ describe('validateGeofence', () => {
     }
   });
 
+  it('takes forecastMinutes as a whole number of minutes up to the limit', () => {
+    const circle = { type: 'Circle', center: [4, 52], radiusMeters: 5 };
+    expect(check({ name: 'a', geometry: circle, forecastMinutes: 10 })).toMatchObject({ ok: true, input: { forecastMinutes: 10 } });
+    for (const forecastMinutes of [0, 1.5, 721, '10']) expect(issues({ name: 'a', geometry: circle, forecastMinutes })).toEqual([{ path: '/forecastMinutes', message: 'an integer from 1 to 720' }]);
+  });
+
   it('reports every problem at once', () => {
     expect(issues({ id: 'bad id', name: '', dwellSeconds: 0, extra: 1, geometry: { type: 'Point' }, target: { deviceIds: ['ok', 'not ok'] } }).map((i) => i.path)).toEqual([
       '/extra',

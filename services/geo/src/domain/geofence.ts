@@ -16,6 +16,7 @@ export interface GeofenceLimits {
   maxDwellSeconds: number;
   maxNameLength: number;
   maxTargetDeviceIds: number;
+  maxForecastMinutes: number;
 }
 
 export const DEFAULT_GEOFENCE_LIMITS: GeofenceLimits = {
@@ -24,11 +25,12 @@ export const DEFAULT_GEOFENCE_LIMITS: GeofenceLimits = {
   maxDwellSeconds: 30 * 86_400,
   maxNameLength: 200,
   maxTargetDeviceIds: 10_000,
+  maxForecastMinutes: 720,
 };
 
 export type GeofenceCheck = { ok: true; input: GeofenceInput & { id: string } } | { ok: false; issues: GeofenceIssue[] };
 
-const INPUT_KEYS = new Set(['id', 'name', 'geometry', 'dwellSeconds', 'tags', 'target']);
+const INPUT_KEYS = new Set(['id', 'name', 'geometry', 'dwellSeconds', 'forecastMinutes', 'tags', 'target']);
 const TAG_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
@@ -57,12 +59,8 @@ export function validateGeofence(raw: unknown, options: { id?: string; newId: ()
   if (typeof raw.name !== 'string' || raw.name.trim() === '' || raw.name.length > limits.maxNameLength) {
     issues.push({ path: '/name', message: `a non-empty string of at most ${limits.maxNameLength} characters` });
   }
-  if (raw.dwellSeconds !== undefined) {
-    const d = raw.dwellSeconds;
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > limits.maxDwellSeconds) {
-      issues.push({ path: '/dwellSeconds', message: `an integer from 1 to ${limits.maxDwellSeconds}` });
-    }
-  }
+  checkInteger(raw, 'dwellSeconds', limits.maxDwellSeconds, issues);
+  checkInteger(raw, 'forecastMinutes', limits.maxForecastMinutes, issues);
   if (raw.tags !== undefined) checkTags(raw.tags, '/tags', issues);
   if (raw.target !== undefined) checkTarget(raw.target, limits, issues);
   checkGeometry(raw.geometry, limits, issues);
@@ -70,9 +68,16 @@ export function validateGeofence(raw: unknown, options: { id?: string; newId: ()
   if (issues.length > 0) return { ok: false, issues };
   const input: GeofenceInput & { id: string } = { id, name: raw.name as string, geometry: normaliseGeometry(raw.geometry as GeofenceGeometry) };
   if (raw.dwellSeconds !== undefined) input.dwellSeconds = raw.dwellSeconds as number;
+  if (raw.forecastMinutes !== undefined) input.forecastMinutes = raw.forecastMinutes as number;
   if (raw.tags !== undefined) input.tags = raw.tags as Record<string, string>;
   if (raw.target !== undefined) input.target = raw.target as GeofenceTarget;
   return { ok: true, input };
+}
+
+/** An optional whole number from 1 to `max`. */
+function checkInteger(raw: Record<string, unknown>, key: 'dwellSeconds' | 'forecastMinutes', max: number, issues: GeofenceIssue[]): void {
+  const v = raw[key];
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)) issues.push({ path: `/${key}`, message: `an integer from 1 to ${max}` });
 }
 
 function checkTags(tags: unknown, path: string, issues: GeofenceIssue[]): void {

@@ -29,7 +29,24 @@ export interface DeviceGeoState {
   position: GeoPosition;
   readingId?: string;
   visits: Record<string, Visit>;
+  /** The last applied positions, oldest first (at most TRACK_LENGTH): the forecast's input. */
+  track?: TrackPoint[];
+  /** Approaches to fences already announced as `geofence.forecast` (fence id -> first predicted at). */
+  approaches?: Record<string, number>;
+  /** Tags of the last applied reading, when it carried any (the forecast's fence targeting). */
+  tags?: string[];
 }
+
+/** One applied position of a device's recent track. */
+export interface TrackPoint {
+  /** Event time in ms. */
+  ts: number;
+  lat: number;
+  lon: number;
+}
+
+/** Positions kept per device for the forecast (speed and heading come from them). */
+export const TRACK_LENGTH = 5;
 
 export interface Transition {
   fenceId: string;
@@ -118,7 +135,8 @@ export function applyReading(
     transitions.push({ ...base, fenceId: fence.id, fenceName: fence.name, transition: 'ENTER', reason: 'position', at: reading.ts, visitStartedAt: reading.ts });
   }
 
-  return { applied: true, state: { lastTs: reading.ts, appliedAt: now, position: reading.position, readingId: reading.id, visits }, transitions };
+  const track = [...(state?.track ?? []), { ts: reading.ts, lat: reading.position.lat, lon: reading.position.lon }].slice(-TRACK_LENGTH);
+  return { applied: true, state: { lastTs: reading.ts, appliedAt: now, position: reading.position, readingId: reading.id, visits, track, ...(reading.tags ? { tags: [...reading.tags] } : {}) }, transitions };
 }
 
 /**

@@ -50,10 +50,15 @@ export class GeoWorld {
 
   /** Every transition event of a tenant so far, in partition order (one device stays on one partition). */
   async transitions(tenantId: string): Promise<Array<GeofenceTransitionData & { id: string; traceparent?: string }>> {
+    return (await this.geofenceEvents(tenantId)).filter((e) => e.type === EVENT_TYPES.geofenceTransition) as unknown as Array<GeofenceTransitionData & { id: string; traceparent?: string }>;
+  }
+
+  /** Every record of the geofence-events topic of a tenant (transitions and forecasts), with its `ce_type`. */
+  async geofenceEvents(tenantId: string): Promise<Array<Record<string, unknown> & { id: string; type: string; traceparent?: string }>> {
     const records = await readTopic({ brokers: process.env.KAFKA_BROKERS!, topic: topicName('geofenceEvents', this.prefix), timeoutMs: 20_000 });
     return records
       .filter((r) => r.key?.startsWith(`${tenantId}:`) && r.value)
-      .map((r) => ({ ...(JSON.parse(r.value!) as GeofenceTransitionData), id: r.headers.ce_id, traceparent: r.headers.traceparent }));
+      .map((r) => ({ ...(JSON.parse(r.value!) as Record<string, unknown>), id: r.headers.ce_id, type: r.headers.ce_type, traceparent: r.headers.traceparent }));
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,7 @@ const TITLES: Record<NotificationEvent['type'], string> = {
   'geofence.enter': 'Device entered geofence',
   'geofence.exit': 'Device left geofence',
   'geofence.dwell': 'Device dwelling in geofence',
+  'geofence.forecast': 'Device predicted to enter geofence',
 };
 
 const SUBJECT = '[geopulse] {{title}}{{severityPart}}: {{what}} on {{deviceId}}';

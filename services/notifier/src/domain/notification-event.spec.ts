@@ -37,6 +37,17 @@ describe('parseNotificationEvent', () => {
     expect(event).toMatchObject({ tenantId: 'tenant-b', type: 'geofence.dwell', geofenceId: 'depot-1', values: { lat: 52.37, lon: 4.89 } });
   });
 
+  it('maps a geofence forecast (predicted ENTER) to geofence.forecast with its ETA', () => {
+    const data = {
+      tenantId: 'tenant-b', deviceId: 'van-7', geofenceId: 'ulez', geofenceName: 'ULEZ', transition: 'ENTER', at: '2026-11-22T10:00:40.000Z', predictedAt: '2026-11-22T10:01:40.000Z',
+      etaSeconds: 60, distanceMeters: 667.2, speedMps: 11.12, headingDegrees: 90, position: { lat: 0, lon: 0.004 }, predictedPosition: { lat: 0, lon: 0.01 },
+    };
+    const event = parseNotificationEvent(ce(EVENT_TYPES.geofenceForecast, data), 'tenant-b:van-7');
+    expect(event).toMatchObject({ type: 'geofence.forecast', geofenceId: 'ulez', at: data.at, values: { lat: 0, lon: 0.004, etaSeconds: 60, predictedAt: data.predictedAt } });
+    expect(event.reason).toBe('predicted to enter at 2026-11-22T10:01:40.000Z (in 60 s, 667 m at 11.12 m/s)');
+    expect(() => parseNotificationEvent(ce(EVENT_TYPES.geofenceForecast, { ...data, etaSeconds: 'soon' }), 'tenant-b:van-7')).toThrow(/etaSeconds/);
+  });
+
   it('rejects unknown types, statuses and severities with a reason', () => {
     expect(() => parseNotificationEvent(ce('io.other', {}), 't:d')).toThrow(InvalidNotificationEvent);
     expect(() => parseNotificationEvent(ce(EVENT_TYPES.alert, { ...alert, status: 'MAYBE' }), 'tenant-a:thermo-1')).toThrow(/status/);

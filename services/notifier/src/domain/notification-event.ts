@@ -3,6 +3,7 @@ import {
   EVENT_TYPES,
   isRecord,
   parseAlertEventData,
+  parseGeofenceForecastData,
   parseGeofenceTransitionData,
   tagStrings,
   type AlertEventData,
@@ -13,7 +14,7 @@ import {
 } from '@geopulse/contracts';
 
 /** The event types a subscription can filter on (ARCHITECTURE.md, "Notifier"). */
-export const NOTIFICATION_TYPES = ['alert.start', 'alert.stop', 'alert.insufficient_data', 'geofence.enter', 'geofence.exit', 'geofence.dwell'] as const;
+export const NOTIFICATION_TYPES = ['alert.start', 'alert.stop', 'alert.insufficient_data', 'geofence.enter', 'geofence.exit', 'geofence.dwell', 'geofence.forecast'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /**
@@ -116,6 +117,20 @@ export function parseNotificationEvent(cloudEvent: CloudEvent<unknown>, recordKe
       geofenceName: t.geofenceName,
       reason: t.reason,
       values,
+    };
+  }
+  if (cloudEvent.type === EVENT_TYPES.geofenceForecast) {
+    const f = parsed('invalid-geofence-transition', () => parseGeofenceForecastData(cloudEvent.data));
+    return {
+      ...own,
+      tenantId: f.tenantId,
+      type: 'geofence.forecast',
+      deviceId: f.deviceId,
+      at: f.at,
+      geofenceId: f.geofenceId,
+      geofenceName: f.geofenceName,
+      reason: `predicted to enter at ${f.predictedAt} (in ${Math.round(f.etaSeconds)} s, ${Math.round(f.distanceMeters)} m at ${f.speedMps} m/s)`,
+      values: { lat: f.position.lat, lon: f.position.lon, etaSeconds: f.etaSeconds, distanceMeters: f.distanceMeters, predictedAt: f.predictedAt },
     };
   }
   throw new InvalidNotificationEvent('unexpected-type', cloudEvent.type);

@@ -1,8 +1,8 @@
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { tableName, type TelemetryAggregate, type TelemetryReading } from '@geopulse/contracts';
 import type { DynamoSettings } from '@geopulse/config';
-import { ensureTable } from '@geopulse/dynamo';
+import { batchPut, ensureTable } from '@geopulse/dynamo';
 import { archivedWindowKey, type WindowArchive, type WindowRef } from '../../application/aggregate-windows';
 import { invalidCursor, type HistoryPage, type HistoryStore } from '../../application/history';
 import type { HistoryQuery } from '../../domain/history-query';
@@ -173,14 +173,8 @@ export class DynamoHistoryStore implements HistoryStore, WindowArchive {
   }
 
   /** BatchWriteItem, retrying what DynamoDB leaves unprocessed (throttling) with backoff. */
-  private async writeChunk(table: string, chunk: readonly Item[]): Promise<void> {
-    let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`DynamoDB left ${requests.length} item(s) of ${table} unprocessed after ${MAX_ATTEMPTS} attempts`);
-      if (attempt > 0) await backoff(attempt);
-      const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-      requests = (result.UnprocessedItems?.[table] ?? []).map((r) => ({ PutRequest: { Item: r.PutRequest!.Item! } }));
-    }
+  private writeChunk(table: string, chunk: readonly Item[]): Promise<void> {
+    return batchPut(this.doc, table, chunk as unknown as ReadonlyArray<Record<string, unknown>>);
   }
 }
 

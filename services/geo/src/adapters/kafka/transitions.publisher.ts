@@ -9,7 +9,12 @@ const transitionsTotal = metric.counter('geopulse_geo_transitions_total', 'Geofe
 
 /** The same visit and transition always get the same id, so a replay is recognisable downstream. */
 export function transitionEventId(t: OutgoingTransition): string {
-  const h = createHash('sha1').update(`${t.tenantId}\n${t.deviceId}\n${t.transition.fenceId}\n${t.transition.visitStartedAt}\n${t.transition.transition}`).digest('hex');
+  return deterministicEventId(`${t.tenantId}\n${t.deviceId}\n${t.transition.fenceId}\n${t.transition.visitStartedAt}\n${t.transition.transition}`);
+}
+
+/** A UUID (version 5 layout) from the SHA-1 of `name`: the same name, the same event id. */
+export function deterministicEventId(name: string): string {
+  const h = createHash('sha1').update(name).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

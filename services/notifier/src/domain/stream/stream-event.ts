@@ -45,6 +45,9 @@ export function readingEvents(reading: TelemetryReading, traceId: string | undef
   return events;
 }
 
+/** The `transition` of a `geofence` stream event; a forecast is a predicted ENTER. */
+const STREAM_TRANSITIONS = { 'geofence.enter': 'ENTER', 'geofence.exit': 'EXIT', 'geofence.dwell': 'DWELL', 'geofence.forecast': 'FORECAST' } as const;
+
 /** An alert or a geofence transition (as the notifier parsed it) becomes an `alert` or `geofence` event. */
 export function notificationStreamEvent(event: NotificationEvent): LiveEvent {
   const common = {
@@ -63,7 +66,7 @@ export function notificationStreamEvent(event: NotificationEvent): LiveEvent {
       data: { ...common, status, severity: event.severity, ruleId: event.ruleId, ...(event.ruleName ? { ruleName: event.ruleName } : {}), values: event.values },
     };
   }
-  const transition = event.type === 'geofence.enter' ? 'ENTER' : event.type === 'geofence.exit' ? 'EXIT' : 'DWELL';
+  const transition = STREAM_TRANSITIONS[event.type as Exclude<NotificationEvent['type'], `alert.${string}`>];
   const { lat, lon } = event.values;
   const position = typeof lat === 'number' && typeof lon === 'number' ? { lat, lon } : undefined;
   return {

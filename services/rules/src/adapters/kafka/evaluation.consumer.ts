@@ -59,6 +59,8 @@ export class EvaluationConsumer {
     const deadLetters: DeadLetter[] = [];
     for (const record of batch.events) {
       try {
+        // Forecasts share the topic (keyed by device, in order); rules act on transitions only.
+        if (record.event.type === EVENT_TYPES.geofenceForecast) continue;
         if (record.event.type !== EVENT_TYPES.geofenceTransition) {
           deadLetters.push({ record, reason: 'unexpected-type', detail: record.event.type });
           continue;
