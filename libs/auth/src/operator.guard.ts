@@ -11,10 +11,10 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiExtension, ApiResponse } from '@nestjs/swagger';
-import { isAllowed, isWriteAction, rolesGranting, type Action } from './access-policy';
+import { describeResourceRequirement, isAllowed, isWriteAction, rolesGranting, type Action } from './access-policy';
 import { AUDIT_LOG, AuditInterceptor, auditOutcomeOf, type AuditLog } from './audit-log';
 import { AuthError, bearerToken, OperatorTokenVerifier, type Operator } from './operator-token';
-import { ACTION_EXTENSION, REQUIRED_ACTION, requiredAction } from './required-action';
+import { ACTION_EXTENSION, DECIDED_PER_RESOURCE, decidedPerResource, REQUIRED_ACTION, requiredAction } from './required-action';
 
 export interface AuthenticatedRequest {
   method?: string;
@@ -50,6 +50,24 @@ export function Requires(action: Action): MethodDecorator & ClassDecorator {
 }
 
 /**
+ * Like @Requires, for a route whose decision needs what only its use case knows (the device, its
+ * owner and tags, the command, the tenant's local time): the guard only authenticates, and the use
+ * case asks the Authorizer (`isAuthorized`) and answers 403 FORBIDDEN naming the action and the
+ * deciding policies. So a user without an operator role (a guest, a utility) still reaches the
+ * policies that may permit them. Used by `POST /v1/devices/{id}/commands` (`command:send`).
+ */
+export function RequiresPerResource(action: Action): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(REQUIRED_ACTION, action),
+    SetMetadata(DECIDED_PER_RESOURCE, true),
+    ApiExtension(ACTION_EXTENSION, action),
+    ApiExtension(DECIDED_PER_RESOURCE, true),
+    ApiResponse({ status: 403, description: describeResourceRequirement(action), schema: { example: { code: 'FORBIDDEN', message: 'setTemperature on device thermostat-1 is not allowed for guest-1: denied by thermostat-guest-range', action, policyIds: ['thermostat-guest-range'] } } }),
+    UseInterceptors(AuditInterceptor),
+  );
+}
+
+/**
  * Nest guard for management routes: a valid operator JWT (else 401 naming the reason) whose
  * roles grant the route's declared action (else 403 naming the action). A route without a
  * declared action is a programming error and fails closed.
@@ -71,7 +89,7 @@ export class OperatorGuard implements CanActivate {
       const token = bearerToken(Array.isArray(header) ? header[0] : header);
       if (!token) throw new AuthError('MISSING_TOKEN', 'send an operator JWT as "Authorization: Bearer <token>"');
       request.operator = await this.verifier.verify(token);
-      authorize(request.operator, action);
+      if (!decidedPerResource(this.reflector, ctx)) authorize(request.operator, action);
       return true;
     } catch (err) {
       if (err instanceof AuthError && isWriteAction(action)) this.audit?.record(auditOutcomeOf(request, action, err));

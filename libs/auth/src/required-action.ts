@@ -11,3 +11,11 @@ export const ACTION_EXTENSION = 'x-geopulse-action';
 export function requiredAction(reflector: Reflector, ctx: ExecutionContext): Action | undefined {
   return reflector.getAllAndOverride<Action | undefined>(REQUIRED_ACTION, [ctx.getHandler(), ctx.getClass()]);
 }
+
+/** Metadata key (and OpenAPI extension) of a route whose action is decided per resource by its use case, not by roles in the guard. */
+export const DECIDED_PER_RESOURCE = 'x-geopulse-decided-per-resource';
+
+/** Whether the route's use case asks the Authorizer itself (@RequiresPerResource). */
+export function decidedPerResource(reflector: Reflector, ctx: ExecutionContext): boolean {
+  return reflector.getAllAndOverride<boolean | undefined>(DECIDED_PER_RESOURCE, [ctx.getHandler(), ctx.getClass()]) === true;
+}

@@ -21,6 +21,9 @@ describe('ingest config', () => {
       maxDevicesPerTenant: 100_000,
       keyCacheTtlMs: 5000,
       keyCacheSize: 10_000,
+      commandRetryMs: 10_000,
+      commandSweepMs: 2000,
+      commandRetentionSeconds: 30 * 86_400,
     });
     expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined, maxLifetimeSeconds: 86_400, clockSkewSeconds: 30 });
     expect(config.dynamo).toEqual({ endpoint: undefined, tablePrefix: '', region: 'eu-west-1' });

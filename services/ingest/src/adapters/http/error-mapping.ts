@@ -1,4 +1,5 @@
 import { errorMapping, httpErrors } from '@geopulse/service-runtime';
+import { CommandError } from '../../domain/command-error';
 import { DeviceError } from '../../domain/device-error';
 import { IngestError } from '../../domain/ingest-error';
 
@@ -43,4 +44,5 @@ export const { mapped, toHttpError } = httpErrors(
     },
     (_err, status): Record<string, string> => (status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
   ),
+  errorMapping(CommandError, { INVALID_COMMAND: 400, INVALID_SETTINGS: 400, COMMAND_NOT_FOUND: 404, COMMAND_FORBIDDEN: 403 }),
 );

@@ -15,6 +15,13 @@ import { MQTT_SETTINGS } from '../../application/tokens';
 const deadLettered = metric.counter('geopulse_ingest_mqtt_dead_lettered_total', 'MQTT messages sent to the dead-letter topic, by reason', ['reason']);
 const retried = metric.counter('geopulse_ingest_mqtt_retries_total', 'MQTT messages held unacknowledged and retried, by reason', ['reason']);
 
+/** The publisher the broker names in the configured user property (one value; several mean a forgery). */
+export function publisherOf(packet: IPublishPacket, property: string | undefined): PublisherIdentity {
+  if (!property) return { checked: false };
+  const value = packet.properties?.userProperties?.[property];
+  return { checked: true, publisher: typeof value === 'string' ? value : Array.isArray(value) ? '' : undefined };
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -140,12 +147,8 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** The publisher the broker names in the configured user property (one value; several mean a forgery). */
   private publisherOf(packet: IPublishPacket): PublisherIdentity {
-    const property = this.settings?.identityProperty;
-    if (!property) return { checked: false };
-    const value = packet.properties?.userProperties?.[property];
-    return { checked: true, publisher: typeof value === 'string' ? value : Array.isArray(value) ? '' : undefined };
+    return publisherOf(packet, this.settings?.identityProperty);
   }
 
   private async deadLetter(topic: string, message: Buffer, packet: IPublishPacket, reason: MqttDeadLetterReason, detail: string): Promise<void> {
