@@ -24,8 +24,8 @@ export class AuthError extends Error {
   constructor(
     readonly code: AuthFailure,
     message: string,
-    /** The claim at fault (401) or the action the token lacked (403) and the policies that decided, for machines. */
-    readonly details: { claim?: RequiredClaim | 'iat'; action?: string; policyIds?: string[] } = {},
+    /** The claim at fault (401) or the action the token lacked (403), for machines. */
+    readonly details: { claim?: RequiredClaim | 'iat'; action?: string; policyIds?: readonly string[] } = {},
   ) {
     super(message);
     this.name = 'AuthError';

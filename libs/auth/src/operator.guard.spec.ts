@@ -1,7 +1,7 @@
 import { auditOutcomeOf } from './audit-log';
 import { describeRequiredActions } from './openapi-actions';
 import { AuthError } from './operator-token';
-import { authorize } from './operator.guard';
+import { authorize, forbidden, resourceOfRoute } from './operator.guard';
 
 const operator = (roles: string[]) => ({ sub: 'alice', tenant: 'acme', roles });
 
@@ -59,5 +59,24 @@ describe('describeRequiredActions', () => {
     );
     expect((described.paths['/v1/rules'].get as { description?: string }).description).toMatch(/^Requires `rule:read`: an operator JWT with role `viewer` or `operator` or `admin`/);
     expect(described.paths['/healthz'].get.description).toBe('alive');
+  });
+});
+
+describe('resourceOfRoute and forbidden', () => {
+  it('takes the entity its path names, or the tenant for a collection', () => {
+    expect(resourceOfRoute('/v1/rules/r1', 'r1', 'acme')).toEqual({ type: 'Rule', id: 'r1', tenant: 'acme' });
+    expect(resourceOfRoute('/v1/devices/d1/geofences', 'd1', 'acme')).toEqual({ type: 'Device', id: 'd1', tenant: 'acme' });
+    expect(resourceOfRoute('/v1/rules', undefined, 'acme')).toEqual({ type: 'Tenant', id: 'acme', tenant: 'acme' });
+  });
+
+  it('names the deciding policies, or says no policy permits it', () => {
+    const byForbid = forbidden(operator(['admin']), 'device:write', { allowed: false, policyIds: ['no-writes-on-sunday'], errors: [] });
+    expect([byForbid.message, byForbid.details]).toEqual([
+      'this token (roles admin) does not grant device:write: denied by policy no-writes-on-sunday',
+      { action: 'device:write', policyIds: ['no-writes-on-sunday'] },
+    ]);
+    expect(forbidden(operator(['viewer']), 'rule:write', { allowed: false, policyIds: [], errors: [] }).message).toBe(
+      'this token (roles viewer) does not grant rule:write: no policy permits it (built-in: role operator or admin)',
+    );
   });
 });

@@ -12,10 +12,6 @@ export function requiredAction(reflector: Reflector, ctx: ExecutionContext): Act
   return reflector.getAllAndOverride<Action | undefined>(REQUIRED_ACTION, [ctx.getHandler(), ctx.getClass()]);
 }
 
-/** Metadata key (and OpenAPI extension) of a route whose action is decided per resource by its use case, not by roles in the guard. */
+/** OpenAPI extension of a route whose action is decided per resource by its use case (@RequiresPerResource), not by the guard. */
 export const DECIDED_PER_RESOURCE = 'x-geopulse-decided-per-resource';
 
-/** Whether the route's use case asks the Authorizer itself (@RequiresPerResource). */
-export function decidedPerResource(reflector: Reflector, ctx: ExecutionContext): boolean {
-  return reflector.getAllAndOverride<boolean | undefined>(DECIDED_PER_RESOURCE, [ctx.getHandler(), ctx.getClass()]) === true;
-}

@@ -10,7 +10,7 @@ export interface ApiErrorBody {
   /** 403: the action the token's roles do not grant, e.g. `rule:write`. */
   action?: string;
   /** 403 decided by authorization policies: the ids of the policies that decided (may be empty: nothing permits it). */
-  policyIds?: string[];
+  policyIds?: readonly string[];
 }
 
 /** One offending item of a request: where (JSON pointer, or a parameter's name) and what. */

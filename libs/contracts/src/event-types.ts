@@ -6,6 +6,7 @@ export const EVENT_TYPES = {
   geofenceChanged: 'io.geopulse.geofence.changed.v1',
   geofenceTransition: 'io.geopulse.geofence.transition.v1',
   alert: 'io.geopulse.alert.v1',
+  policySetChanged: 'io.geopulse.policy-set.changed.v1',
 } as const;
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];

@@ -9,3 +9,4 @@ export * from './aggregate';
 export * from './geofence';
 export * from './rule';
 export * from './json-schema';
+export * from './policy';

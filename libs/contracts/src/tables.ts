@@ -11,6 +11,7 @@ export const TABLES = {
   geofences: 'geopulse-geofences',
   subscriptions: 'geopulse-subscriptions',
   notifications: 'geopulse-notifications',
+  policies: 'geopulse-policies',
 } as const;
 
 export type TableKey = keyof typeof TABLES;

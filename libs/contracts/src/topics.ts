@@ -7,13 +7,14 @@ export const TOPICS = {
   geofenceEvents: 'geopulse.geofence-events.v1',
   alerts: 'geopulse.alerts.v1',
   deadLetter: 'geopulse.deadletter.v1',
+  policies: 'geopulse.policies.v1',
 } as const;
 
 export type TopicKey = keyof typeof TOPICS;
 
 export interface TopicSpec {
   key: TopicKey;
-  /** Compacted topics keep the latest record per key (rules, geofences). */
+  /** Compacted topics keep the latest record per key (rules, geofences, policies). */
   compacted: boolean;
   /** Broadcast topics are read in full by every replica of a service. */
   broadcast: boolean;
@@ -27,6 +28,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { key: 'geofenceEvents', compacted: false, broadcast: false },
   { key: 'alerts', compacted: false, broadcast: false },
   { key: 'deadLetter', compacted: false, broadcast: false },
+  { key: 'policies', compacted: true, broadcast: true },
 ];
 
 /** The topic name with the environment prefix, e.g. `staging-` + `geopulse.telemetry.v1`. */

@@ -27,6 +27,8 @@ export type DeadLetterReason =
   | 'invalid-geofence-transition'
   | 'invalid-geofence-change'
   | 'invalid-rule-change'
+  /** A tenant policy-set change (geopulse.policies.v1) that fails its schema. */
+  | 'invalid-policy-set'
   /** The aggregator: a reading older than the device's allowed lateness or the stored history. */
   | 'too-late'
   /** The notifier: a delivery that failed its last attempt. */

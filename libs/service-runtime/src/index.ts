@@ -9,3 +9,4 @@ export * from './kafka-batch.transport';
 export * from './start-up';
 export * from './id-param.pipe';
 export * from './owned-partitions-ticker';
+export * from './policies-topic.consumer';

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Module, Optional, type DynamicModule, type InjectionToken, type OnApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import type { KafkaSettings, OperatorAuthSettings } from '@geopulse/config';
-import type { KafkaHealth } from '@geopulse/kafka';
+import { broadcastGroupId, type KafkaHealth } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import { createRedisClient, pingRedis, type RedisClient } from '@geopulse/redis';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health.controller';
 import { KafkaConsumers, type ConsumerDefinition } from './kafka-batch.transport';
 import { KAFKA_HEALTH, kafkaProviders, operatorAuthProviders } from './platform.providers';
+import { POLICIES_TOPIC_CONSUMER, PoliciesTopicConsumer } from './policies-topic.consumer';
 
 export const REDIS = Symbol('REDIS');
 
@@ -39,7 +40,8 @@ class RedisLifecycle implements OnApplicationShutdown {
 
 /**
  * The outside every service shares: health/readiness/metrics, Kafka producer and topic
- * provisioning, operator auth, optional Redis. A service adds its controllers and providers.
+ * provisioning, operator auth with the Cedar authorizer and the tenants' policies (read from
+ * `geopulse.policies.v1`), optional Redis. A service adds its controllers and providers.
  */
 @Module({})
 export class PlatformModule {
@@ -51,13 +53,22 @@ export class PlatformModule {
     const consumers = options.consumers ?? { inject: [], useFactory: () => ({}) };
     return {
       module: PlatformModule,
-      controllers: [HealthController, ...(options.controllers ?? [])],
+      controllers: [HealthController, PoliciesTopicConsumer, ...(options.controllers ?? [])],
       providers: [
         ...kafkaProviders(options.kafka, options.service, options.logger, options.producerSendTimeoutMs),
         ...operatorAuthProviders(options.auth, options.logger),
         ...redisProviders,
         ...(options.providers ?? []),
-        { provide: KafkaConsumers, inject: consumers.inject ?? [], useFactory: (...deps: never[]) => new KafkaConsumers(consumers.useFactory(...deps)) },
+        // Every service reads the tenants' authorization policies in full (decision 0105).
+        {
+          provide: KafkaConsumers,
+          inject: consumers.inject ?? [],
+          useFactory: (...deps: never[]) =>
+            new KafkaConsumers({
+              ...consumers.useFactory(...deps),
+              [POLICIES_TOPIC_CONSUMER]: { groupId: broadcastGroupId(`geopulse-${options.service}-policies`), fromBeginning: true },
+            }),
+        },
         {
           provide: READINESS_CHECKS,
           inject: [KAFKA_HEALTH, KafkaConsumers, ...(options.redisUrl ? [REDIS] : []), ...extra.inject],

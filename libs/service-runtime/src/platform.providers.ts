@@ -1,7 +1,20 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { KafkaSettings, OperatorAuthSettings } from '@geopulse/config';
 import { createKafkaClient, EventProducer, KafkaHealth, provisionTopics, type Kafka } from '@geopulse/kafka';
-import { AUDIT_LOG, AuditInterceptor, OPERATOR_TOKEN_VERIFIER, OperatorGuard, OperatorTokenVerifier, type AuditEntry, type AuditLog } from '@geopulse/auth';
+import {
+  AUDIT_LOG,
+  AUTHORIZER,
+  AuditInterceptor,
+  CedarAuthorizer,
+  DECISION_LOG,
+  OPERATOR_TOKEN_VERIFIER,
+  OperatorGuard,
+  OperatorTokenVerifier,
+  type AuditEntry,
+  type AuditLog,
+  type DecisionEntry,
+  type DecisionLog,
+} from '@geopulse/auth';
 import type { JsonLogger } from '@geopulse/observability';
 
 export const LOGGER = Symbol('LOGGER');
@@ -64,11 +77,34 @@ export class JsonAuditLog implements AuditLog {
   }
 }
 
+/**
+ * Authorization decisions: one JSON line each, `"msg":"authorization"`, with principal, action,
+ * resource, decision and the deciding policy ids. Denials are always written (they answer "why
+ * was I denied"); allows at LOG_LEVEL=debug.
+ */
+export class JsonDecisionLog implements DecisionLog {
+  constructor(private readonly logger: JsonLogger) {}
+
+  record(entry: DecisionEntry): void {
+    const denied = entry.decision === 'deny';
+    const fields = {
+      component: 'authorization',
+      ...entry,
+      roles: entry.roles?.join(','),
+      policyIds: entry.policyIds.join(','),
+      errors: entry.errors?.join('; '),
+    };
+    this.logger.emit(denied ? 'info' : 'debug', 'authorization', fields, { always: denied });
+  }
+}
+
 /** Operator JWT verification for management routes (@UseGuards(OperatorGuard) + @Requires(action)), and the audit log. */
 export function operatorAuthProviders(settings: OperatorAuthSettings, logger: JsonLogger): Provider[] {
   return [
     { provide: OPERATOR_TOKEN_VERIFIER, useValue: new OperatorTokenVerifier(settings) },
     { provide: AUDIT_LOG, useValue: new JsonAuditLog(logger) },
+    { provide: AUTHORIZER, useValue: new CedarAuthorizer() },
+    { provide: DECISION_LOG, useValue: new JsonDecisionLog(logger) },
     OperatorGuard,
     AuditInterceptor,
   ];

@@ -3,7 +3,7 @@ import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
-import { AUTHORIZER, RoleAuthorizer, type Authorizer } from '@geopulse/auth';
+import { AUTHORIZER, DECISION_LOG, decisionEntry, RoleAuthorizer, type Authorizer, type DecisionLog } from '@geopulse/auth';
 import { PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AcceptMqttMessage } from './application/accept-mqtt-message';
 import { AcceptReadings, type ReadingPublisher } from './application/accept-readings';
@@ -96,16 +96,17 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
       MqttCommandChannel,
       {
         provide: DeviceCommands,
-        // The Authorizer is the platform's when it provides one (Cedar, issue 13); the role table otherwise.
-        useFactory: (devices: DeviceRepository, commands: CommandRepository, tenants: ManageTenantSettings, channel: MqttCommandChannel, authorizer?: Authorizer) => {
+        // The platform's Authorizer (Cedar with the tenants' policies, decision 0105) and decision log; the role table if none.
+        useFactory: (devices: DeviceRepository, commands: CommandRepository, tenants: ManageTenantSettings, channel: MqttCommandChannel, authorizer?: Authorizer, decisions?: DecisionLog) => {
           const use = new DeviceCommands(devices, commands, tenants, authorizer ?? new RoleAuthorizer(), channel, {
             retryMs: config.ingest.commandRetryMs,
             deliverTimeoutMs: 5000,
+            onDecision: (request, decision) => decisions?.record(decisionEntry(request, decision)),
           });
           channel.attach(use);
           return use;
         },
-        inject: [DEVICE_REPOSITORY, COMMAND_REPOSITORY, ManageTenantSettings, MqttCommandChannel, { token: AUTHORIZER, optional: true }],
+        inject: [DEVICE_REPOSITORY, COMMAND_REPOSITORY, ManageTenantSettings, MqttCommandChannel, { token: AUTHORIZER, optional: true }, { token: DECISION_LOG, optional: true }],
       },
       { provide: COMMAND_SWEEP_MS, useValue: config.ingest.commandSweepMs },
       CommandSweeper,

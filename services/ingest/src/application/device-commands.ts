@@ -1,4 +1,4 @@
-import type { Authorizer, Principal } from '@geopulse/auth';
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Principal } from '@geopulse/auth';
 import {
   checkCommandRequest,
   commandPayload,
@@ -27,6 +27,8 @@ export interface CommandSettings {
   retryMs: number;
   /** How long a publish may wait for the broker's PUBACK before the command is left to the sweep. */
   deliverTimeoutMs: number;
+  /** Told every authorization decision (the decision log: "why was I denied"). */
+  onDecision?: (request: AuthorizationRequest, decision: AuthorizationDecision) => void;
 }
 
 /** What happened to a device's acknowledgement. */
@@ -58,12 +60,14 @@ export class DeviceCommands {
     if (!device) throw new DeviceError('DEVICE_NOT_FOUND', `no device ${deviceId}`);
     const now = this.clock();
     const principal: Principal = { type: 'User', id: caller.sub, tenant: caller.tenant, roles: caller.roles };
-    const decision = await this.authorizer.isAuthorized({
+    const authorization: AuthorizationRequest = {
       principal,
       action: 'command:send',
       resource: { type: 'Device', id: device.deviceId, tenant: device.tenantId, ...(device.owner ? { owner: device.owner } : {}), tags: device.tags },
       context: { command: { name: request.name, args: request.args }, localTime: { ...localTimeAt(now, await this.tenants.timeZone(caller.tenant)) } },
-    });
+    };
+    const decision = await this.authorizer.isAuthorized(authorization);
+    this.settings.onDecision?.(authorization, decision);
     if (!decision.allowed) {
       const by = decision.policyIds.length > 0 ? `denied by ${decision.policyIds.join(', ')}` : 'no policy permits it';
       throw new CommandError('COMMAND_FORBIDDEN', `${request.name} on device ${deviceId} is not allowed for ${caller.sub}: ${by}`, [], decision.policyIds);
