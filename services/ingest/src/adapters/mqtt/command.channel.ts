@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import type { IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { JsonLogger, metric, type ComponentLogger } from '@geopulse/observability';
 import { LOGGER } from '@geopulse/service-runtime';
 import type { DeviceCommands } from '../../application/device-commands';
@@ -9,7 +9,7 @@ import type { CommandPayload } from '../../domain/command';
 import { deviceOfAckTopic, MQTT_COMMAND_ACK_FILTER, mqttCommandTopic } from '../../domain/mqtt-topic';
 import type { MqttSettings } from '../../config';
 import { MQTT_SETTINGS } from '../../application/tokens';
-import { publisherOf } from './telemetry.bridge';
+import { connectBridgeSession, publisherOf } from './telemetry.bridge';
 
 const published = metric.counter('geopulse_ingest_commands_published_total', 'Command publishes to devices, by outcome (delivered, no-subscriber, failed)', ['outcome']);
 const acks = metric.counter('geopulse_ingest_command_acks_total', 'Command acknowledgements from devices, by outcome', ['outcome']);
@@ -50,17 +50,7 @@ export class MqttCommandChannel implements CommandChannel, OnApplicationBootstra
     if (!settings) return;
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
     const filter = `$share/${settings.shareGroup}/${MQTT_COMMAND_ACK_FILTER}`;
-    const client = mqtt.connect(settings.url, {
-      clientId: `${settings.clientIdPrefix}-commands`,
-      username: settings.username,
-      password: settings.password,
-      ...(ca ? { ca } : {}),
-      protocolVersion: 5,
-      clean: false,
-      properties: { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.maxInFlight },
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      resubscribe: false,
+    const client = connectBridgeSession(settings, `${settings.clientIdPrefix}-commands`, ca, {
       customHandleAcks: (topic, message, packet, done) => {
         void this.handleAck(topic, message, packet).then(
           () => done(0),
