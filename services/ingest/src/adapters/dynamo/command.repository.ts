@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { tableName } from '@geopulse/contracts';
 import { conditionalWrite, decodePageCursor, encodePageCursor, type TableDefinition } from '@geopulse/dynamo';
 import type { CommandRepository, TenantSettings, TenantSettingsRepository } from '../../application/ports';
-import type { CommandAck, DeviceCommand } from '../../domain/command';
+import { isCommandId, type CommandAck, type DeviceCommand } from '../../domain/command';
 
 /** The sparse index of open (queued or delivered) commands by the time the sweep should look at them. */
 const OPEN_INDEX = 'open-by-due';
@@ -63,7 +63,9 @@ export class DynamoCommandRepository implements CommandRepository {
 
   async list(tenantId: string, deviceId: string, limit: number, cursor?: string): Promise<{ items: DeviceCommand[]; nextCursor?: string }> {
     const device = deviceKey(tenantId, deviceId);
-    const after = decodePageCursor(cursor)?.c;
+    // A cursor that does not hold a command id (tampered, foreign) starts from the newest.
+    const decoded = decodePageCursor(cursor)?.c;
+    const after = isCommandId(decoded) ? decoded : undefined;
     const { Items, LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.table,
