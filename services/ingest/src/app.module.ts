@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { createDynamoClients, pingDynamo } from '@geopulse/dynamo';
+import { createDynamoClients, ensureTable, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
@@ -12,6 +12,7 @@ import { AuthenticateMqttClient } from './application/authenticate-mqtt-client';
 import { CoalescingPublisher } from './application/coalescing-publisher';
 import { DeviceCommands } from './application/device-commands';
 import { ManageDevices } from './application/manage-devices';
+import { ManagePolicies } from './application/manage-policies';
 import type { CommandRepository, DeviceRepository, KeyCrypto } from './application/ports';
 import { ManageTenantSettings } from './application/tenant-settings';
 import { DynamoCommandRepository, DynamoTenantSettingsRepository } from './adapters/dynamo/command.repository';
@@ -21,11 +22,14 @@ import { CommandSweeper } from './adapters/timers/command.sweeper';
 import { ScryptKeyCrypto } from './adapters/crypto/scrypt-key-crypto';
 import { DynamoDeviceRepository } from './adapters/dynamo/device.repository';
 import { DeviceTablesLifecycle } from './adapters/dynamo/dynamo.lifecycle';
+import { DynamoPolicyRepository, policyTable } from './adapters/dynamo/policy.repository';
 import { DevicesController } from './adapters/http/devices.controller';
 import { MqttAuthController } from './adapters/http/mqtt-auth.controller';
+import { PoliciesController } from './adapters/http/policies.controller';
 import { TelemetryAuthGuard } from './adapters/http/telemetry-auth.guard';
 import { TelemetryController } from './adapters/http/telemetry.controller';
 import { KafkaReadingPublisher } from './adapters/kafka/reading.publisher';
+import { KafkaPolicySetPublisher } from './adapters/kafka/policies.publisher';
 import { MqttTelemetryBridge } from './adapters/mqtt/telemetry.bridge';
 import { COMMAND_REPOSITORY, COMMAND_SWEEP_MS, DEVICE_REPOSITORY, DYNAMO, DYNAMO_SETTINGS, KEY_CRYPTO, MQTT_AUTH_SECRET, MQTT_SETTINGS, TELEMETRY_IN_FLIGHT } from './application/tokens';
 import { RedisReadingDedup } from './adapters/redis/reading-dedup.store';
@@ -51,13 +55,25 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
     auth: config.auth,
     redisUrl: config.redisUrl,
     producerSendTimeoutMs: config.ingest.produceTimeoutMs,
-    controllers: [TelemetryController, DevicesController, CommandsController, TenantSettingsController, MqttAuthController],
+    controllers: [TelemetryController, DevicesController, CommandsController, TenantSettingsController, MqttAuthController, PoliciesController],
     providers: [
       { provide: DYNAMO, useFactory: () => createDynamoClients(config.dynamo) },
       { provide: DYNAMO_SETTINGS, useValue: config.dynamo },
       DeviceTablesLifecycle,
       { provide: DEVICE_REPOSITORY, useFactory: (d: DynamoClients) => new DynamoDeviceRepository(d.doc, config.dynamo.tablePrefix), inject: [DYNAMO] },
       { provide: KEY_CRYPTO, useValue: new ScryptKeyCrypto() },
+      {
+        provide: ManagePolicies,
+        // The policies table is created when missing (local and test setups), like the device tables.
+        useFactory: async (d: DynamoClients, producer: EventProducer) => {
+          await ensureTable(d.client, policyTable(config.dynamo.tablePrefix));
+          return new ManagePolicies(new DynamoPolicyRepository(d.doc, config.dynamo.tablePrefix), new KafkaPolicySetPublisher(producer), {
+            maxPerTenant: config.ingest.maxPoliciesPerTenant,
+            maxBytes: config.ingest.maxPolicyBytes,
+          });
+        },
+        inject: [DYNAMO, EventProducer],
+      },
       {
         provide: AuthenticateDevice,
         useFactory: (repo: DeviceRepository, crypto: KeyCrypto) =>

@@ -19,6 +19,8 @@ describe('ingest config', () => {
       maxInFlight: 256,
       rotationGraceMs: 86_400_000,
       maxDevicesPerTenant: 100_000,
+      maxPoliciesPerTenant: 100,
+      maxPolicyBytes: 10_000,
       keyCacheTtlMs: 5000,
       keyCacheSize: 10_000,
       commandRetryMs: 10_000,
@@ -28,6 +30,10 @@ describe('ingest config', () => {
     expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined, maxLifetimeSeconds: 86_400, clockSkewSeconds: 30 });
     expect(config.dynamo).toEqual({ endpoint: undefined, tablePrefix: '', region: 'eu-west-1' });
     expect(config.mqtt).toBeUndefined();
+  });
+
+  it('refuses a policy limit out of range with one line naming the setting', () => {
+    expect(() => parseIngestConfig({ ...base, INGEST_MAX_POLICIES_PER_TENANT: '0', INGEST_MAX_POLICY_BYTES: 'lots' })).toThrow(/INGEST_MAX_POLICIES_PER_TENANT[\s\S]*INGEST_MAX_POLICY_BYTES|INGEST_MAX_POLICY_BYTES[\s\S]*INGEST_MAX_POLICIES_PER_TENANT/);
   });
 
   it('turns the MQTT bridge on with MQTT_URL', () => {

@@ -14,6 +14,8 @@ const ingestEnv = {
   INGEST_KEY_ROTATION_GRACE_SECONDS: env.int('how long the previous device key works after a rotation', { default: 86_400, min: 0 }),
   INGEST_KEY_CACHE_TTL_MS: env.int('how long a device key verification is cached (revocation delay)', { default: 5000, min: 0, max: 60_000 }),
   INGEST_MAX_DEVICES_PER_TENANT: env.int('devices one tenant may register (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100_000, min: 1 }),
+  INGEST_MAX_POLICIES_PER_TENANT: env.int('authorization policies one tenant may add (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100, min: 1, max: 10_000 }),
+  INGEST_MAX_POLICY_BYTES: env.int('size limit of one policy\'s Cedar text (413 POLICY_TOO_LARGE past it)', { default: 10_000, min: 256, max: 100_000 }),
   INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
   INGEST_COMMAND_RETRY_SECONDS: env.int('how long a command the broker had no subscriber for (or did not acknowledge) waits before it is published again', { default: 10, min: 1 }),
   INGEST_COMMAND_SWEEP_MS: env.int('how often each replica looks for commands to retry or expire', { default: 2000, min: 100 }),
@@ -43,6 +45,8 @@ export interface IngestSettings {
   maxInFlight: number;
   rotationGraceMs: number;
   maxDevicesPerTenant: number;
+  maxPoliciesPerTenant: number;
+  maxPolicyBytes: number;
   keyCacheTtlMs: number;
   keyCacheSize: number;
   commandRetryMs: number;
@@ -111,6 +115,8 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         maxInFlight: c.INGEST_MAX_IN_FLIGHT,
         rotationGraceMs: c.INGEST_KEY_ROTATION_GRACE_SECONDS * 1000,
         maxDevicesPerTenant: c.INGEST_MAX_DEVICES_PER_TENANT,
+        maxPoliciesPerTenant: c.INGEST_MAX_POLICIES_PER_TENANT,
+        maxPolicyBytes: c.INGEST_MAX_POLICY_BYTES,
         keyCacheTtlMs: c.INGEST_KEY_CACHE_TTL_MS,
         keyCacheSize: c.INGEST_KEY_CACHE_SIZE,
         commandRetryMs: c.INGEST_COMMAND_RETRY_SECONDS * 1000,

@@ -15,6 +15,16 @@ afterAll(() => world.stop());
 
 const base = () => world.ingest.baseUrl;
 
+/** A tenant policy that decides nothing (no token carries the role), so the matrix keeps the built-in answers. */
+const HARMLESS = 'forbid (principal is Geopulse::User, action, resource) when { principal.roles.contains("nobody-has-this-role") };';
+
+async function policy(): Promise<string> {
+  const id = `p-${randomUUID().slice(0, 8)}`;
+  const res = await callRoute(base(), 'POST', { path: '/v1/policies', body: { id, policy: HARMLESS } }, await tokens.role('admin'));
+  if (res.status !== 201) throw new Error(`creating policy ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  return id;
+}
+
 const recipes: Record<string, RouteRecipe> = {
   'POST /v1/devices': { action: 'device:write', call: async () => ({ path: '/v1/devices', body: { deviceId: `dev-${randomUUID().slice(0, 8)}`, name: 'new' } }) },
   'GET /v1/devices': { action: 'device:read', call: async () => ({ path: '/v1/devices' }) },
@@ -34,6 +44,12 @@ const recipes: Record<string, RouteRecipe> = {
   'GET /v1/devices/{id}/commands/{commandId}': { action: 'command:read', call: async () => ({ path: `/v1/devices/${feeder.deviceId}/commands/${(await world.call('POST', `/v1/devices/${feeder.deviceId}/commands`, { body: { name: 'ping' } })).body.commandId as string}` }) },
   'GET /v1/tenant/settings': { action: 'policy:read', call: async () => ({ path: '/v1/tenant/settings' }) },
   'PUT /v1/tenant/settings': { action: 'policy:write', call: async () => ({ path: '/v1/tenant/settings', body: { timeZone: 'Europe/Amsterdam' } }) },
+  'POST /v1/policies/validate': { action: 'policy:read', call: async () => ({ path: '/v1/policies/validate', body: { policy: HARMLESS } }) },
+  'POST /v1/policies': { action: 'policy:write', call: async () => ({ path: '/v1/policies', body: { id: `p-${randomUUID().slice(0, 8)}`, policy: HARMLESS } }) },
+  'GET /v1/policies': { action: 'policy:read', call: async () => ({ path: '/v1/policies' }) },
+  'GET /v1/policies/{id}': { action: 'policy:read', call: async () => ({ path: `/v1/policies/${await policy()}` }) },
+  'PUT /v1/policies/{id}': { action: 'policy:write', call: async () => ({ path: `/v1/policies/${await policy()}`, body: { policy: HARMLESS } }) },
+  'DELETE /v1/policies/{id}': { action: 'policy:write', call: async () => ({ path: `/v1/policies/${await policy()}` }) },
   'POST /v1/telemetry': { action: 'telemetry:write', call: async () => ({ path: '/v1/telemetry', body: reading({ deviceId: feeder.deviceId, id: randomUUID() }) }) },
 };
 

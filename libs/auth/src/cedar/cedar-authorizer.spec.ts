@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ACTIONS, ROLES, isAllowed } from '../access-policy';
 import type { AuthorizationRequest, Principal } from '../authorizer';
 import { CROSS_TENANT_POLICY_ID } from './builtin-policies';
-import { CedarAuthorizer, checkTenantPolicy, commandArgsForCedar, policiesOfFile } from './cedar-authorizer';
+import { CedarAuthorizer, checkTenantPolicy, commandArgsForCedar, complexityProblem, policiesOfFile } from './cedar-authorizer';
 
 const user = (id: string, roles: string[], tenant = 'acme'): Principal => ({ type: 'User', id, tenant, roles });
 
@@ -118,5 +118,29 @@ describe('the thermostat policies of docs/policies/thermostat.cedar', () => {
   it('denies everyone else, and anyone from another tenant by the built-in forbid', async () => {
     expect(await send(user('stranger', []), 70)).toEqual({ allowed: false, policyIds: [], errors: [] });
     expect(await send(user('olivia', ['admin'], 'elsewhere'), 70)).toEqual({ allowed: false, policyIds: [CROSS_TENANT_POLICY_ID], errors: [] });
+  });
+});
+
+describe('policies too complex for the engine', () => {
+  const wrap = (body: string) => `permit (principal, action, resource) when { ${body} };`;
+
+  it('are refused before Cedar sees them (deep nesting and long chains trap the wasm engine for good)', () => {
+    expect(complexityProblem(wrap(`${'('.repeat(200)}true${')'.repeat(200)}`))).toMatch(/nests \( \[ \{ 201 deep; at most 32/);
+    expect(checkTenantPolicy({ id: 'p', text: wrap(Array(2000).fill('1').join(' + ') + ' == 1') })).toEqual({
+      valid: false,
+      errors: [expect.stringMatching(/holds 2000 operators; at most 128/)],
+    });
+    expect(complexityProblem(wrap(`principal.tenant == "${'('.repeat(500)}" // ${'['.repeat(500)}`))).toBeUndefined();
+    expect(complexityProblem(`// "\n${wrap(`${'('.repeat(100)}true${')'.repeat(100)}`)} // "`)).toMatch(/deep/);
+  });
+
+  it('a policy at the limits still parses, validates and evaluates', async () => {
+    const text = wrap(Array(130).fill('principal.tenant == "acme"').join(' && '));
+    const atLimit = wrap(`${'('.repeat(30)}${Array(42).fill('principal.tenant == "acme"').join(' && ')}${')'.repeat(30)}`);
+    expect(complexityProblem(text)).toMatch(/operators/);
+    expect(checkTenantPolicy({ id: 'p', text: atLimit })).toEqual({ valid: true });
+    const authorizer = new CedarAuthorizer();
+    authorizer.setTenantPolicies('acme', [{ id: 'p', text: atLimit }]);
+    expect((await authorizer.isAuthorized({ principal: user('vic', []), action: 'device:write', resource: { type: 'Device', id: 'd', tenant: 'acme' } })).policyIds).toEqual(['p']);
   });
 });

@@ -48,11 +48,50 @@ export function validatePolicies(policies: Readonly<Record<string, string>>): Po
  * validates against the schema. Returns Cedar's messages otherwise.
  */
 export function checkTenantPolicy(policy: TenantPolicy): PolicyCheck {
+  const tooComplex = complexityProblem(policy.text);
+  if (tooComplex) return { valid: false, errors: [tooComplex] };
   const parts = cedar.policySetTextToParts(policy.text);
   if (parts.type === 'failure') return { valid: false, errors: describe(parts.errors) };
   if (parts.policy_templates.length > 0) return { valid: false, errors: ['templates (?principal, ?resource) are not supported; write a static policy'] };
   if (parts.policies.length !== 1) return { valid: false, errors: [`a policy holds exactly one permit or forbid statement; this text has ${parts.policies.length}`] };
   return validatePolicies({ [policy.id]: policy.text });
+}
+
+/** Nesting of ( [ { a policy may use, and operators it may hold (see complexityProblem). */
+export const POLICY_COMPLEXITY = { maxDepth: 32, maxOperators: 128 };
+
+const OPERATOR = /&&|\|\||==|!=|<=|>=|[<>+*.!-]|\b(?:if|has|like|in|is)\b/g;
+
+/**
+ * Why a text is too deeply nested or holds too many operators for the engine, if it is. The
+ * Cedar wasm build recurses on the syntax tree: about 500 nested parentheses, 2,000 chained
+ * additions or 500 chained method calls overflow its stack, and a trapped wasm instance is broken
+ * for every later call of the process. So every untrusted text is measured before Cedar sees it;
+ * the limits are far above any real policy and far below the measured crashes (decision 0105).
+ */
+export function complexityProblem(text: string): string | undefined {
+  let code = '';
+  let depth = 0;
+  let deepest = 0;
+  // Strings and comments carry no structure: scan them out (a quote in a comment opens nothing).
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      code += ' ';
+    } else if (ch === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      code += '""';
+    } else {
+      if (ch === '(' || ch === '[' || ch === '{') deepest = Math.max(deepest, ++depth);
+      else if (ch === ')' || ch === ']' || ch === '}') depth--;
+      code += ch;
+    }
+  }
+  if (deepest > POLICY_COMPLEXITY.maxDepth) return `the policy nests ( [ { ${deepest} deep; at most ${POLICY_COMPLEXITY.maxDepth} are allowed`;
+  const operators = code.replace(/::/g, '').match(OPERATOR)?.length ?? 0;
+  if (operators > POLICY_COMPLEXITY.maxOperators) return `the policy holds ${operators} operators; at most ${POLICY_COMPLEXITY.maxOperators} are allowed (split it into several policies)`;
+  return undefined;
 }
 
 /**
