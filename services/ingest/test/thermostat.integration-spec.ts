@@ -3,29 +3,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { policiesOfFile, signDevelopmentToken } from '@geopulse/auth';
-import { kafkaSettings } from '@geopulse/config';
-import { EVENT_TYPES, eventSource, type PolicySetChangedData } from '@geopulse/contracts';
-import { createKafkaClient, EventProducer } from '@geopulse/kafka';
-import { JsonLogger } from '@geopulse/observability';
 import { waitFor } from '@geopulse/testing';
 import { connectDevice, IngestFixture, type Answer } from './ingest-fixture';
 
 // The seed's smart thermostat (issue 13, "Must show"): the tenant's Cedar policies
-// (docs/policies/thermostat.cedar) decide who may set which temperature when; accepted commands
-// reach the device over the real broker. Policies reach ingest the way every tenant policy set
-// does: a record on the compacted geopulse.policies.v1 (decision 0105).
+// (docs/policies/thermostat.cedar, added through /v1/policies) decide who may set which
+// temperature when; accepted commands reach the device over the real broker.
 const world = new IngestFixture({ MQTT_URL: process.env.MQTT_URL, MQTT_SHARE_GROUP: `it-${randomUUID().slice(0, 8)}`, MQTT_CONNECTIONS: '1' });
 const THERMOSTAT = 'thermostat-1';
-let producer: EventProducer;
+// Policy ids are lower-case (the @id of the statement in docs/policies/thermostat.cedar, lower-cased).
+const GUEST_RANGE = 'thermostat-guest-only-72-to-78f';
+const UTILITY_HOURS = 'thermostat-utility-only-14-to-17';
 let device: MqttClient;
 const received: Array<{ commandId: string; name: string; args: Record<string, unknown> }> = [];
 const as: Record<'owner' | 'guest' | 'utility' | 'stranger' | 'strangerAdmin', string> = { owner: '', guest: '', utility: '', stranger: '', strangerAdmin: '' };
 
 beforeAll(async () => {
   await world.start();
-  const settings = kafkaSettings({ ...(process.env as Record<string, string>), KAFKA_TOPIC_PREFIX: world.topicPrefix, KAFKA_PARTITIONS: '3' });
-  const logger = new JsonLogger('thermostat-it', 'error');
-  producer = new EventProducer(createKafkaClient(settings, 'thermostat-it', logger.child('kafka')), settings, logger.child('producer'), 30_000);
   const other = `other-${randomUUID().slice(0, 8)}`;
   as.owner = await signDevelopmentToken(world.secret, { sub: 'olivia', tenant: world.tenant, roles: [] });
   as.guest = await signDevelopmentToken(world.secret, { sub: 'gary', tenant: world.tenant, roles: ['guest'] });
@@ -36,18 +30,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await device?.endAsync(true);
-  await producer?.disconnect().catch(() => undefined);
   await world.stop();
 });
 
-/** The tenant's whole policy set, as /v1/policies publishes it. */
-async function installPolicies(tenantId: string, file: string): Promise<string[]> {
-  const policies = policiesOfFile(readFileSync(file, 'utf8')).map((p) => ({ id: p.id, policy: p.text }));
-  const data: PolicySetChangedData = { tenantId, version: 1, policies };
-  await producer.publish('policies', [
-    { key: tenantId, event: { specversion: '1.0', id: randomUUID(), source: eventSource('ingest'), type: EVENT_TYPES.policySetChanged, time: new Date().toISOString(), subject: tenantId, datacontenttype: 'application/json', data } },
-  ]);
-  return policies.map((p) => p.id);
+/** Adds every statement of a Cedar file as one tenant policy through POST /v1/policies (as an admin of the tenant). */
+async function installPolicies(file: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const p of policiesOfFile(readFileSync(file, 'utf8'))) {
+    const created = await world.call('POST', '/v1/policies', { body: { id: p.id.toLowerCase(), policy: p.text } });
+    if (created.status !== 201) throw new Error(`policy ${p.id}: ${created.status} ${JSON.stringify(created.body)}`);
+    ids.push(p.id.toLowerCase());
+  }
+  return ids;
 }
 
 const setTemperature = (token: string, value: number, deviceId = THERMOSTAT): Promise<Answer> =>
@@ -78,8 +72,8 @@ describe('the seed\'s smart thermostat, through the API, Cedar and the broker', 
     // Before the tenant's policies, only the built-in role policies apply: a guest may do nothing.
     const before = await setTemperature(as.guest, 74);
     expect([before.status, before.body.code, before.body.action]).toEqual([403, 'FORBIDDEN', 'command:send']);
-    const ids = await installPolicies(world.tenant, join(__dirname, '../../../docs/policies/thermostat.cedar'));
-    expect(ids).toEqual(expect.arrayContaining(['thermostat-guest-only-72-to-78F', 'thermostat-utility-only-14-to-17']));
+    const ids = await installPolicies(join(__dirname, '../../../docs/policies/thermostat.cedar'));
+    expect(ids).toEqual(expect.arrayContaining([GUEST_RANGE, UTILITY_HOURS]));
 
     // The owner, any temperature (waits for the policy set to reach this replica).
     const owner = await waitFor(
@@ -96,8 +90,8 @@ describe('the seed\'s smart thermostat, through the API, Cedar and the broker', 
     await deliveredToDevice(await setTemperature(as.guest, 74), 74);
     const tooWarm = await setTemperature(as.guest, 80);
     expect([tooWarm.status, tooWarm.body.code, tooWarm.body.action]).toEqual([403, 'FORBIDDEN', 'command:send']);
-    expect(tooWarm.body.policyIds).toEqual(['thermostat-guest-only-72-to-78F']);
-    expect(tooWarm.body.message).toContain('thermostat-guest-only-72-to-78F');
+    expect(tooWarm.body.policyIds).toEqual([GUEST_RANGE]);
+    expect(tooWarm.body.message).toContain(GUEST_RANGE);
 
     // The power company: 14:00-17:00 tenant time.
     expect((await world.call('PUT', '/v1/tenant/settings', { body: { timeZone: zoneWhereItIs(15) } })).status).toBe(200);
@@ -106,7 +100,7 @@ describe('the seed\'s smart thermostat, through the API, Cedar and the broker', 
     expect(atThree.body.policyIds).toEqual(['thermostat-utility-may-set-temperature']);
     expect((await world.call('PUT', '/v1/tenant/settings', { body: { timeZone: zoneWhereItIs(18) } })).status).toBe(200);
     const atSix = await setTemperature(as.utility, 70);
-    expect([atSix.status, atSix.body.code, atSix.body.policyIds]).toEqual([403, 'FORBIDDEN', ['thermostat-utility-only-14-to-17']]);
+    expect([atSix.status, atSix.body.code, atSix.body.policyIds]).toEqual([403, 'FORBIDDEN', [UTILITY_HOURS]]);
 
     // Another tenant: the device does not exist there, whoever asks.
     for (const token of [as.stranger, as.strangerAdmin]) {
