@@ -106,7 +106,7 @@ export function RequiresPerResource(action: Action): MethodDecorator & ClassDeco
     SetMetadata(REQUIRED_ACTION, action),
     ApiExtension(ACTION_EXTENSION, action),
     ApiExtension(DECIDED_PER_RESOURCE, true),
-    ApiResponse({ status: 403, description: describeResourceRequirement(action), schema: { example: { code: 'FORBIDDEN', message: 'setTemperature on device thermostat-1 is not allowed for guest-1: denied by thermostat-guest-range', action, policyIds: ['thermostat-guest-range'] } } }),
+    ApiResponse({ status: 403, description: describeResourceRequirement(action), schema: { example: { code: 'FORBIDDEN', message: 'setTemperature on device thermostat-1 is not allowed for gary: denied by thermostat-guest-only-72-to-78f', action, policyIds: ['thermostat-guest-only-72-to-78f'] } } }),
     UseInterceptors(AuditInterceptor),
   );
 }

@@ -22,8 +22,8 @@ const COMMAND_EXAMPLE: CommandView = {
   status: 'delivered',
   issuedAt: '2026-11-30T14:05:00.000Z',
   expiresAt: '2026-11-30T14:10:00.000Z',
-  issuedBy: 'guest-1',
-  policyIds: ['thermostat-guest-range'],
+  issuedBy: 'gary',
+  policyIds: ['thermostat-guest-may-set-temperature'],
   attempts: 1,
   deliveredAt: '2026-11-30T14:05:00.012Z',
 };
