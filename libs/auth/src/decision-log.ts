@@ -1,5 +1,5 @@
 import type { Action } from './access-policy';
-import type { AuthorizationDecision, AuthorizationRequest } from './authorizer';
+import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './authorizer';
 
 /**
  * One authorization decision, for "why was I denied": who, what, on which entity, the answer and
@@ -20,7 +20,6 @@ export interface DecisionLog {
   record(entry: DecisionEntry): void;
 }
 
-export const DECISION_LOG = Symbol('DECISION_LOG');
 
 export function decisionEntry(request: Pick<AuthorizationRequest, 'principal' | 'action' | 'resource'>, decision: AuthorizationDecision): DecisionEntry {
   const { principal, action, resource } = request;
@@ -34,4 +33,18 @@ export function decisionEntry(request: Pick<AuthorizationRequest, 'principal' | 
     policyIds: decision.policyIds,
     ...(decision.errors.length > 0 ? { errors: decision.errors } : {}),
   };
+}
+
+/** An Authorizer that logs every decision it makes (the guard's and the handlers', e.g. device commands). */
+export class LoggedAuthorizer implements Authorizer {
+  constructor(
+    private readonly inner: Authorizer,
+    private readonly log: DecisionLog,
+  ) {}
+
+  async isAuthorized(request: AuthorizationRequest): Promise<AuthorizationDecision> {
+    const decision = await this.inner.isAuthorized(request);
+    this.log.record(decisionEntry(request, decision));
+    return decision;
+  }
 }

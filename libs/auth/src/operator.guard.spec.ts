@@ -1,3 +1,5 @@
+import { RoleAuthorizer } from './authorizer';
+import { LoggedAuthorizer, type DecisionEntry } from './decision-log';
 import { auditOutcomeOf } from './audit-log';
 import { describeRequiredActions } from './openapi-actions';
 import { AuthError } from './operator-token';
@@ -78,5 +80,18 @@ describe('resourceOfRoute and forbidden', () => {
     expect(forbidden(operator(['viewer']), 'rule:write', { allowed: false, policyIds: [], errors: [] }).message).toBe(
       'this token (roles viewer) does not grant rule:write: no policy permits it (built-in: role operator or admin)',
     );
+  });
+});
+
+describe('LoggedAuthorizer', () => {
+  it('logs each decision with principal, action, resource, decision and the deciding policies', async () => {
+    const entries: DecisionEntry[] = [];
+    const authorizer = new LoggedAuthorizer(new RoleAuthorizer(), { record: (e) => entries.push(e) });
+    await authorizer.isAuthorized({ principal: { type: 'User', id: 'vic', tenant: 'acme', roles: ['viewer'] }, action: 'rule:write', resource: { type: 'Rule', id: 'r1', tenant: 'acme' } });
+    await authorizer.isAuthorized({ principal: { type: 'User', id: 'vic', tenant: 'acme', roles: ['viewer'] }, action: 'rule:read', resource: { type: 'Rule', id: 'r1', tenant: 'globex' } });
+    expect(entries).toEqual([
+      { tenant: 'acme', principal: 'User::vic', roles: ['viewer'], action: 'rule:write', resource: 'Rule::r1', decision: 'deny', policyIds: [] },
+      { tenant: 'acme', principal: 'User::vic', roles: ['viewer'], action: 'rule:read', resource: 'Rule::r1 (tenant globex)', decision: 'deny', policyIds: ['builtin:forbid-cross-tenant'] },
+    ]);
   });
 });

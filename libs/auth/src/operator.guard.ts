@@ -14,7 +14,6 @@ import { ApiExtension, ApiResponse } from '@nestjs/swagger';
 import { describeResourceRequirement, isAllowed, isWriteAction, rolesGranting, type Action } from './access-policy';
 import { AUDIT_LOG, AuditInterceptor, auditOutcomeOf, type AuditLog } from './audit-log';
 import { AUTHORIZER, RoleAuthorizer, type AuthorizationDecision, type Authorizer, type ResourceRef } from './authorizer';
-import { DECISION_LOG, decisionEntry, type DecisionLog } from './decision-log';
 import { AuthError, bearerToken, OperatorTokenVerifier, type Operator } from './operator-token';
 import { ACTION_EXTENSION, DECIDED_PER_RESOURCE, REQUIRED_ACTION, requiredAction } from './required-action';
 
@@ -84,7 +83,7 @@ export function Requires(action: Action): MethodDecorator & ClassDecorator {
     ApiExtension(ACTION_EXTENSION, action),
     ApiResponse({
       status: 403,
-      description: `The token's roles do not grant \`${action}\``,
+      description: `No policy permits \`${action}\` (the built-in role table, or the tenant's policies), or a policy forbids it; \`policyIds\` names the deciding policies`,
       schema: {
         example: { code: 'FORBIDDEN', message: `this token (roles viewer) does not grant ${action}: no policy permits it (built-in: role ${rolesGranting(action).join(' or ')})`, action, policyIds: [] },
       },
@@ -124,7 +123,6 @@ export class OperatorGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Optional() @Inject(AUDIT_LOG) private readonly audit?: AuditLog,
     @Optional() @Inject(AUTHORIZER) private readonly authorizer: Authorizer = new RoleAuthorizer(),
-    @Optional() @Inject(DECISION_LOG) private readonly decisions?: DecisionLog,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -141,7 +139,6 @@ export class OperatorGuard implements CanActivate {
       const principal = { type: 'User' as const, id: operator.sub, tenant: operator.tenant, roles: operator.roles };
       const resource = resourceOfRoute(request.path, request.params?.['id'], operator.tenant);
       const decision = await this.authorizer.isAuthorized({ principal, action, resource });
-      this.decisions?.record(decisionEntry({ principal, action, resource }, decision));
       if (!decision.allowed) throw forbidden(operator, action, decision);
       return true;
     } catch (err) {

@@ -5,8 +5,9 @@ import {
   AUDIT_LOG,
   AUTHORIZER,
   AuditInterceptor,
+  CEDAR_AUTHORIZER,
   CedarAuthorizer,
-  DECISION_LOG,
+  LoggedAuthorizer,
   OPERATOR_TOKEN_VERIFIER,
   OperatorGuard,
   OperatorTokenVerifier,
@@ -100,11 +101,13 @@ export class JsonDecisionLog implements DecisionLog {
 
 /** Operator JWT verification for management routes (@UseGuards(OperatorGuard) + @Requires(action)), and the audit log. */
 export function operatorAuthProviders(settings: OperatorAuthSettings, logger: JsonLogger): Provider[] {
+  const cedar = new CedarAuthorizer();
   return [
     { provide: OPERATOR_TOKEN_VERIFIER, useValue: new OperatorTokenVerifier(settings) },
     { provide: AUDIT_LOG, useValue: new JsonAuditLog(logger) },
-    { provide: AUTHORIZER, useValue: new CedarAuthorizer() },
-    { provide: DECISION_LOG, useValue: new JsonDecisionLog(logger) },
+    { provide: CEDAR_AUTHORIZER, useValue: cedar },
+    // Every decision is logged, the guard's and the handlers' (device commands).
+    { provide: AUTHORIZER, useValue: new LoggedAuthorizer(cedar, new JsonDecisionLog(logger)) },
     OperatorGuard,
     AuditInterceptor,
   ];

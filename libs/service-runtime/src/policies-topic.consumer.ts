@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { AUTHORIZER, CedarAuthorizer } from '@geopulse/auth';
+import { CEDAR_AUTHORIZER, CedarAuthorizer } from '@geopulse/auth';
 import { parsePolicySetChanged, type PolicySetChangedData } from '@geopulse/contracts';
 import { type DeadLetter } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
@@ -41,7 +41,7 @@ export class TenantPolicySync {
 export class PoliciesTopicConsumer {
   private readonly sync: TenantPolicySync;
 
-  constructor(@Inject(AUTHORIZER) authorizer: CedarAuthorizer, @Inject(LOGGER) logger: JsonLogger) {
+  constructor(@Inject(CEDAR_AUTHORIZER) authorizer: CedarAuthorizer, @Inject(LOGGER) logger: JsonLogger) {
     this.sync = new TenantPolicySync(authorizer, logger);
   }
 

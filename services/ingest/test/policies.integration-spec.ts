@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { OperatorTokens, ServiceProcess, waitFor } from '@geopulse/testing';
 import { IngestFixture, waitReady, type Answer } from './ingest-fixture';
 
@@ -52,6 +53,22 @@ describe('tenant policies through /v1/policies', () => {
       const denied = await rename(deviceId, replica);
       expect([denied.status, denied.body.code, denied.body.action, denied.body.policyIds]).toEqual([403, 'FORBIDDEN', 'device:write', []]);
       expect(denied.body.message).toMatch(/no policy permits it/);
+    }
+
+    // "Why was I denied": each replica logged the decision with the principal and the policies.
+    for (const replica of world.replicas) {
+      const lines = await waitFor(
+        async () => {
+          const found = readFileSync(replica.logPath!, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('"msg":"authorization"'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>)
+            .filter((line) => line.principal === 'User::vic' && line.resource === `Device::${deviceId}`);
+          return found.length > 0 ? found : undefined;
+        },
+        { timeoutMs: 10_000, description: 'the denial in the log' },
+      );
+      expect(lines[0]).toMatchObject({ tenant: world.tenant, roles: 'viewer', action: 'device:write', decision: 'deny', policyIds: '' });
     }
 
     const created = await world.call('POST', '/v1/policies', { token: admin, body: { id: 'viewers-write-devices', description: 'viewers may edit devices', policy: VIEWERS_WRITE_DEVICES } });

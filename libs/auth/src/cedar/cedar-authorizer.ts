@@ -50,7 +50,12 @@ export function validatePolicies(policies: Readonly<Record<string, string>>): Po
 export function checkTenantPolicy(policy: TenantPolicy): PolicyCheck {
   const tooComplex = complexityProblem(policy.text);
   if (tooComplex) return { valid: false, errors: [tooComplex] };
-  const parts = cedar.policySetTextToParts(policy.text);
+  let parts: cedar.PolicySetTextToPartsAnswer;
+  try {
+    parts = cedar.policySetTextToParts(policy.text);
+  } catch (err) {
+    return { valid: false, errors: [`the Cedar engine could not read it: ${(err as Error).message}`] };
+  }
   if (parts.type === 'failure') return { valid: false, errors: describe(parts.errors) };
   if (parts.policy_templates.length > 0) return { valid: false, errors: ['templates (?principal, ?resource) are not supported; write a static policy'] };
   if (parts.policies.length !== 1) return { valid: false, errors: [`a policy holds exactly one permit or forbid statement; this text has ${parts.policies.length}`] };
@@ -144,6 +149,9 @@ function resourceEntity(resource: ResourceRef): cedar.EntityJson {
   return { uid: uid(resource.type, resource.id), attrs, parents: [] };
 }
 
+/** Nest injection token of the process's CedarAuthorizer itself (to apply tenant policy sets). */
+export const CEDAR_AUTHORIZER = Symbol('CEDAR_AUTHORIZER');
+
 /**
  * The Cedar engine as the Authorizer: the built-in policies (the role table and the
  * cross-tenant forbid) plus the principal's tenant's own policies. Sets are preparsed once per
@@ -184,16 +192,22 @@ export class CedarAuthorizer implements Authorizer {
   async isAuthorized(request: AuthorizationRequest): Promise<AuthorizationDecision> {
     const { principal, action, resource } = request;
     const tenantSet = this.tenantSets.has(principal.tenant) ? this.setId(principal.tenant) : `${this.prefix}:builtin`;
-    const answer = cedar.statefulIsAuthorized({
-      principal: uid(principal.type, principal.id),
-      action: { type: entityType('Action'), id: action },
-      resource: uid(resource.type, resource.id),
-      context: contextFor(request),
-      entities: [principalEntity(principal), resourceEntity(resource)],
-      preparsedSchemaName: SCHEMA_NAME,
-      validateRequest: true,
-      preparsedPolicySetId: tenantSet,
-    });
+    let answer: cedar.AuthorizationAnswer;
+    try {
+      answer = cedar.statefulIsAuthorized({
+        principal: uid(principal.type, principal.id),
+        action: { type: entityType('Action'), id: action },
+        resource: uid(resource.type, resource.id),
+        context: contextFor(request),
+        entities: [principalEntity(principal), resourceEntity(resource)],
+        preparsedSchemaName: SCHEMA_NAME,
+        validateRequest: true,
+        preparsedPolicySetId: tenantSet,
+      });
+    } catch (err) {
+      // A trap inside the engine: deny (fail closed) rather than answer 500, and say why.
+      return { allowed: false, policyIds: [], errors: [`the Cedar engine failed: ${(err as Error).message}`] };
+    }
     if (answer.type === 'failure') return { allowed: false, policyIds: [], errors: describe(answer.errors) };
     const { decision, diagnostics } = answer.response;
     return {
