@@ -3,7 +3,7 @@ import { createDynamoClients, ensureTable, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
-import { AUTHORIZER, DECISION_LOG, decisionEntry, RoleAuthorizer, type Authorizer, type DecisionLog } from '@geopulse/auth';
+import { AUTHORIZER, RoleAuthorizer, type Authorizer } from '@geopulse/auth';
 import { PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AcceptMqttMessage } from './application/accept-mqtt-message';
 import { AcceptReadings, type ReadingPublisher } from './application/accept-readings';
@@ -112,17 +112,16 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
       MqttCommandChannel,
       {
         provide: DeviceCommands,
-        // The platform's Authorizer (Cedar with the tenants' policies, decision 0105) and decision log; the role table if none.
-        useFactory: (devices: DeviceRepository, commands: CommandRepository, tenants: ManageTenantSettings, channel: MqttCommandChannel, authorizer?: Authorizer, decisions?: DecisionLog) => {
+        // The platform's Authorizer (Cedar with the tenants' policies, every decision logged; decision 0105); the role table if none.
+        useFactory: (devices: DeviceRepository, commands: CommandRepository, tenants: ManageTenantSettings, channel: MqttCommandChannel, authorizer?: Authorizer) => {
           const use = new DeviceCommands(devices, commands, tenants, authorizer ?? new RoleAuthorizer(), channel, {
             retryMs: config.ingest.commandRetryMs,
             deliverTimeoutMs: 5000,
-            onDecision: (request, decision) => decisions?.record(decisionEntry(request, decision)),
           });
           channel.attach(use);
           return use;
         },
-        inject: [DEVICE_REPOSITORY, COMMAND_REPOSITORY, ManageTenantSettings, MqttCommandChannel, { token: AUTHORIZER, optional: true }, { token: DECISION_LOG, optional: true }],
+        inject: [DEVICE_REPOSITORY, COMMAND_REPOSITORY, ManageTenantSettings, MqttCommandChannel, { token: AUTHORIZER, optional: true }],
       },
       { provide: COMMAND_SWEEP_MS, useValue: config.ingest.commandSweepMs },
       CommandSweeper,

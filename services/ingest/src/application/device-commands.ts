@@ -1,4 +1,4 @@
-import type { AuthorizationDecision, AuthorizationRequest, Authorizer, Principal } from '@geopulse/auth';
+import type { AuthorizationRequest, Authorizer, Principal } from '@geopulse/auth';
 import {
   checkCommandRequest,
   commandPayload,
@@ -27,8 +27,6 @@ export interface CommandSettings {
   retryMs: number;
   /** How long a publish may wait for the broker's PUBACK before the command is left to the sweep. */
   deliverTimeoutMs: number;
-  /** Told every authorization decision (the decision log: "why was I denied"). */
-  onDecision?: (request: AuthorizationRequest, decision: AuthorizationDecision) => void;
 }
 
 /** What happened to a device's acknowledgement. */
@@ -67,7 +65,6 @@ export class DeviceCommands {
       context: { command: { name: request.name, args: request.args }, localTime: { ...localTimeAt(now, await this.tenants.timeZone(caller.tenant)) } },
     };
     const decision = await this.authorizer.isAuthorized(authorization);
-    this.settings.onDecision?.(authorization, decision);
     if (!decision.allowed) {
       const by = decision.policyIds.length > 0 ? `denied by ${decision.policyIds.join(', ')}` : 'no policy permits it';
       throw new CommandError('COMMAND_FORBIDDEN', `${request.name} on device ${deviceId} is not allowed for ${caller.sub}: ${by}`, [], decision.policyIds);
