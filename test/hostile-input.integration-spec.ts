@@ -12,24 +12,7 @@ import fc from 'fast-check';
 import { SignJWT, type JWTPayload } from 'jose';
 import { startPipeline, type PipelineService, type ServiceProcess } from '@geopulse/testing';
 import { newJwtSecret } from './support/platform';
-
-interface Operation {
-  service: PipelineService;
-  /** The action a caller needs (`x-geopulse-action`); undefined for open routes (health, docs). */
-  action?: string;
-  method: string;
-  path: string;
-  pathParams: string[];
-  queryParams: string[];
-  hasBody: boolean;
-}
-
-interface Outcome {
-  service: PipelineService;
-  request: string;
-  status: number;
-  body: string;
-}
+import { allOperations, fill, inParallel, send, type Operation, type Outcome, type RouteRequest } from './support/routes';
 
 const HOSTILE_STRINGS = [
   '../../etc/passwd',
@@ -109,35 +92,8 @@ afterAll(async () => {
   await Promise.all(Object.values(services ?? {}).map((s) => s.stop()));
 });
 
-async function operationsOf(service: PipelineService): Promise<Operation[]> {
-  const doc = (await (await fetch(`${services[service].baseUrl}/docs-json`)).json()) as {
-    paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: unknown; 'x-geopulse-action'?: string }>>;
-  };
-  const out: Operation[] = [];
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) {
-      const params = op.parameters ?? [];
-      out.push({
-        service,
-        ...(op['x-geopulse-action'] ? { action: op['x-geopulse-action'] } : {}),
-        method: method.toUpperCase(),
-        path,
-        pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
-        queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
-        hasBody: op.requestBody !== undefined || ['POST', 'PUT', 'PATCH'].includes(method.toUpperCase()),
-      });
-    }
-  }
-  return out;
-}
-
-/** A path with every `{param}` replaced, hostile ones URL-encoded as a client would send them. */
-function fill(op: Operation, value: (name: string) => string): string {
-  return op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(value(name)));
-}
-
-function requestsFor(op: Operation): Array<{ url: string; body?: string | Buffer }> {
-  const requests: Array<{ url: string; body?: string | Buffer }> = [];
+function requestsFor(op: Operation): RouteRequest[] {
+  const requests: RouteRequest[] = [];
   const plain = fill(op, () => 'ok-id');
   for (const hostile of HOSTILE_STRINGS) {
     if (op.pathParams.length > 0) requests.push({ url: fill(op, () => hostile), ...(op.hasBody ? { body: '{}' } : {}) });
@@ -147,42 +103,15 @@ function requestsFor(op: Operation): Array<{ url: string; body?: string | Buffer
   return requests;
 }
 
-async function send(op: Operation, request: { url: string; body?: string | Buffer }, credential = `Bearer ${token}`): Promise<Outcome> {
-  const response = await fetch(`${services[op.service].baseUrl}${request.url}`, {
-    method: op.method,
-    headers: { authorization: credential, ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(request.body !== undefined ? { body: request.body } : {}),
-    signal: AbortSignal.timeout(30_000),
-  });
-  // A stream that was accepted (GET /v1/stream) never ends by itself: its status is the answer.
-  const streaming = response.ok && (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
-  const body = streaming ? (await response.body?.cancel(), '') : await response.text();
-  const shown = typeof request.body === 'string' ? request.body.slice(0, 80) : request.body ? '<bytes>' : '';
-  return { service: op.service, request: `${op.method} ${request.url.slice(0, 120)} ${shown}`, status: response.status, body };
-}
-
-/** Runs `work` over items with at most `limit` at a time. */
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i]);
-      }
-    }),
-  );
-  return out;
-}
+const sendTo = (op: Operation, request: RouteRequest, credential = `Bearer ${token}`): Promise<Outcome> => send(services, op, request, credential);
 
 describe('hostile input, every route of every service', () => {
   it('answers each with a 4xx that has a code and a message (or a success), never a 5xx, and every service stays ready', async () => {
-    const operations = (await Promise.all((['ingest', 'aggregator', 'rules', 'geo', 'notifier'] as const).map(operationsOf))).flat();
+    const operations = await allOperations(services);
     // Every service documents its operator routes: a service whose document went missing would attack nothing.
     expect(new Set(operations.map((o) => o.service)).size).toBe(5);
     const work = operations.flatMap((op) => requestsFor(op).map((request) => ({ op, request })));
-    const outcomes = await inParallel(work, 8, ({ op, request }) => send(op, request));
+    const outcomes = await inParallel(work, 8, ({ op, request }) => sendTo(op, request));
 
     expect(outcomes.length).toBeGreaterThanOrEqual(300);
     const serverErrors = outcomes.filter((o) => o.status >= 500).map((o) => `${o.service} ${o.request} -> ${o.status} ${o.body.slice(0, 200)}`);
@@ -236,7 +165,7 @@ describe('hostile input, every route of every service', () => {
       'basic auth': `Basic ${Buffer.from('admin:admin').toString('base64')}`,
       'device key on an operator route': `Bearer ${deviceKey}`,
     };
-    const operations = (await Promise.all((['ingest', 'aggregator', 'rules', 'geo', 'notifier'] as const).map(operationsOf))).flat().filter((o) => o.action);
+    const operations = (await allOperations(services)).filter((o) => o.action);
     expect(new Set(operations.map((o) => o.service)).size).toBe(5);
     // The telemetry route takes device keys by design: only operator credentials are hostile there.
     const work = operations.flatMap((op) =>
@@ -246,7 +175,7 @@ describe('hostile input, every route of every service', () => {
     );
     const outcomes = await inParallel(work, 8, async ({ op, name, credential }) => ({
       name,
-      ...(await send(op, { url: fill(op, () => 'thermostat-1'), ...(op.hasBody ? { body: '{}' } : {}) }, credential)),
+      ...(await sendTo(op, { url: fill(op, () => 'thermostat-1'), ...(op.hasBody ? { body: '{}' } : {}) }, credential)),
     }));
     expect(outcomes.length).toBeGreaterThanOrEqual(100);
     const accepted = outcomes

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { waitFor, type ServiceProcess } from '@geopulse/testing';
 import { get, newJwtSecret, operatorFor, post, startServices } from './support/platform';
 
-// The device registry (ingest) feeds the aggregator's tag-filtered geo queries.
+// The device registry (ingest) feeds the aggregator's tag-filtered geo queries, and its tags
+// travel on every reading (docs/decisions/0107), so rules and geofences target them.
 const secret = newJwtSecret();
 let services: Record<string, ServiceProcess>;
 let token: string;
 
 beforeAll(async () => {
   ({ token } = await operatorFor(secret));
-  services = await startServices(['ingest', 'aggregator'], { GEOPULSE_JWT_SECRET: secret, LOG_LEVEL: 'warn' });
+  services = await startServices(['ingest', 'aggregator', 'rules', 'geo'], { GEOPULSE_JWT_SECRET: secret, LOG_LEVEL: 'warn' });
   for (const service of Object.values(services)) {
     await waitFor(async () => (await fetch(`${service.baseUrl}/readyz`)).ok, { timeoutMs: 60_000, description: `${service.name} ready` });
   }
@@ -46,4 +47,62 @@ describe('registry tags in geo queries', () => {
     const bad = await get(`${near}&tags=ok,,x`, token);
     expect(bad.status).toBe(400);
   });
+
+  it('carries the registry tags on readings: a rule and a geofence targeting a tag pick the tagged device only, and follow a tag change', async () => {
+    const suffix = randomUUID().slice(0, 6);
+    const yard = { lat: 51.5072, lon: -0.1276 };
+    const rule = await post(`${services.rules.baseUrl}/v1/rules`, token, JSON.stringify({ id: `hot-vans-${suffix}`, name: 'Hot vans', expression: 'temperature > 30', target: { tags: ['fleet:vans'] } }));
+    expect(rule.status).toBe(201);
+    const fence = await post(
+      `${services.geo.baseUrl}/v1/geofences`,
+      token,
+      JSON.stringify({ id: `yard-${suffix}`, name: 'Yard', geometry: { type: 'Circle', center: [yard.lon, yard.lat], radiusMeters: 500 }, target: { tags: { fleet: 'vans' } } }),
+    );
+    expect(fence.status).toBe(201);
+    const keys: Record<string, string> = {};
+    for (const [deviceId, tags] of [[`van-${suffix}`, ['fleet:vans', 'site:ldn']], [`cage-${suffix}`, ['fleet:cages']]] as const) {
+      const created = await post(`${services.ingest.baseUrl}/v1/devices`, token, JSON.stringify({ deviceId, name: deviceId, tags }));
+      expect(created.status).toBe(201);
+      keys[deviceId] = (created.body.key as { key: string }).key;
+    }
+    const send = async (deviceId: string) => {
+      const reading = await post(`${services.ingest.baseUrl}/v1/telemetry`, keys[deviceId], JSON.stringify({ ts: new Date().toISOString(), position: yard, metrics: { temperature: 35 } }));
+      expect(reading.status).toBe(202);
+    };
+    const firing = async (deviceId: string) =>
+      ((await get(`${services.rules.baseUrl}/v1/alerts?status=FIRING&ruleId=hot-vans-${suffix}&deviceId=${deviceId}`, token)).body.items as unknown[]).length > 0;
+    const insideYard = async (deviceId: string) => {
+      const answer = await get(`${services.geo.baseUrl}/v1/devices/${deviceId}/geofences`, token);
+      return answer.status === 200 && (answer.body.items as Array<{ geofenceId: string }>).some((v) => v.geofenceId === `yard-${suffix}`);
+    };
+    // The rule and the fence reach their services through compacted topics; readings are sent until both took effect.
+    await waitFor(
+      async () => {
+        await send(`van-${suffix}`);
+        await send(`cage-${suffix}`);
+        return (await firing(`van-${suffix}`)) && (await insideYard(`van-${suffix}`));
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: 'the tagged van fires the rule and enters the fence' },
+    );
+    // The cage sent the same readings all along and is in neither.
+    expect(await firing(`cage-${suffix}`)).toBe(false);
+    expect(await insideYard(`cage-${suffix}`)).toBe(false);
+    const seen = await get(`${services.geo.baseUrl}/v1/devices/cage-${suffix}/geofences`, token);
+    expect(seen.status).toBe(200);
+
+    // Retag the cage as a van: within ingest's tag cache TTL its readings carry the new tags.
+    const patched = await fetch(`${services.ingest.baseUrl}/v1/devices/cage-${suffix}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tags: ['fleet:vans'] }),
+    });
+    expect(patched.status).toBe(200);
+    await waitFor(
+      async () => {
+        await send(`cage-${suffix}`);
+        return (await firing(`cage-${suffix}`)) && (await insideYard(`cage-${suffix}`));
+      },
+      { timeoutMs: 30_000, intervalMs: 1000, description: 'the retagged cage fires the rule and enters the fence' },
+    );
+  }, 120_000);
 });

@@ -10,3 +10,4 @@ export * from './geofence';
 export * from './rule';
 export * from './json-schema';
 export * from './policy';
+export * from './tags';

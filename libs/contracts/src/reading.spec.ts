@@ -80,4 +80,12 @@ describe('parseTelemetryReading', () => {
     expect(() => parseTelemetryReading({ ...data, tenantId: undefined })).toThrow(/tenantId/);
     expect(() => parseTelemetryReading({ ...data, position: { lat: 99, lon: 0 } })).toThrow(/position\/lat/);
   });
+
+  it('keeps the registry tags ingest added, and refuses malformed ones', () => {
+    const data = { ...valid, ts: '2026-11-22T09:59:00.000Z', tenantId: 'acme', receivedAt: '2026-11-22T10:00:00.000Z', tags: ['fleet-a', 'site:ams'] };
+    expect(parseTelemetryReading(data).tags).toEqual(['fleet-a', 'site:ams']);
+    expect(parseTelemetryReading({ ...data, tags: undefined })).not.toHaveProperty('tags');
+    expect(() => parseTelemetryReading({ ...data, tags: 'fleet-a' })).toThrow(/tags/);
+    expect(() => parseTelemetryReading({ ...data, tags: [''] })).toThrow(/tags/);
+  });
 });

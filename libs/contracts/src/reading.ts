@@ -4,6 +4,7 @@
  * path, must report every problem with a JSON-pointer path, and the shape is small.
  */
 import { isRecord } from './json-body';
+import { parseReadingTags } from './tags';
 
 export interface Position {
   lat: number;
@@ -30,6 +31,12 @@ export interface Reading {
 export interface TelemetryReading extends Reading {
   tenantId: string;
   receivedAt: string;
+  /**
+   * The device's registry tags when ingest accepted the reading (docs/decisions/0107); absent
+   * when ingest could not tell (an unregistered device, or the registry was unreachable).
+   * Devices cannot set it: a reading body with `tags` is refused.
+   */
+  tags?: string[];
 }
 
 export interface ValidationIssue {
@@ -229,7 +236,7 @@ export function checkReadings(items: readonly unknown[], ctx: ReadingContext): B
  */
 export function parseTelemetryReading(data: unknown): TelemetryReading {
   if (!isRecord(data)) throw new Error('reading event data must be an object');
-  const { tenantId, receivedAt, ...rest } = data;
+  const { tenantId, receivedAt, tags: rawTags, ...rest } = data;
   if (typeof tenantId !== 'string' || !ID_PATTERN.test(tenantId)) throw new Error('reading event has no valid tenantId');
   if (typeof receivedAt !== 'string') throw new Error('reading event has no receivedAt');
   const result = checkReading(rest, 0, {
@@ -242,7 +249,8 @@ export function parseTelemetryReading(data: unknown): TelemetryReading {
   if (!result.ok) {
     throw new Error(result.issues.map((i) => `${i.path || '/'} ${i.message}`).join('; '));
   }
-  return { ...result.reading, tenantId, receivedAt };
+  const tags = parseReadingTags(rawTags);
+  return { ...result.reading, tenantId, receivedAt, ...(tags !== undefined ? { tags } : {}) };
 }
 
 /** JSON Schema of a reading, for OpenAPI documentation. Validation is `checkReading`. */

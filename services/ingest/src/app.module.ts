@@ -31,7 +31,8 @@ import { TelemetryController } from './adapters/http/telemetry.controller';
 import { KafkaReadingPublisher } from './adapters/kafka/reading.publisher';
 import { KafkaPolicySetPublisher } from './adapters/kafka/policies.publisher';
 import { MqttTelemetryBridge } from './adapters/mqtt/telemetry.bridge';
-import { COMMAND_REPOSITORY, COMMAND_SWEEP_MS, DEVICE_REPOSITORY, DYNAMO, DYNAMO_SETTINGS, KEY_CRYPTO, MQTT_AUTH_SECRET, MQTT_SETTINGS, TELEMETRY_IN_FLIGHT } from './application/tokens';
+import { RegistryDeviceTags, type DeviceTagSource } from './application/device-tags';
+import { COMMAND_REPOSITORY, COMMAND_SWEEP_MS, DEVICE_REPOSITORY, DEVICE_TAGS, DYNAMO, DYNAMO_SETTINGS, KEY_CRYPTO, MQTT_AUTH_SECRET, MQTT_SETTINGS, TELEMETRY_IN_FLIGHT } from './application/tokens';
 import { RedisReadingDedup } from './adapters/redis/reading-dedup.store';
 import { RedisTokenBucketLimiter } from './adapters/redis/token-bucket.rate-limiter';
 import type { IngestConfig } from './config';
@@ -42,11 +43,12 @@ type DynamoClients = ReturnType<typeof createDynamoClients>;
 
 export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicModule {
   const degraded = logger.child('degraded');
-  const acceptReadings = (publisher: ReadingPublisher, redis: RedisClient) =>
+  const acceptReadings = (publisher: ReadingPublisher, redis: RedisClient, tags: DeviceTagSource) =>
     new AcceptReadings(publisher, config.ingest, Date.now, {
       dedup: new RedisReadingDedup(redis, config.ingest.dedupWindowMs),
       rateLimiter: new RedisTokenBucketLimiter(redis, config.ingest.ratePerDevice, config.ingest.rateBurst),
-      onDegraded: (what, error) => degraded.warn(`${what} skipped: Redis did not answer`, { error: error.message }),
+      tags,
+      onDegraded: (what, error) => degraded.warn(`${what} skipped: ${what === 'tags' ? 'the device registry' : 'Redis'} did not answer`, { error: error.message }),
     });
   return PlatformModule.register({
     service: 'ingest',
@@ -75,6 +77,11 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
         inject: [DYNAMO, EventProducer],
       },
       {
+        provide: DEVICE_TAGS,
+        useFactory: (repo: DeviceRepository) => new RegistryDeviceTags(repo, { maxEntries: config.ingest.keyCacheSize, ttlMs: config.ingest.deviceTagsTtlMs }),
+        inject: [DEVICE_REPOSITORY],
+      },
+      {
         provide: AuthenticateDevice,
         useFactory: (repo: DeviceRepository, crypto: KeyCrypto) =>
           new AuthenticateDevice(repo, crypto, { maxEntries: config.ingest.keyCacheSize, ttlMs: config.ingest.keyCacheTtlMs }),
@@ -88,20 +95,20 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
       },
       {
         provide: AcceptReadings,
-        useFactory: (producer: EventProducer, redis: RedisClient) => acceptReadings(new KafkaReadingPublisher(producer), redis),
-        inject: [EventProducer, REDIS],
+        useFactory: (producer: EventProducer, redis: RedisClient, tags: DeviceTagSource) => acceptReadings(new KafkaReadingPublisher(producer), redis, tags),
+        inject: [EventProducer, REDIS, DEVICE_TAGS],
       },
       { provide: TELEMETRY_IN_FLIGHT, useValue: new InFlightLimit(config.ingest.maxInFlight) },
       TelemetryAuthGuard,
       {
         provide: AcceptMqttMessage,
         // MQTT messages are small and many: concurrent ones share Kafka sends.
-        useFactory: (producer: EventProducer, redis: RedisClient, repo: DeviceRepository) =>
-          new AcceptMqttMessage(acceptReadings(new CoalescingPublisher(new KafkaReadingPublisher(producer)), redis), repo, {
+        useFactory: (producer: EventProducer, redis: RedisClient, repo: DeviceRepository, tags: DeviceTagSource) =>
+          new AcceptMqttMessage(acceptReadings(new CoalescingPublisher(new KafkaReadingPublisher(producer)), redis, tags), repo, {
             maxEntries: config.ingest.keyCacheSize,
             ttlMs: config.ingest.keyCacheTtlMs,
           }),
-        inject: [EventProducer, REDIS, DEVICE_REPOSITORY],
+        inject: [EventProducer, REDIS, DEVICE_REPOSITORY, DEVICE_TAGS],
       },
       { provide: MQTT_SETTINGS, useFactory: () => config.mqtt ?? null },
       { provide: AuthenticateMqttClient, useFactory: (auth: AuthenticateDevice) => new AuthenticateMqttClient(auth), inject: [AuthenticateDevice] },

@@ -26,6 +26,7 @@ describe('ingest config', () => {
       commandRetryMs: 10_000,
       commandSweepMs: 2000,
       commandRetentionSeconds: 30 * 86_400,
+      deviceTagsTtlMs: 10_000,
     });
     expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined, maxLifetimeSeconds: 86_400, clockSkewSeconds: 30 });
     expect(config.dynamo).toEqual({ endpoint: undefined, tablePrefix: '', region: 'eu-west-1' });

@@ -16,6 +16,7 @@ const ingestEnv = {
   INGEST_MAX_DEVICES_PER_TENANT: env.int('devices one tenant may register (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100_000, min: 1 }),
   INGEST_MAX_POLICIES_PER_TENANT: env.int('authorization policies one tenant may add (a create past it answers 409 TENANT_LIMIT_REACHED)', { default: 100, min: 1, max: 10_000 }),
   INGEST_MAX_POLICY_BYTES: env.int('size limit of one policy\'s Cedar text (413 POLICY_TOO_LARGE past it)', { default: 10_000, min: 256, max: 100_000 }),
+  INGEST_DEVICE_TAGS_TTL_MS: env.int('how long a device\'s registry tags are cached for the readings that carry them (tag change delay)', { default: 10_000, min: 0, max: 300_000 }),
   INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
   INGEST_COMMAND_RETRY_SECONDS: env.int('how long a command the broker had no subscriber for (or did not acknowledge) waits before it is published again', { default: 10, min: 1 }),
   INGEST_COMMAND_SWEEP_MS: env.int('how often each replica looks for commands to retry or expire', { default: 2000, min: 100 }),
@@ -52,6 +53,8 @@ export interface IngestSettings {
   commandRetryMs: number;
   commandSweepMs: number;
   commandRetentionSeconds: number;
+  /** How long a device's registry tags are cached for readings (docs/decisions/0107). */
+  deviceTagsTtlMs: number;
 }
 
 export interface MqttSettings {
@@ -122,6 +125,7 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         commandRetryMs: c.INGEST_COMMAND_RETRY_SECONDS * 1000,
         commandSweepMs: c.INGEST_COMMAND_SWEEP_MS,
         commandRetentionSeconds: c.INGEST_COMMAND_RETENTION_DAYS * 86_400,
+        deviceTagsTtlMs: c.INGEST_DEVICE_TAGS_TTL_MS,
       };
     },
   });

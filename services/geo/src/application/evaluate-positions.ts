@@ -19,7 +19,6 @@ export interface EvaluateOutcome {
   transitions: OutgoingTransition[];
 }
 
-const tagsOf = (reading: TelemetryReading): Record<string, string> | undefined => (reading as { tags?: Record<string, string> }).tags;
 
 /** A batch of readings with positions -> memberships -> transitions, per device in event-time order. */
 export class EvaluatePositions {
@@ -57,7 +56,7 @@ export class EvaluatePositions {
         for (const { reading, traceContext } of items) {
           const position = reading.position!;
           const observations = index.observe(tenantId, position, uncertaintyBand(position, this.minHysteresisMeters));
-          const result = applyReading(deviceId, state, { id: reading.id, ts: Date.parse(reading.ts), position: { lat: position.lat, lon: position.lon, accuracy: position.accuracy }, tags: tagsOf(reading) }, observations, (id) =>
+          const result = applyReading(deviceId, state, { id: reading.id, ts: Date.parse(reading.ts), position: { lat: position.lat, lon: position.lon, accuracy: position.accuracy }, tags: reading.tags }, observations, (id) =>
             index.get(tenantId, id), now,
           );
           if (!result.applied) {

@@ -87,12 +87,13 @@ describe('validateGeofence', () => {
 });
 
 describe('targets', () => {
-  it('applies to every device without a target, to listed ids, and to readings carrying all target tags', () => {
+  it('applies to every device without a target, to listed ids, and to readings carrying every target tag as key:value', () => {
     expect(targets(undefined, 'd1', undefined)).toBe(true);
     expect(targets({ deviceIds: ['d1'] }, 'd1', undefined)).toBe(true);
     expect(targets({ deviceIds: ['d1'] }, 'd2', undefined)).toBe(false);
     expect(targets({ tags: { fleet: 'vans' } }, 'd1', undefined)).toBe(false);
-    expect(targets({ tags: { fleet: 'vans' } }, 'd1', { fleet: 'vans', x: 'y' })).toBe(true);
-    expect(targets({ tags: { fleet: 'vans' } }, 'd1', { fleet: 'cages' })).toBe(false);
+    expect(targets({ tags: { fleet: 'vans' } }, 'd1', ['fleet:vans', 'x:y'])).toBe(true);
+    expect(targets({ tags: { fleet: 'vans' } }, 'd1', ['fleet:cages'])).toBe(false);
+    expect(targets({ deviceIds: ['d1'], tags: { fleet: 'vans' } }, 'd1', [])).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import kinks from '@turf/kinks';
 import { polygon as turfPolygon } from '@turf/helpers';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
-import { ID_PATTERN, isRecord, type GeofenceGeometry, type GeofenceInput, type GeofenceTarget, type LonLat } from '@geopulse/contracts';
+import { ID_PATTERN, isRecord, targetsDevice, type GeofenceGeometry, type GeofenceInput, type GeofenceTarget, type LonLat } from '@geopulse/contracts';
 
 /** One problem with a fence, as a JSON pointer into the input and a sentence. */
 export interface GeofenceIssue {
@@ -217,13 +217,7 @@ function normaliseGeometry(g: GeofenceGeometry): GeofenceGeometry {
   }
 }
 
-/** Whether a fence applies to a device (ids and/or tags; no target: every device). */
-export function targets(target: GeofenceTarget | undefined, deviceId: string, deviceTags: Readonly<Record<string, string>> | undefined): boolean {
-  if (!target) return true;
-  if (target.deviceIds && target.deviceIds.length > 0 && !target.deviceIds.includes(deviceId)) return false;
-  if (target.tags && Object.keys(target.tags).length > 0) {
-    if (!deviceTags) return false;
-    for (const [k, v] of Object.entries(target.tags)) if (deviceTags[k] !== v) return false;
-  }
-  return true;
+/** Whether a fence applies to a device: the one target rule of docs/decisions/0107 (listed id, or every listed tag). */
+export function targets(target: GeofenceTarget | undefined, deviceId: string, deviceTags: readonly string[] | undefined): boolean {
+  return targetsDevice(target, deviceId, deviceTags);
 }

@@ -47,8 +47,8 @@ export interface PositionReading {
   id: string;
   ts: number;
   position: GeoPosition;
-  /** Tags the reading carries, when any (used by fences targeting tags). */
-  tags?: Record<string, string>;
+  /** The device's registry tags the reading carries (docs/decisions/0107), for fences targeting tags. */
+  tags?: readonly string[];
 }
 
 export type ApplyResult = { applied: false; state: DeviceGeoState | undefined } | { applied: true; state: DeviceGeoState; transitions: Transition[] };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkReadings, DEFAULT_READING_LIMITS, type Reading, type TelemetryReading, type ValidationIssue } from '@geopulse/contracts';
 import { IngestError } from '../domain/ingest-error';
 import { readingsOfBody } from '../domain/telemetry-body';
+import type { DeviceTagSource } from './device-tags';
 import type { RateLimiter, ReadingDedup } from './ports';
 
 /** Port: durably hands readings to the telemetry topic, or throws. */
@@ -34,8 +35,13 @@ export interface AcceptedReadings {
 export interface AcceptReadingsDependencies {
   dedup?: ReadingDedup;
   rateLimiter?: RateLimiter;
-  /** Told when dedup or rate limiting could not run (Redis down): ingest keeps accepting. */
-  onDegraded?: (what: 'dedup' | 'rate-limit', error: Error) => void;
+  /** The registry tags each reading carries (docs/decisions/0107). */
+  tags?: DeviceTagSource;
+  /**
+   * Told when dedup or rate limiting could not run (Redis down), or the registry did not answer
+   * for tags (the readings then go without `tags` and consumers read the registry): ingest keeps accepting.
+   */
+  onDegraded?: (what: 'dedup' | 'rate-limit' | 'tags', error: Error) => void;
 }
 
 /** Validates a telemetry request all-or-nothing and publishes it; returns the reading ids. */
@@ -62,7 +68,11 @@ export class AcceptReadings {
     }
     await this.takeTokens(command.tenantId, result.readings);
     const receivedAt = new Date(now).toISOString();
-    const readings = result.readings.map((r: Reading): TelemetryReading => ({ ...r, tenantId: command.tenantId, receivedAt }));
+    const tags = await this.tagsOf(command.tenantId, result.readings);
+    const readings = result.readings.map((r: Reading): TelemetryReading => {
+      const carried = tags.get(r.deviceId);
+      return { ...r, tenantId: command.tenantId, receivedAt, ...(carried ? { tags: [...carried] } : {}) };
+    });
     const ids = readings.map((r) => r.id);
     const seen = await this.seen(command.tenantId, ids);
     // Within one request the first occurrence of an id wins, like a retry of it would.
@@ -101,6 +111,16 @@ export class AcceptReadings {
         [],
         outcome.retryAfterSeconds,
       );
+    }
+  }
+
+  private async tagsOf(tenantId: string, readings: readonly Reading[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    if (!this.deps.tags) return new Map();
+    try {
+      return await this.deps.tags.tagsOf(tenantId, readings.map((r) => r.deviceId));
+    } catch (err) {
+      this.deps.onDegraded?.('tags', err as Error);
+      return new Map();
     }
   }
 

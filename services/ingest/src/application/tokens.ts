@@ -4,6 +4,7 @@
  */
 export const DEVICE_REPOSITORY = Symbol('DEVICE_REPOSITORY');
 export const KEY_CRYPTO = Symbol('KEY_CRYPTO');
+export const DEVICE_TAGS = Symbol('DEVICE_TAGS');
 export const DYNAMO = Symbol('DYNAMO');
 export const DYNAMO_SETTINGS = Symbol('DYNAMO_SETTINGS');
 export const MQTT_SETTINGS = Symbol('MQTT_SETTINGS');

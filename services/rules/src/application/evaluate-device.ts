@@ -57,7 +57,7 @@ export class EvaluateDevice {
 
   /** Readings and geofence transitions of one device, in order, from one partition. */
   async process(tenantId: string, deviceId: string, partition: number, inputs: readonly DeviceInput[]): Promise<EvaluationStats> {
-    return this.withState(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs));
+    return this.withState(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs), carriedTags(inputs));
   }
 
   /**
@@ -70,7 +70,7 @@ export class EvaluateDevice {
     const states = await this.store.loadMany(items);
     await inParallel(items.map((_, i) => i), concurrency, async (i) => {
       const { tenantId, deviceId, partition, inputs } = items[i];
-      pending[i] = await this.compute(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs), 0, states[i]);
+      pending[i] = await this.compute(tenantId, deviceId, this.readingsStep(tenantId, partition, inputs), 0, states[i], carriedTags(inputs));
     });
     const conflicted = await this.commit(pending);
     const total = sum(pending.map((p) => p.stats));
@@ -180,18 +180,18 @@ export class EvaluateDevice {
     }
   }
 
-  private async withState(tenantId: string, deviceId: string, step: Step): Promise<EvaluationStats> {
+  private async withState(tenantId: string, deviceId: string, step: Step, tags?: readonly string[]): Promise<EvaluationStats> {
     let conflicts = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const pending = await this.compute(tenantId, deviceId, step, conflicts);
+      const pending = await this.compute(tenantId, deviceId, step, conflicts, undefined, tags);
       if ((await this.commit([pending])).length === 0) return pending.stats;
       conflicts += 1;
     }
     throw new Error(`device ${tenantId}/${deviceId}: state kept changing under ${MAX_ATTEMPTS} attempts`);
   }
 
-  private async compute(tenantId: string, deviceId: string, step: Step, conflicts: number, loaded?: DeviceState): Promise<Pending> {
-    const device = await this.devices(tenantId, deviceId);
+  private async compute(tenantId: string, deviceId: string, step: Step, conflicts: number, loaded?: DeviceState, tags?: readonly string[]): Promise<Pending> {
+    const device = await this.devices(tenantId, deviceId, tags);
     const stats: EvaluationStats = { evaluations: 0, transitions: 0, errors: 0, conflicts };
     const state = loaded ?? (await this.store.load(tenantId, deviceId));
     const { work, timer } = await step(state, device, stats);
@@ -217,11 +217,29 @@ export class EvaluateDevice {
     return saved.flatMap((ok, i) => (ok ? [] : [i]));
   }
 
-  /** The registry is read only when some rule of the tenant looks at tags or `device`. */
-  private devices(tenantId: string, deviceId: string): Promise<DeviceInfo> {
-    const needed = this.book.active(tenantId).some((c) => c.analysis.usesDevice || needsDeviceTags(c.rule.target));
-    return needed ? this.directory.get(tenantId, deviceId) : Promise.resolve({ id: deviceId, tags: [], attributes: {} });
+  /**
+   * The device's tags and attributes. Readings carry the registry tags ingest saw
+   * (docs/decisions/0107): tag targets then need no registry read; the registry is read only
+   * when some rule of the tenant looks at `device`, or at tags the inputs do not carry (timers,
+   * rule changes, readings from before ingest added tags).
+   */
+  private async devices(tenantId: string, deviceId: string, carried?: readonly string[]): Promise<DeviceInfo> {
+    const active = this.book.active(tenantId);
+    const usesDevice = active.some((c) => c.analysis.usesDevice);
+    const needsTags = carried === undefined && active.some((c) => needsDeviceTags(c.rule.target));
+    if (!usesDevice && !needsTags) return { id: deviceId, tags: [...(carried ?? [])], attributes: {} };
+    const device = await this.directory.get(tenantId, deviceId);
+    return carried === undefined ? device : { ...device, tags: [...carried] };
   }
+}
+
+/** The tags the newest reading among the inputs carries, if it carries any. */
+function carriedTags(inputs: readonly DeviceInput[]): readonly string[] | undefined {
+  for (let i = inputs.length - 1; i >= 0; i--) {
+    const input = inputs[i];
+    if (input.kind === 'reading') return input.reading.tags;
+  }
+  return undefined;
 }
 
 type TimerChange = { partition: number; dueAt: number } | { partition: number; cancel: true };

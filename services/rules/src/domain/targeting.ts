@@ -1,16 +1,12 @@
-import type { RuleTarget } from '@geopulse/contracts';
+import { targetNeedsTags, targetsDevice, type RuleTarget } from '@geopulse/contracts';
 import type { DeviceInfo } from './evaluation';
 
-/** Does a rule's target include a device: all devices when empty, else listed ids or matching tags. */
+/** Does a rule's target include a device: the one target rule of docs/decisions/0107 (all devices when empty, else a listed id or every listed tag). */
 export function targets(target: RuleTarget, device: DeviceInfo): boolean {
-  const ids = target.deviceIds ?? [];
-  const tags = target.tags ?? [];
-  if (ids.length === 0 && tags.length === 0) return true;
-  if (ids.includes(device.id)) return true;
-  return tags.length > 0 && tags.every((tag) => device.tags.includes(tag));
+  return targetsDevice(target, device.id, device.tags);
 }
 
-/** True when deciding the target needs the device's registry tags. */
+/** True when deciding the target needs the device's tags. */
 export function needsDeviceTags(target: RuleTarget): boolean {
-  return (target.tags ?? []).length > 0;
+  return targetNeedsTags(target);
 }
