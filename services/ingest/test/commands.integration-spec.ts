@@ -140,7 +140,7 @@ describe('device commands over MQTT', () => {
     expect((second.body.items as Array<{ commandId: string }>).map((c) => c.commandId)).toEqual([ids[0]]);
   });
 
-  it('answers bad input with 400 naming the path, an unknown or another tenant\'s device with 404, and a viewer with 403 naming the action', async () => {
+  it('answers bad input with 400 naming the path, an unknown or another tenant\'s device with 404, and a viewer with 403 naming the action, even for bad input', async () => {
     const device = await world.device();
     const cases: Array<[unknown, string]> = [
       [{}, '/name'],
@@ -166,6 +166,9 @@ describe('device commands over MQTT', () => {
     const refused = await send(device.deviceId, { name: 'x' }, { token: viewer });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'FORBIDDEN', action: 'command:send', policyIds: [] });
+    // Authorization before validation: a caller who may send nothing learns nothing about the body.
+    const refusedInvalid = await send(device.deviceId, { name: '1 bad' }, { token: viewer });
+    expect([refusedInvalid.status, refusedInvalid.body.code]).toEqual([403, 'FORBIDDEN']);
     expect((await world.call('GET', `/v1/devices/${device.deviceId}/commands`)).body.items).toEqual([]);
   });
 

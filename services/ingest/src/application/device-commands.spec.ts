@@ -68,12 +68,16 @@ describe('sending device commands', () => {
     expect(channel.sent).toEqual([]);
   });
 
-  it('checks the input before the device, and the device before the authorizer', async () => {
-    const { use, authorizer } = setup();
-    await expect(use.send(guest, 'thermo', { name: '' })).rejects.toMatchObject({ code: 'INVALID_COMMAND' });
+  it('looks the device up first, then authorizes (an invalid body as the empty command), then validates', async () => {
+    const { use, authorizer, commands } = setup();
     await expect(use.send(guest, 'nope', { name: 'x' })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
     await expect(use.send({ ...guest, tenant: 'other' }, 'thermo', { name: 'x' })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
     expect(authorizer.requests).toEqual([]);
+    await expect(use.send(guest, 'thermo', { name: '1 bad', args: { value: 99 } })).rejects.toMatchObject({ code: 'INVALID_COMMAND', issues: [{ path: '/name' }] });
+    expect(authorizer.requests.map((r) => r.context?.command)).toEqual([{ name: '', args: {} }]);
+    authorizer.decision = { allowed: false, policyIds: [], errors: [] };
+    await expect(use.send(guest, 'thermo', { name: '1 bad' })).rejects.toMatchObject({ code: 'COMMAND_FORBIDDEN' });
+    expect(commands.items.size).toBe(0);
   });
 
   it('keeps it queued without a subscriber; one of two replicas retries it when due; it expires once', async () => {

@@ -52,10 +52,13 @@ export class DeviceCommands {
   ) {}
 
   async send(caller: CommandCaller, deviceId: string, body: unknown): Promise<DeviceCommand> {
-    const { request, issues } = checkCommandRequest(body);
-    if (!request) throw new CommandError('INVALID_COMMAND', `${issues.length} problem(s) in the command`, issues);
+    const { request: checked, issues } = checkCommandRequest(body);
     const device = isDeviceId(deviceId) ? await this.devices.get(caller.tenant, deviceId) : undefined;
     if (!device) throw new DeviceError('DEVICE_NOT_FOUND', `no device ${deviceId}`);
+    // Authorization comes before validation: an invalid body is authorized as the empty command
+    // (no name, no args), which only a caller who may send any command (a role) is allowed, so
+    // the others get 403 and only the former learn what is wrong with it (400).
+    const request = checked ?? { name: '', args: {}, ttlSeconds: 0 };
     const now = this.clock();
     const principal: Principal = { type: 'User', id: caller.sub, tenant: caller.tenant, roles: caller.roles };
     const authorization: AuthorizationRequest = {
@@ -67,8 +70,9 @@ export class DeviceCommands {
     const decision = await this.authorizer.isAuthorized(authorization);
     if (!decision.allowed) {
       const by = decision.policyIds.length > 0 ? `denied by ${decision.policyIds.join(', ')}` : 'no policy permits it';
-      throw new CommandError('COMMAND_FORBIDDEN', `${request.name} on device ${deviceId} is not allowed for ${caller.sub}: ${by}`, [], decision.policyIds);
+      throw new CommandError('COMMAND_FORBIDDEN', `${request.name || 'a command'} on device ${deviceId} is not allowed for ${caller.sub}: ${by}`, [], decision.policyIds);
     }
+    if (!checked) throw new CommandError('INVALID_COMMAND', `${issues.length} problem(s) in the command`, issues);
     const command: DeviceCommand = {
       tenantId: caller.tenant,
       deviceId: device.deviceId,
