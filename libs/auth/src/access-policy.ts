@@ -74,3 +74,8 @@ export function rolesGranting(action: Action): Role[] {
 export function describeRequirement(action: Action): string {
   return `Requires \`${action}\`: an operator JWT with role ${rolesGranting(action).map((r) => `\`${r}\``).join(' or ')}; otherwise 403 FORBIDDEN naming the action.`;
 }
+
+/** The sentence of a route decided per resource (@RequiresPerResource) by the tenant's policies. */
+export function describeResourceRequirement(action: Action): string {
+  return `Requires \`${action}\`, decided for each resource by the tenant's authorization policies (built in: role ${rolesGranting(action).map((r) => `\`${r}\``).join(' or ')}; tenant policies may permit other users, e.g. a device's owner or a guest within limits); otherwise 403 FORBIDDEN naming the action and the deciding policies.`;
+}

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, 
 import { Reflector } from '@nestjs/core';
 import { tap, type Observable } from 'rxjs';
 import { isWriteAction, type Action } from './access-policy';
-import type { AuthError, Operator } from './operator-token';
+import { AuthError, type Operator } from './operator-token';
 import { requiredAction } from './required-action';
 
 /**
@@ -95,6 +95,11 @@ export class AuditInterceptor implements NestInterceptor {
       tap({
         next: (result) => audit.record({ ...actorOf(request), action, resource: resourceOf(request, result), outcome: 'success', status: response.statusCode ?? 200 }),
         error: (err: unknown) => {
+          // A use case that decides per resource (@RequiresPerResource) refuses like the guard does.
+          if (err instanceof AuthError) {
+            audit.record(auditOutcomeOf(request, action, err));
+            return;
+          }
           const failure = statusOf(err);
           audit.record({ ...actorOf(request), action, resource: resourceOf(request, undefined), outcome: 'failure', ...failure });
         },

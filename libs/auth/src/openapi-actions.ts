@@ -1,5 +1,5 @@
-import { describeRequirement, isAction } from './access-policy';
-import { ACTION_EXTENSION } from './required-action';
+import { describeRequirement, describeResourceRequirement, isAction } from './access-policy';
+import { ACTION_EXTENSION, DECIDED_PER_RESOURCE } from './required-action';
 
 interface DocumentedOperation {
   description?: string;
@@ -22,7 +22,7 @@ export function describeRequiredActions<D extends OpenApiPaths>(document: D): D 
       const operation = candidate as DocumentedOperation;
       const action = operation[ACTION_EXTENSION];
       if (typeof action !== 'string' || !isAction(action)) continue;
-      const requirement = describeRequirement(action);
+      const requirement = operation[DECIDED_PER_RESOURCE] === true ? describeResourceRequirement(action) : describeRequirement(action);
       operation.description = operation.description ? `${operation.description}\n\n${requirement}` : requirement;
     }
   }

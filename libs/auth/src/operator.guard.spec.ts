@@ -95,3 +95,12 @@ describe('LoggedAuthorizer', () => {
     ]);
   });
 });
+
+describe('routes decided per resource (@RequiresPerResource)', () => {
+  it('say in OpenAPI that the tenant\'s policies decide, still naming the action', () => {
+    const document = { paths: { '/v1/devices/{id}/commands': { post: { description: 'Send', 'x-geopulse-action': 'command:send', 'x-geopulse-decided-per-resource': true } } } };
+    const text = describeRequiredActions(document).paths['/v1/devices/{id}/commands'].post.description;
+    expect(text).toMatch(/^Send\n\nRequires `command:send`, decided for each resource by the tenant's authorization policies \(built in: role `operator` or `admin`;/);
+    expect(text).toContain('403 FORBIDDEN naming the action and the deciding policies');
+  });
+});

@@ -11,11 +11,11 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiExtension, ApiResponse } from '@nestjs/swagger';
-import { isAllowed, isWriteAction, rolesGranting, type Action } from './access-policy';
+import { describeResourceRequirement, isAllowed, isWriteAction, rolesGranting, type Action } from './access-policy';
 import { AUDIT_LOG, AuditInterceptor, auditOutcomeOf, type AuditLog } from './audit-log';
 import { AUTHORIZER, RoleAuthorizer, type AuthorizationDecision, type Authorizer, type ResourceRef } from './authorizer';
 import { AuthError, bearerToken, OperatorTokenVerifier, type Operator } from './operator-token';
-import { ACTION_EXTENSION, REQUIRED_ACTION, requiredAction } from './required-action';
+import { ACTION_EXTENSION, DECIDED_PER_RESOURCE, REQUIRED_ACTION, requiredAction } from './required-action';
 
 export interface AuthenticatedRequest {
   method?: string;
@@ -88,6 +88,24 @@ export function Requires(action: Action): MethodDecorator & ClassDecorator {
         example: { code: 'FORBIDDEN', message: `this token (roles viewer) does not grant ${action}: no policy permits it (built-in: role ${rolesGranting(action).join(' or ')})`, action, policyIds: [] },
       },
     }),
+    UseInterceptors(AuditInterceptor),
+  );
+}
+
+/**
+ * Like @Requires, for a route whose decision needs what only its use case knows (the device, its
+ * owner and tags, the command, the tenant's local time): the guard only authenticates, and the use
+ * case asks the Authorizer (`isAuthorized`) and answers 403 FORBIDDEN naming the action and the
+ * deciding policies. So a user without an operator role (a guest, a utility) still reaches the
+ * policies that may permit them. Used by `POST /v1/devices/{id}/commands` (`command:send`); the
+ * guard skips the actions listed in HANDLER_DECIDED_ACTIONS, and this decorator documents it.
+ */
+export function RequiresPerResource(action: Action): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(REQUIRED_ACTION, action),
+    ApiExtension(ACTION_EXTENSION, action),
+    ApiExtension(DECIDED_PER_RESOURCE, true),
+    ApiResponse({ status: 403, description: describeResourceRequirement(action), schema: { example: { code: 'FORBIDDEN', message: 'setTemperature on device thermostat-1 is not allowed for gary: denied by thermostat-guest-only-72-to-78f', action, policyIds: ['thermostat-guest-only-72-to-78f'] } } }),
     UseInterceptors(AuditInterceptor),
   );
 }

@@ -11,3 +11,7 @@ export const ACTION_EXTENSION = 'x-geopulse-action';
 export function requiredAction(reflector: Reflector, ctx: ExecutionContext): Action | undefined {
   return reflector.getAllAndOverride<Action | undefined>(REQUIRED_ACTION, [ctx.getHandler(), ctx.getClass()]);
 }
+
+/** OpenAPI extension of a route whose action is decided per resource by its use case (@RequiresPerResource), not by the guard. */
+export const DECIDED_PER_RESOURCE = 'x-geopulse-decided-per-resource';
+

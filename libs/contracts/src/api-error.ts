@@ -9,6 +9,8 @@ export interface ApiErrorBody {
   claim?: string;
   /** 403: the action the token's roles do not grant, e.g. `rule:write`. */
   action?: string;
+  /** 403 decided by authorization policies: the ids of the policies that decided (may be empty: nothing permits it). */
+  policyIds?: readonly string[];
 }
 
 /** One offending item of a request: where (JSON pointer, or a parameter's name) and what. */

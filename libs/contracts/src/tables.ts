@@ -2,6 +2,8 @@
 export const TABLES = {
   devices: 'geopulse-devices',
   deviceKeys: 'geopulse-device-keys',
+  deviceCommands: 'geopulse-device-commands',
+  tenantSettings: 'geopulse-tenant-settings',
   readings: 'geopulse-readings',
   aggregates: 'geopulse-aggregates',
   rules: 'geopulse-rules',

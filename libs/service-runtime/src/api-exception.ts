@@ -12,7 +12,7 @@ export class ApiException extends Error {
     readonly errors?: ApiErrorBody['errors'],
     readonly headers: Record<string, string> = {},
     /** Machine-readable details of an auth failure (`claim`, `action`). */
-    readonly details: Pick<ApiErrorBody, 'claim' | 'action'> = {},
+    readonly details: Pick<ApiErrorBody, 'claim' | 'action' | 'policyIds'> = {},
   ) {
     super(message);
     this.name = 'ApiException';

@@ -3,15 +3,22 @@ import { createDynamoClients, ensureTable, pingDynamo } from '@geopulse/dynamo';
 import { EventProducer } from '@geopulse/kafka';
 import type { JsonLogger } from '@geopulse/observability';
 import type { RedisClient } from '@geopulse/redis';
+import { AUTHORIZER, RoleAuthorizer, type Authorizer } from '@geopulse/auth';
 import { PlatformModule, REDIS } from '@geopulse/service-runtime';
 import { AcceptMqttMessage } from './application/accept-mqtt-message';
 import { AcceptReadings, type ReadingPublisher } from './application/accept-readings';
 import { AuthenticateDevice } from './application/authenticate-device';
 import { AuthenticateMqttClient } from './application/authenticate-mqtt-client';
 import { CoalescingPublisher } from './application/coalescing-publisher';
+import { DeviceCommands } from './application/device-commands';
 import { ManageDevices } from './application/manage-devices';
 import { ManagePolicies } from './application/manage-policies';
-import type { DeviceRepository, KeyCrypto } from './application/ports';
+import type { CommandRepository, DeviceRepository, KeyCrypto } from './application/ports';
+import { ManageTenantSettings } from './application/tenant-settings';
+import { DynamoCommandRepository, DynamoTenantSettingsRepository } from './adapters/dynamo/command.repository';
+import { CommandsController, TenantSettingsController } from './adapters/http/commands.controller';
+import { MqttCommandChannel } from './adapters/mqtt/command.channel';
+import { CommandSweeper } from './adapters/timers/command.sweeper';
 import { ScryptKeyCrypto } from './adapters/crypto/scrypt-key-crypto';
 import { DynamoDeviceRepository } from './adapters/dynamo/device.repository';
 import { DeviceTablesLifecycle } from './adapters/dynamo/dynamo.lifecycle';
@@ -25,7 +32,7 @@ import { KafkaReadingPublisher } from './adapters/kafka/reading.publisher';
 import { KafkaPolicySetPublisher } from './adapters/kafka/policies.publisher';
 import { MqttTelemetryBridge } from './adapters/mqtt/telemetry.bridge';
 import { RegistryDeviceTags, type DeviceTagSource } from './application/device-tags';
-import { DEVICE_REPOSITORY, DEVICE_TAGS, DYNAMO, DYNAMO_SETTINGS, KEY_CRYPTO, MQTT_AUTH_SECRET, MQTT_SETTINGS, TELEMETRY_IN_FLIGHT } from './application/tokens';
+import { COMMAND_REPOSITORY, COMMAND_SWEEP_MS, DEVICE_REPOSITORY, DEVICE_TAGS, DYNAMO, DYNAMO_SETTINGS, KEY_CRYPTO, MQTT_AUTH_SECRET, MQTT_SETTINGS, TELEMETRY_IN_FLIGHT } from './application/tokens';
 import { RedisReadingDedup } from './adapters/redis/reading-dedup.store';
 import { RedisTokenBucketLimiter } from './adapters/redis/token-bucket.rate-limiter';
 import type { IngestConfig } from './config';
@@ -50,7 +57,7 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
     auth: config.auth,
     redisUrl: config.redisUrl,
     producerSendTimeoutMs: config.ingest.produceTimeoutMs,
-    controllers: [TelemetryController, DevicesController, MqttAuthController, PoliciesController],
+    controllers: [TelemetryController, DevicesController, CommandsController, TenantSettingsController, MqttAuthController, PoliciesController],
     providers: [
       { provide: DYNAMO, useFactory: () => createDynamoClients(config.dynamo) },
       { provide: DYNAMO_SETTINGS, useValue: config.dynamo },
@@ -107,12 +114,30 @@ export function ingestModule(config: IngestConfig, logger: JsonLogger): DynamicM
       { provide: AuthenticateMqttClient, useFactory: (auth: AuthenticateDevice) => new AuthenticateMqttClient(auth), inject: [AuthenticateDevice] },
       { provide: MQTT_AUTH_SECRET, useFactory: () => config.mqttAuthSecret ?? null },
       MqttTelemetryBridge,
+      { provide: COMMAND_REPOSITORY, useFactory: (d: DynamoClients) => new DynamoCommandRepository(d.doc, config.dynamo.tablePrefix, config.ingest.commandRetentionSeconds), inject: [DYNAMO] },
+      { provide: ManageTenantSettings, useFactory: (d: DynamoClients) => new ManageTenantSettings(new DynamoTenantSettingsRepository(d.doc, config.dynamo.tablePrefix)), inject: [DYNAMO] },
+      MqttCommandChannel,
+      {
+        provide: DeviceCommands,
+        // The platform's Authorizer (Cedar with the tenants' policies, every decision logged; decision 0105); the role table if none.
+        useFactory: (devices: DeviceRepository, commands: CommandRepository, tenants: ManageTenantSettings, channel: MqttCommandChannel, authorizer?: Authorizer) => {
+          const use = new DeviceCommands(devices, commands, tenants, authorizer ?? new RoleAuthorizer(), channel, {
+            retryMs: config.ingest.commandRetryMs,
+            deliverTimeoutMs: 5000,
+          });
+          channel.attach(use);
+          return use;
+        },
+        inject: [DEVICE_REPOSITORY, COMMAND_REPOSITORY, ManageTenantSettings, MqttCommandChannel, { token: AUTHORIZER, optional: true }],
+      },
+      { provide: COMMAND_SWEEP_MS, useValue: config.ingest.commandSweepMs },
+      CommandSweeper,
     ],
     readiness: {
-      inject: [DYNAMO, MqttTelemetryBridge],
-      useFactory: (dynamo: DynamoClients, bridge: MqttTelemetryBridge) => [
+      inject: [DYNAMO, MqttTelemetryBridge, MqttCommandChannel],
+      useFactory: (dynamo: DynamoClients, bridge: MqttTelemetryBridge, commands: MqttCommandChannel) => [
         { name: 'dynamodb', check: () => pingDynamo(dynamo.client) },
-        ...(config.mqtt ? [{ name: 'mqtt', check: async () => bridge.health() }] : []),
+        ...(config.mqtt ? [{ name: 'mqtt', check: async () => bridge.health() }, { name: 'mqtt-commands', check: async () => commands.health() }] : []),
       ],
     },
   });

@@ -23,6 +23,9 @@ describe('ingest config', () => {
       maxPolicyBytes: 10_000,
       keyCacheTtlMs: 5000,
       keyCacheSize: 10_000,
+      commandRetryMs: 10_000,
+      commandSweepMs: 2000,
+      commandRetentionSeconds: 30 * 86_400,
       deviceTagsTtlMs: 10_000,
     });
     expect(config.auth).toEqual({ kind: 'secret', secret: 'x'.repeat(32), issuer: undefined, audience: undefined, maxLifetimeSeconds: 86_400, clockSkewSeconds: 30 });

@@ -18,6 +18,9 @@ const ingestEnv = {
   INGEST_MAX_POLICY_BYTES: env.int('size limit of one policy\'s Cedar text (413 POLICY_TOO_LARGE past it)', { default: 10_000, min: 256, max: 100_000 }),
   INGEST_DEVICE_TAGS_TTL_MS: env.int('how long a device\'s registry tags are cached for the readings that carry them (tag change delay)', { default: 10_000, min: 0, max: 300_000 }),
   INGEST_KEY_CACHE_SIZE: env.int('device key verifications cached per replica', { default: 10_000, min: 1 }),
+  INGEST_COMMAND_RETRY_SECONDS: env.int('how long a command the broker had no subscriber for (or did not acknowledge) waits before it is published again', { default: 10, min: 1 }),
+  INGEST_COMMAND_SWEEP_MS: env.int('how often each replica looks for commands to retry or expire', { default: 2000, min: 100 }),
+  INGEST_COMMAND_RETENTION_DAYS: env.int('how long a finished command stays readable (DynamoDB TTL after its expiry)', { default: 30, min: 1 }),
   MQTT_URL: env.optionalUrl('MQTT broker of the bridge (mqtt://, mqtts://); bridge off when unset', ['mqtt', 'mqtts', 'ws', 'wss']),
   MQTT_SHARE_GROUP: env.string('shared subscription group of the bridge', { default: 'geopulse-ingest', pattern: /^[A-Za-z0-9._-]+$/ }),
   MQTT_MAX_IN_FLIGHT: env.int('unacknowledged MQTT messages per bridge connection (receive maximum)', { default: 100, min: 1, max: 65_535 }),
@@ -47,6 +50,9 @@ export interface IngestSettings {
   maxPolicyBytes: number;
   keyCacheTtlMs: number;
   keyCacheSize: number;
+  commandRetryMs: number;
+  commandSweepMs: number;
+  commandRetentionSeconds: number;
   /** How long a device's registry tags are cached for readings (docs/decisions/0107). */
   deviceTagsTtlMs: number;
 }
@@ -116,6 +122,9 @@ export function parseIngestConfig(source: EnvSource): IngestConfig {
         maxPolicyBytes: c.INGEST_MAX_POLICY_BYTES,
         keyCacheTtlMs: c.INGEST_KEY_CACHE_TTL_MS,
         keyCacheSize: c.INGEST_KEY_CACHE_SIZE,
+        commandRetryMs: c.INGEST_COMMAND_RETRY_SECONDS * 1000,
+        commandSweepMs: c.INGEST_COMMAND_SWEEP_MS,
+        commandRetentionSeconds: c.INGEST_COMMAND_RETENTION_DAYS * 86_400,
         deviceTagsTtlMs: c.INGEST_DEVICE_TAGS_TTL_MS,
       };
     },

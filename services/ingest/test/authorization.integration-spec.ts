@@ -39,6 +39,11 @@ const recipes: Record<string, RouteRecipe> = {
       return { path: `/v1/devices/${device.deviceId}/keys/${device.keyId}` };
     },
   },
+  'POST /v1/devices/{id}/commands': { action: 'command:send', call: async () => ({ path: `/v1/devices/${feeder.deviceId}/commands`, body: { name: 'setTemperature', args: { value: 21 } } }) },
+  'GET /v1/devices/{id}/commands': { action: 'command:read', call: async () => ({ path: `/v1/devices/${feeder.deviceId}/commands` }) },
+  'GET /v1/devices/{id}/commands/{commandId}': { action: 'command:read', call: async () => ({ path: `/v1/devices/${feeder.deviceId}/commands/${(await world.call('POST', `/v1/devices/${feeder.deviceId}/commands`, { body: { name: 'ping' } })).body.commandId as string}` }) },
+  'GET /v1/tenant/settings': { action: 'policy:read', call: async () => ({ path: '/v1/tenant/settings' }) },
+  'PUT /v1/tenant/settings': { action: 'policy:write', call: async () => ({ path: '/v1/tenant/settings', body: { timeZone: 'Europe/Amsterdam' } }) },
   'POST /v1/policies/validate': { action: 'policy:read', call: async () => ({ path: '/v1/policies/validate', body: { policy: HARMLESS } }) },
   'POST /v1/policies': { action: 'policy:write', call: async () => ({ path: '/v1/policies', body: { id: `p-${randomUUID().slice(0, 8)}`, policy: HARMLESS } }) },
   'GET /v1/policies': { action: 'policy:read', call: async () => ({ path: '/v1/policies' }) },

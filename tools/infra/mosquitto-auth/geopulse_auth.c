@@ -8,8 +8,8 @@
  *   MOSQ_EVT_ACL_CHECK   computed from the authenticated username: a device writes only
  *                        devices/<username>/telemetry and devices/<username>/commands/ack and
  *                        subscribes/reads only devices/<username>/commands; the service
- *                        account subscribes/reads devices/+/telemetry (shared or not) and writes
- *                        devices/+/commands. A device's publish re-asks ingest once its last
+ *                        account subscribes/reads devices/+/telemetry and devices/+/commands/ack
+ *                        (shared or not) and writes devices/+/commands. A device's publish re-asks ingest once its last
  *                        answer is older than cache_ms, so revocation, rotation grace,
  *                        disable and delete reach connected devices too (while ingest does not
  *                        answer at all, the last yes holds for stale_ms).
@@ -286,8 +286,12 @@ static const char *without_share(const char *filter)
 static int service_acl(const struct mosquitto_evt_acl_check *ed)
 {
 	switch (ed->access) {
-	case MOSQ_ACL_SUBSCRIBE: return any_device_topic(without_share(ed->topic), "telemetry", true) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
-	case MOSQ_ACL_READ: return any_device_topic(ed->topic, "telemetry", false) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	case MOSQ_ACL_SUBSCRIBE: {
+		const char *filter = without_share(ed->topic);
+		return any_device_topic(filter, "telemetry", true) || any_device_topic(filter, "commands/ack", true) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	}
+	case MOSQ_ACL_READ:
+		return any_device_topic(ed->topic, "telemetry", false) || any_device_topic(ed->topic, "commands/ack", false) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	case MOSQ_ACL_WRITE: return any_device_topic(ed->topic, "commands", false) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	case MOSQ_ACL_UNSUBSCRIBE: return MOSQ_ERR_SUCCESS;
 	default: return MOSQ_ERR_ACL_DENIED;

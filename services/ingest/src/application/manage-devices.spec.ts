@@ -106,3 +106,22 @@ describe('device registry and keys', () => {
     expect(await codeOf(devices.create('acme', { deviceId: 'c' }, 'alice'))).toBe('ok');
   });
 });
+
+describe('device owner', () => {
+  it('is set on create, changed and removed (null) by a PATCH, and refused when not a printable user id', async () => {
+    const { devices } = setup();
+    const { device } = await devices.create('acme', { deviceId: 'thermo-1', owner: 'olivia' }, 'alice');
+    expect(device.owner).toBe('olivia');
+    expect((await devices.update('acme', 'thermo-1', { owner: 'oscar' }, 'alice')).owner).toBe('oscar');
+    expect((await devices.update('acme', 'thermo-1', { name: 'kept owner' }, 'alice')).owner).toBe('oscar');
+    const removed = await devices.update('acme', 'thermo-1', { owner: null }, 'alice');
+    expect(removed).not.toHaveProperty('owner');
+    for (const owner of ['', ' padded', 'line\nbreak', 42, 'x'.repeat(257)]) {
+      const failure = await devices.create('acme', { deviceId: 'thermo-2', owner }, 'alice').then(
+        () => undefined,
+        (e: DeviceError) => e,
+      );
+      expect([owner, failure?.code, failure?.issues[0]?.path]).toEqual([owner, 'INVALID_DEVICE', '/owner']);
+    }
+  });
+});

@@ -54,6 +54,7 @@ export class ManageDevices {
       tags: fields.tags ?? [],
       attributes: fields.attributes ?? {},
       enabled: fields.enabled ?? true,
+      ...(typeof fields.owner === 'string' ? { owner: fields.owner } : {}),
       createdAt: now,
       updatedAt: now,
       createdBy: actor,
@@ -83,7 +84,7 @@ export class ManageDevices {
   async update(tenantId: string, deviceId: string, body: unknown, actor: string): Promise<Device> {
     const { fields, issues } = checkDeviceFields(body);
     if (issues.length > 0) throw new DeviceError('INVALID_DEVICE', `${issues.length} problem(s) in the change`, issues);
-    return this.change(tenantId, deviceId, actor, (device) => ({ ...device, ...definedFields(fields) }));
+    return this.change(tenantId, deviceId, actor, (device) => withoutNullOwner({ ...device, ...definedFields(fields) }));
   }
 
   async remove(tenantId: string, deviceId: string): Promise<void> {
@@ -134,6 +135,12 @@ export class ManageDevices {
     }
     throw new DeviceError('CONCURRENT_UPDATE', `device ${deviceId} is being changed concurrently; retry`);
   }
+}
+
+/** `owner: null` in a change removes the owner. */
+function withoutNullOwner(device: Omit<Device, 'owner'> & { owner?: string | null }): Device {
+  const { owner, ...rest } = device;
+  return typeof owner === 'string' ? { ...rest, owner } : rest;
 }
 
 function definedFields(fields: DeviceFields): DeviceFields {

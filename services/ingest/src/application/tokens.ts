@@ -10,3 +10,5 @@ export const DYNAMO_SETTINGS = Symbol('DYNAMO_SETTINGS');
 export const MQTT_SETTINGS = Symbol('MQTT_SETTINGS');
 export const MQTT_AUTH_SECRET = Symbol('MQTT_AUTH_SECRET');
 export const TELEMETRY_IN_FLIGHT = Symbol('TELEMETRY_IN_FLIGHT');
+export const COMMAND_REPOSITORY = Symbol('COMMAND_REPOSITORY');
+export const COMMAND_SWEEP_MS = Symbol('COMMAND_SWEEP_MS');

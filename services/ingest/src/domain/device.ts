@@ -25,6 +25,8 @@ export interface Device {
   createdBy?: string;
   /** `sub` of the operator token that last changed it, its keys included. */
   updatedBy?: string;
+  /** The user (operator JWT `sub`) who owns it; authorization policies may grant its owner more (e.g. any temperature). */
+  owner?: string;
   keys: DeviceKeyInfo[];
   /** Optimistic concurrency: every write checks and increments it. */
   version: number;
@@ -35,6 +37,8 @@ export interface DeviceFields {
   tags?: string[];
   attributes?: Record<string, AttributeValue>;
   enabled?: boolean;
+  /** A user id (JWT `sub`); `null` in a PATCH removes the owner. */
+  owner?: string | null;
 }
 
 export interface FieldIssue {
@@ -42,8 +46,10 @@ export interface FieldIssue {
   message: string;
 }
 
-export const DEVICE_LIMITS = { maxName: 200, maxTags: 50, maxTag: 64, maxAttributes: 50, maxAttributeString: 256 };
+export const DEVICE_LIMITS = { maxName: 200, maxTags: 50, maxTag: 64, maxAttributes: 50, maxAttributeString: 256, maxOwner: 256 };
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,63}$/;
+/** A JWT `sub`: printable, no control characters, no leading or trailing space. */
+const OWNER = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
@@ -64,6 +70,13 @@ export const DEVICE_FIELDS_SCHEMA: JsonSchema = {
       description: 'names of letters, digits and _ (max 64, starting with a letter or _); values numbers, booleans or strings of at most 256 characters',
     },
     enabled: { type: 'boolean' },
+    owner: {
+      type: ['string', 'null'],
+      minLength: 1,
+      maxLength: DEVICE_LIMITS.maxOwner,
+      pattern: OWNER.source,
+      description: 'the user id (operator JWT `sub`) who owns the device, 1-256 printable characters; null removes it',
+    },
   },
 };
 
@@ -90,6 +103,7 @@ export function checkDeviceFields(raw: unknown, body: 'create' | 'patch' = 'patc
   if (input.enabled !== undefined) fields.enabled = input.enabled;
   if (input.tags !== undefined) fields.tags = [...new Set(input.tags)];
   if (input.attributes !== undefined) fields.attributes = { ...input.attributes };
+  if (input.owner !== undefined) fields.owner = input.owner;
   return { fields, issues };
 }
 

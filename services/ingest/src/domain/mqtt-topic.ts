@@ -27,3 +27,16 @@ export function deviceOfTopic(topic: string): DeviceRef | undefined {
   const match = /^devices\/([^/]+)\/telemetry$/.exec(topic);
   return match ? deviceOfClientName(match[1]) : undefined;
 }
+
+/** Where the bridge reads every device's command acknowledgements (shared among replicas). */
+export const MQTT_COMMAND_ACK_FILTER = 'devices/+/commands/ack';
+
+/** Where a device receives its commands (QoS 1). */
+export function mqttCommandTopic(tenantId: string, deviceId: string): string {
+  return `devices/${tenantId}:${deviceId}/commands`;
+}
+
+export function deviceOfAckTopic(topic: string): DeviceRef | undefined {
+  const match = /^devices\/([^/]+)\/commands\/ack$/.exec(topic);
+  return match ? deviceOfClientName(match[1]) : undefined;
+}

@@ -1,7 +1,8 @@
 /** In-memory fakes of the ingest service's ports, shared by its use-case specs (not part of the build). */
 import type { Device } from '../domain/device';
 import type { StoredDeviceKey } from '../domain/device-key';
-import type { DeviceRepository } from '../application/ports';
+import type { CommandRepository, DeviceRepository } from '../application/ports';
+import type { CommandAck, DeviceCommand } from '../domain/command';
 
 export class MemoryRepository implements DeviceRepository {
   devices = new Map<string, Device>();
@@ -32,5 +33,52 @@ export class MemoryRepository implements DeviceRepository {
   }
   async getKey(keyId: string) {
     return this.keys.get(keyId);
+  }
+}
+
+/** Commands in memory with the repository's conditions (each transition only from the statuses it leaves). */
+export class MemoryCommandRepository implements CommandRepository {
+  items = new Map<string, DeviceCommand & { dueAt?: string }>();
+  private key = (t: string, d: string, c: string) => `${t}/${d}/${c}`;
+  async create(command: DeviceCommand, dueAt: string) {
+    this.items.set(this.key(command.tenantId, command.deviceId, command.commandId), { ...structuredClone(command), dueAt });
+  }
+  async get(t: string, d: string, c: string) {
+    const item = this.items.get(this.key(t, d, c));
+    if (!item) return undefined;
+    const { dueAt: _due, ...command } = structuredClone(item);
+    return command;
+  }
+  async list(t: string, d: string, limit: number) {
+    const items = [...this.items.values()].filter((c) => c.tenantId === t && c.deviceId === d).sort((a, b) => b.commandId.localeCompare(a.commandId));
+    return { items: items.slice(0, limit) };
+  }
+  private change(command: DeviceCommand, when: (c: DeviceCommand & { dueAt?: string }) => boolean, apply: (c: DeviceCommand & { dueAt?: string }) => void): boolean {
+    const item = this.items.get(this.key(command.tenantId, command.deviceId, command.commandId));
+    if (!item || !when(item)) return false;
+    apply(item);
+    return true;
+  }
+  async markDelivered(command: DeviceCommand, at: string) {
+    return this.change(command, (c) => c.status === 'queued', (c) => Object.assign(c, { status: 'delivered', deliveredAt: at, dueAt: c.expiresAt }));
+  }
+  async acknowledge(t: string, d: string, ack: CommandAck, at: string) {
+    const open = (c: DeviceCommand) => c.status === 'queued' || c.status === 'delivered';
+    return this.change({ tenantId: t, deviceId: d, commandId: ack.commandId } as DeviceCommand, open, (c) => {
+      Object.assign(c, { status: 'acknowledged', acknowledgedAt: at, result: { status: ack.status, ...(ack.detail ? { detail: ack.detail } : {}) } });
+      delete c.dueAt;
+    });
+  }
+  async due(now: string, limit: number) {
+    return [...this.items.values()].filter((c): c is DeviceCommand & { dueAt: string } => c.dueAt !== undefined && c.dueAt <= now).slice(0, limit).map((c) => structuredClone(c));
+  }
+  async expire(command: DeviceCommand, at: string) {
+    return this.change(command, (c) => (c.status === 'queued' || c.status === 'delivered') && c.expiresAt <= at, (c) => {
+      Object.assign(c, { status: 'expired', expiredAt: at });
+      delete c.dueAt;
+    });
+  }
+  async claimRetry(command: DeviceCommand, dueAt: string, nextDueAt: string) {
+    return this.change(command, (c) => c.status === 'queued' && c.dueAt === dueAt, (c) => Object.assign(c, { dueAt: nextDueAt, attempts: c.attempts + 1 }));
   }
 }

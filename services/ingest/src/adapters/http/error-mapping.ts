@@ -1,4 +1,5 @@
 import { errorMapping, httpErrors } from '@geopulse/service-runtime';
+import { CommandError } from '../../domain/command-error';
 import { DeviceError } from '../../domain/device-error';
 import { IngestError } from '../../domain/ingest-error';
 import { PolicyError } from '../../domain/policy-error';
@@ -44,5 +45,6 @@ export const { mapped, toHttpError } = httpErrors(
     },
     (_err, status): Record<string, string> => (status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
   ),
+  errorMapping(CommandError, { INVALID_COMMAND: 400, INVALID_SETTINGS: 400, COMMAND_NOT_FOUND: 404, COMMAND_FORBIDDEN: 403 }),
   errorMapping(PolicyError, { INVALID_POLICY: 400, POLICY_NOT_FOUND: 404, POLICY_EXISTS: 409, CONCURRENT_UPDATE: 409, TENANT_LIMIT_REACHED: 409, POLICY_TOO_LARGE: 413 }),
 );

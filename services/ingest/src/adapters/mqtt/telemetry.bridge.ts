@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { deadLetterRecord, EventProducer } from '@geopulse/kafka';
 import { JsonLogger, metric, type ComponentLogger } from '@geopulse/observability';
 import { LOGGER } from '@geopulse/service-runtime';
@@ -14,6 +14,33 @@ import { MQTT_SETTINGS } from '../../application/tokens';
 
 const deadLettered = metric.counter('geopulse_ingest_mqtt_dead_lettered_total', 'MQTT messages sent to the dead-letter topic, by reason', ['reason']);
 const retried = metric.counter('geopulse_ingest_mqtt_retries_total', 'MQTT messages held unacknowledged and retried, by reason', ['reason']);
+
+/**
+ * One persistent MQTT 5 session of the bridge's service account (clean: false, the configured
+ * session expiry and receive maximum), acknowledging each message itself (customHandleAcks).
+ */
+export function connectBridgeSession(settings: MqttSettings, clientId: string, ca: Buffer | undefined, options: Pick<IClientOptions, 'customHandleAcks'>): MqttClient {
+  return mqtt.connect(settings.url, {
+    clientId,
+    username: settings.username,
+    password: settings.password,
+    ...(ca ? { ca } : {}),
+    protocolVersion: 5,
+    clean: false,
+    properties: { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.maxInFlight },
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+    resubscribe: false,
+    ...options,
+  });
+}
+
+/** The publisher the broker names in the configured user property (one value; several mean a forgery). */
+export function publisherOf(packet: IPublishPacket, property: string | undefined): PublisherIdentity {
+  if (!property) return { checked: false };
+  const value = packet.properties?.userProperties?.[property];
+  return { checked: true, publisher: typeof value === 'string' ? value : Array.isArray(value) ? '' : undefined };
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -46,17 +73,7 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
     for (let i = 0; i < settings.connections; i++) {
       const clientId = `${settings.clientIdPrefix}-${i}`;
-      const client = mqtt.connect(settings.url, {
-        clientId,
-        username: settings.username,
-        password: settings.password,
-        ...(ca ? { ca } : {}),
-        protocolVersion: 5,
-        clean: false,
-        properties: { sessionExpiryInterval: settings.sessionExpirySeconds, receiveMaximum: settings.maxInFlight },
-        reconnectPeriod: 1000,
-        connectTimeout: 5000,
-        resubscribe: false,
+      const client = connectBridgeSession(settings, clientId, ca, {
         customHandleAcks: (topic, message, packet, done) => {
           this.inFlight++;
           void this.handle(topic, message, packet)
@@ -140,12 +157,8 @@ export class MqttTelemetryBridge implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** The publisher the broker names in the configured user property (one value; several mean a forgery). */
   private publisherOf(packet: IPublishPacket): PublisherIdentity {
-    const property = this.settings?.identityProperty;
-    if (!property) return { checked: false };
-    const value = packet.properties?.userProperties?.[property];
-    return { checked: true, publisher: typeof value === 'string' ? value : Array.isArray(value) ? '' : undefined };
+    return publisherOf(packet, this.settings?.identityProperty);
   }
 
   private async deadLetter(topic: string, message: Buffer, packet: IPublishPacket, reason: MqttDeadLetterReason, detail: string): Promise<void> {
