@@ -123,14 +123,16 @@ describe('device registry and device keys', () => {
   it('answers a device over its rate 429 with Retry-After while another device is unaffected', async () => {
     const busy = await world.device();
     const calm = await world.device();
-    // Burst 20, refill 1/s, shared by both replicas: 20 readings pass, the 21st right after does not.
-    expect((await world.send({ readings: Array.from({ length: 12 }, () => reading()) }, busy.key, 0)).status).toBe(202);
-    expect((await world.send({ readings: Array.from({ length: 8 }, () => reading()) }, busy.key, 1)).status).toBe(202);
-    const limited = await world.send(reading(), busy.key, 0);
+    // Burst 20, refill 1/s, shared by both replicas: 20 readings pass; a batch of 8 right after
+    // does not (it would need 8 s of refill: a loaded machine's slow requests cannot earn them).
+    const batch = (n: number) => ({ readings: Array.from({ length: n }, () => reading()) });
+    expect((await world.send(batch(12), busy.key, 0)).status).toBe(202);
+    expect((await world.send(batch(8), busy.key, 1)).status).toBe(202);
+    const limited = await world.send(batch(8), busy.key, 0);
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await world.send(reading(), busy.key, 1)).status).toBe(429);
+    expect((await world.send(batch(8), busy.key, 1)).status).toBe(429);
     expect((await world.send(reading(), calm.key, 0)).status).toBe(202);
     expect((await world.send(reading(), calm.key, 1)).status).toBe(202);
     // After Retry-After the device may send again.

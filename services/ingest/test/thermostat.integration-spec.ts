@@ -37,9 +37,9 @@ afterAll(async () => {
 async function installPolicies(file: string): Promise<string[]> {
   const ids: string[] = [];
   for (const p of policiesOfFile(readFileSync(file, 'utf8'))) {
-    const created = await world.call('POST', '/v1/policies', { body: { id: p.id.toLowerCase(), policy: p.text } });
+    const created = await world.call('POST', '/v1/policies', { body: { id: p.id, policy: p.text } });
     if (created.status !== 201) throw new Error(`policy ${p.id}: ${created.status} ${JSON.stringify(created.body)}`);
-    ids.push(p.id.toLowerCase());
+    ids.push(p.id);
   }
   return ids;
 }

@@ -104,7 +104,7 @@ describe('the thermostat policies of docs/policies/thermostat.cedar', () => {
 
   it('a guest sets 72..78 °F only, and a denial names the deciding policy', async () => {
     expect(await send(user('gina', ['guest']), 74)).toEqual({ allowed: true, policyIds: ['thermostat-guest-may-set-temperature'], errors: [] });
-    expect(await send(user('gina', ['guest']), 80)).toEqual({ allowed: false, policyIds: ['thermostat-guest-only-72-to-78F'], errors: [] });
+    expect(await send(user('gina', ['guest']), 80)).toEqual({ allowed: false, policyIds: ['thermostat-guest-only-72-to-78f'], errors: [] });
     expect((await send(user('gina', ['guest']), 71)).allowed).toBe(false);
     expect((await send(user('gina', ['guest']), 74.5)).allowed).toBe(false);
   });
