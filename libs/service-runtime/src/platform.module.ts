@@ -6,7 +6,7 @@ import { createRedisClient, pingRedis, type RedisClient } from '@geopulse/redis'
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health.controller';
 import { KafkaConsumers, type ConsumerDefinition } from './kafka-batch.transport';
 import { KAFKA_HEALTH, kafkaProviders, operatorAuthProviders } from './platform.providers';
-import { POLICIES_TOPIC_CONSUMER, PoliciesTopicConsumer } from './policies-topic.consumer';
+import { POLICIES_TOPIC_CONSUMER, PoliciesTopicConsumer, PolicyReplay } from './policies-topic.consumer';
 
 export const REDIS = Symbol('REDIS');
 
@@ -60,6 +60,7 @@ export class PlatformModule {
         ...redisProviders,
         ...(options.providers ?? []),
         // Every service reads the tenants' authorization policies in full (decision 0105).
+        PolicyReplay,
         {
           provide: KafkaConsumers,
           inject: consumers.inject ?? [],
@@ -71,9 +72,9 @@ export class PlatformModule {
         },
         {
           provide: READINESS_CHECKS,
-          inject: [KAFKA_HEALTH, KafkaConsumers, ...(options.redisUrl ? [REDIS] : []), ...extra.inject],
-          useFactory: (kafka: KafkaHealth, registry: KafkaConsumers, ...rest: unknown[]): ReadinessCheck[] => {
-            const checks: ReadinessCheck[] = [{ name: 'kafka', check: () => kafka.check() }];
+          inject: [KAFKA_HEALTH, KafkaConsumers, PolicyReplay, ...(options.redisUrl ? [REDIS] : []), ...extra.inject],
+          useFactory: (kafka: KafkaHealth, registry: KafkaConsumers, policies: PolicyReplay, ...rest: unknown[]): ReadinessCheck[] => {
+            const checks: ReadinessCheck[] = [{ name: 'kafka', check: () => kafka.check() }, { name: 'policies', check: () => policies.check() }];
             for (const name of registry.names()) checks.push({ name, check: async () => registry.readiness(name) });
             if (options.redisUrl) {
               const redis = rest.shift() as RedisClient;

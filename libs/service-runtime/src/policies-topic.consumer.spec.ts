@@ -1,5 +1,5 @@
 import { CedarAuthorizer, type AuthorizationRequest } from '@geopulse/auth';
-import { TenantPolicySync } from './policies-topic.consumer';
+import { PolicyReplayProgress, TenantPolicySync } from './policies-topic.consumer';
 
 describe('TenantPolicySync', () => {
   const viewerWrites: AuthorizationRequest = {
@@ -18,5 +18,36 @@ describe('TenantPolicySync', () => {
     expect((await authorizer.isAuthorized(viewerWrites)).allowed).toBe(true);
     expect(sync.apply({ tenantId: 'acme', version: 3, policies: [] })).toBe(true);
     expect((await authorizer.isAuthorized(viewerWrites)).allowed).toBe(false);
+  });
+});
+
+describe('PolicyReplayProgress', () => {
+  it('is ready once every record the topic held at the first check was applied, and stays ready', async () => {
+    let asked = 0;
+    let high = [{ partition: 0, high: 3n }, { partition: 1, high: 0n }];
+    const progress = new PolicyReplayProgress(async () => {
+      asked += 1;
+      return high;
+    });
+    expect(await progress.check()).toEqual({ ok: false, error: expect.stringContaining('1 partition(s) behind') });
+    progress.applyAt(0, 1n);
+    expect((await progress.check()).ok).toBe(false);
+    progress.applyAt(0, 2n);
+    expect(await progress.check()).toEqual({ ok: true });
+    // Later records never take readiness away, and the end offsets are read once.
+    high = [{ partition: 0, high: 10n }, { partition: 1, high: 0n }];
+    expect(await progress.check()).toEqual({ ok: true });
+    expect(asked).toBe(1);
+  });
+
+  it('is not ready while the end offsets cannot be read, and asks again', async () => {
+    let fail = true;
+    const progress = new PolicyReplayProgress(async () => {
+      if (fail) throw new Error('broker down');
+      return [{ partition: 0, high: 0n }];
+    });
+    expect(await progress.check()).toEqual({ ok: false, error: expect.stringContaining('broker down') });
+    fail = false;
+    expect(await progress.check()).toEqual({ ok: true });
   });
 });

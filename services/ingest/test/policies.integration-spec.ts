@@ -119,6 +119,28 @@ describe('tenant policies through /v1/policies', () => {
     await waitFor(async () => (await listRules()).status === 200, { timeoutMs: 20_000, intervalMs: 250, description: 'rules drops the tenant forbid' });
   }, 60_000);
 
+  it('a replica started after a tenant forbid enforces it from its first ready answer (readiness waits for the policies topic)', async () => {
+    expect((await world.call('POST', '/v1/policies', { token: admin, body: { id: 'no-rule-reads-late', policy: NO_RULE_READS_FOR_VIEWERS } })).status).toBe(201);
+    // The running rules replica has it within seconds; a new one must have it before it is ready.
+    await waitFor(async () => (await fetch(`${rules.baseUrl}/v1/rules`, { headers: { authorization: `Bearer ${viewer}` } })).status === 403, { timeoutMs: 20_000, intervalMs: 250, description: 'rules applies the forbid' });
+    const late = await ServiceProcess.start({
+      name: 'rules',
+      env: { KAFKA_PARTITIONS: '3', KAFKA_TOPIC_PREFIX: world.topicPrefix, DYNAMODB_TABLE_PREFIX: world.topicPrefix, GEOPULSE_JWT_SECRET: world.secret, LOG_LEVEL: 'warn' },
+      startTimeoutMs: 60_000,
+    });
+    try {
+      await waitReady(late);
+      const first = await fetch(`${late.baseUrl}/v1/rules`, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(first.status).toBe(403);
+      expect(((await first.json()) as { policyIds: string[] }).policyIds).toEqual(['no-rule-reads-late']);
+      const readiness = (await (await fetch(`${late.baseUrl}/readyz`)).json()) as Record<string, unknown>;
+      expect(JSON.stringify(readiness)).toContain('policies');
+    } finally {
+      await late.stop();
+      expect((await world.call('DELETE', '/v1/policies/no-rule-reads-late', { token: admin })).status).toBe(204);
+    }
+  }, 120_000);
+
   it('versions every change with If-Match, and limits policies per tenant and per size', async () => {
     const policy = (id: string) => ({ id, policy: VIEWERS_WRITE_DEVICES.replace('viewer', `role-${id}`) });
     expect((await world.call('POST', '/v1/policies', { token: admin, body: policy('p1') })).status).toBe(201);
