@@ -20,8 +20,21 @@ export class DynamoAlertRepository implements AlertRepository {
     this.table = rulesTables(prefix).alerts.name;
   }
 
+  /**
+   * Episodes in parallel, each episode's transitions in topic order: a START and its STOP in
+   * one batch written concurrently could let the STOP create the item first (startedAt = the
+   * STOP's time) and the START's put then be refused as a replay.
+   */
   async record(alerts: readonly AlertEventData[]): Promise<void> {
-    await inParallel(alerts, 32, (alert) => this.recordOne(alert));
+    const episodes = new Map<string, AlertEventData[]>();
+    for (const alert of alerts) {
+      const list = episodes.get(alert.alertId);
+      if (list) list.push(alert);
+      else episodes.set(alert.alertId, [alert]);
+    }
+    await inParallel([...episodes.values()], 32, async (transitions) => {
+      for (const alert of transitions) await this.recordOne(alert);
+    });
   }
 
   private async recordOne(alert: AlertEventData): Promise<void> {
